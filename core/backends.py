@@ -1,0 +1,87 @@
+"""Backends by name. Each makes a stepper: stepper(batch) -> (loss, grad_w, grad_b, w, b).
+
+Only the numpy backend is imported eagerly; MindSpore is imported when it is first chosen,
+so `import core` and the app's first render never wait for it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import NamedTuple
+
+
+class Backend(NamedTuple):
+    label: str          # shown to people
+    module: str         # imported lazily
+    factory: str        # callable in that module: (X, y, w0, b0, lr, **options) -> stepper
+    options: dict       # passed to the factory
+    install: str        # what to run when it is missing
+
+
+MINDSPORE_INSTALL = "pip install -r requirements.txt  (pins mindspore==2.10.0 with numpy<2)"
+
+BACKENDS = {
+    "numpy": Backend("NumPy, gradients by hand", "core.model", "NumpyStepper", {}, "pip install numpy"),
+    "mindspore": Backend("MindSpore autodiff, compiled", "core.ms_backend", "MindSporeStepper",
+                         {"mode": "graph"}, MINDSPORE_INSTALL),
+    "mindspore-pynative": Backend("MindSpore autodiff, PyNative", "core.ms_backend",
+                                  "MindSporeStepper", {"mode": "pynative"}, MINDSPORE_INSTALL),
+}
+
+
+class BackendUnavailableError(RuntimeError):
+    """The backend exists but cannot run here; the message says why and how to install it."""
+
+
+_probe_cache: dict = {}
+
+
+def _load(name):
+    spec = BACKENDS[name]
+    try:
+        module = importlib.import_module(spec.module)
+        factory = getattr(module, spec.factory)
+        probe = getattr(module, "probe", None)
+        if probe is not None:
+            probe()             # runs one op: catches a numpy ABI mismatch at import time
+    except Exception as exc:  # any import failure means "not here", with its reason
+        raise BackendUnavailableError(
+            f"backend {name!r} is not available: {type(exc).__name__}: {exc}. "
+            f"Install it with: {spec.install}") from exc
+    return factory
+
+
+def check_backend(name):
+    """ValueError for an unknown name (listing the known ones)."""
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {name!r}")
+
+
+def make_stepper(name, X, y, w0, b0, lr):
+    check_backend(name)
+    factory = _load(name)
+    return factory(X, y, w0, b0, lr, **BACKENDS[name].options)
+
+
+def available_backends(probe=True):
+    """{name: None if usable else the reason} for every backend. Imports each one (cached)."""
+    out = {}
+    for name in BACKENDS:
+        if not probe and BACKENDS[name].module != "core.model":
+            out[name] = "not checked"
+            continue
+        if name not in _probe_cache:
+            try:
+                _load(name)
+                _probe_cache[name] = None
+            except BackendUnavailableError as exc:
+                _probe_cache[name] = str(exc)
+        out[name] = _probe_cache[name]
+    return out
+
+
+def backend_installed(name):
+    """Cheap check without importing: is the backend's package on the path at all?"""
+    import importlib.util
+    top = "mindspore" if BACKENDS[name].module == "core.ms_backend" else "numpy"
+    return importlib.util.find_spec(top) is not None

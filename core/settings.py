@@ -1,0 +1,165 @@
+"""Every user setting in one table. The sidebar, the URL, the CLI and validation all read it.
+
+parse_settings() turns untrusted text (a URL's query, say) into valid values plus warnings:
+out-of-range values are clamped, unparseable ones replaced by the default, never an error.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from .backends import BACKENDS
+from .data import NOISE_STD, NUM_EXAMPLES, TRUE_B, TRUE_W
+
+
+class Setting(NamedTuple):
+    key: str                    # URL query key and settings-dict key
+    kind: str                   # "float", "int", "floats" (comma-separated) or "choice"
+    default: object
+    lo: float | None = None  # valid range, inclusive (per entry for "floats")
+    hi: float | None = None
+    label: str = ""
+    help: str = ""
+    cli: str | None = None   # command-line flag, or None when the CLI has no use for it
+    log: bool = False           # shown on a log scale
+    choices: tuple = ()
+
+
+SETTINGS = (
+    Setting("lr", "float", 0.03, 1e-4, 10.0, "Learning rate lr",
+            "Step size of each update: w <- w - lr dL/dw.", "--lr", log=True),
+    Setting("batch_size", "int", 10, 1, 100_000, "Batch size",
+            "Examples per update; at most n (n = full-batch gradient descent).", "--batch-size"),
+    Setting("epochs", "int", 3, 1, 100, "Epochs num_epochs",
+            "Passes over the whole data set.", "--epochs"),
+    Setting("noise", "float", NOISE_STD, 0.0, 10.0, "Noise std sigma",
+            "Standard deviation of the noise added to y.", "--noise"),
+    Setting("n", "int", NUM_EXAMPLES, 2, 100_000, "Number of examples n",
+            "Rows of synthetic data.", "--num-examples"),
+    Setting("w", "floats", TRUE_W, -100.0, 100.0, "True w",
+            "Comma-separated true weights, 1 to 10 of them.", "--true-w"),
+    Setting("b", "float", TRUE_B, -100.0, 100.0, "True b", "The true bias.", "--true-b"),
+    Setting("seed", "int", 0, 0, 2**32 - 1, "Seed",
+            "Fixes the data, w0 and the batch order: same seed, same run.", "--seed"),
+    Setting("backend", "choice", "numpy", label="Backend",
+            help="Who computes the gradients.", cli="--backend", choices=tuple(BACKENDS)),
+    Setting("speed", "float", 50.0, 0.0, 1000.0, "Speed (steps per second)",
+            "How fast the animation runs; 0 = as fast as possible."),
+)
+BY_KEY = {s.key: s for s in SETTINGS}
+DEFAULTS = {s.key: s.default for s in SETTINGS}
+MAX_FEATURES = 10
+
+
+def _fmt(x):
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def parse_value(setting, text):
+    """Strict parse of one value from text: returns it or raises ValueError naming the range."""
+    s = setting
+    rng = f"[{_fmt(s.lo)}, {_fmt(s.hi)}]"
+    text = str(text).strip()
+    if s.kind == "choice":
+        if text not in s.choices:
+            raise ValueError(f"{s.key} must be one of {', '.join(s.choices)}; got {text!r}")
+        return text
+    if s.kind == "floats":
+        try:
+            vals = tuple(float(t) for t in text.replace(";", ",").split(",") if t.strip())
+        except ValueError:
+            raise ValueError(f"{s.key} must be comma-separated numbers; got {text!r}") from None
+        if not 1 <= len(vals) <= MAX_FEATURES:
+            raise ValueError(f"{s.key} must have 1 to {MAX_FEATURES} numbers; got {len(vals)}")
+        if not all(math.isfinite(v) and s.lo <= v <= s.hi for v in vals):
+            raise ValueError(f"each entry of {s.key} must be a number in {rng}; got {text!r}")
+        return vals
+    try:
+        val = float(text)
+    except ValueError:
+        raise ValueError(f"{s.key} must be a number in {rng}; got {text!r}") from None
+    if not math.isfinite(val):
+        raise ValueError(f"{s.key} must be a finite number in {rng}; got {text!r}")
+    if s.kind == "int":
+        if val != int(val):
+            raise ValueError(f"{s.key} must be a whole number in {rng}; got {text!r}")
+        val = int(val)
+    if not s.lo <= val <= s.hi:
+        raise ValueError(f"{s.key} must be in {rng}; got {text!r}")
+    return val
+
+
+def _clamp(setting, text):
+    """Lenient parse: (value, warning or None). Clamps numbers, defaults what cannot be read."""
+    s = setting
+    try:
+        return parse_value(s, text), None
+    except ValueError as exc:
+        problem = str(exc)
+    fallback = s.default
+    if s.kind in ("float", "int"):
+        try:
+            val = float(str(text).strip())
+        except ValueError:
+            val = math.nan
+        if not math.isnan(val):        # a number out of range (inf included): clamp it
+            fallback = min(max(val, s.lo), s.hi)
+            fallback = int(round(fallback)) if s.kind == "int" else float(fallback)
+    elif s.kind == "floats":
+        try:
+            vals = [float(t) for t in str(text).split(",") if t.strip()][:MAX_FEATURES]
+            if vals and not any(math.isnan(v) for v in vals):
+                fallback = tuple(min(max(v, s.lo), s.hi) for v in vals)
+        except ValueError:
+            pass
+    return fallback, f"{problem} — using {format_value(s, fallback)}."
+
+
+def _exact(x):
+    """Shortest text that reads back as exactly x ("0.03", not "0.029999999999999999")."""
+    text = _fmt(x)
+    return text if not isinstance(x, float) or float(text) == x else repr(x)
+
+
+def format_value(setting, value):
+    """The text form of a value, as it goes into a URL or a flag; parses back to the same value."""
+    if setting.kind == "floats":
+        return ",".join(_exact(float(v)) for v in value)
+    return _exact(value)
+
+
+def parse_settings(raw):
+    """raw: mapping key -> text (or list of texts: the last one counts), e.g. st.query_params.
+
+    Returns (settings dict with every key, list of warnings). Unknown keys are ignored;
+    missing keys take their defaults silently. Never raises.
+    """
+    values, warnings = {}, []
+    for s in SETTINGS:
+        text = raw.get(s.key) if hasattr(raw, "get") else None
+        if isinstance(text, (list, tuple)):
+            text = text[-1] if text else None
+        if text is None:
+            values[s.key] = s.default
+            continue
+        values[s.key], warning = _clamp(s, text)
+        if warning:
+            warnings.append(warning)
+    values, more = reconcile(values)
+    return values, warnings + more
+
+
+def reconcile(values):
+    """Fix settings that are valid alone but not together; returns (values, warnings)."""
+    values, warnings = dict(values), []
+    if values["batch_size"] > values["n"]:
+        warnings.append(f"batch_size {values['batch_size']} is more than n = {values['n']} "
+                        f"examples — using {values['n']} (full-batch gradient descent).")
+        values["batch_size"] = values["n"]
+    return values, warnings
+
+
+def to_query(values):
+    """Settings dict -> {key: text} for the URL; parse_settings(to_query(v)) gives v back."""
+    return {s.key: format_value(s, values[s.key]) for s in SETTINGS}

@@ -1,0 +1,36 @@
+"""What the data say before any training: the optimum, the stable learning rate, the floor."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _design(X):
+    """[X, 1]: X (n, d) with a column of ones, (n, d + 1)."""
+    return np.hstack([X, np.ones((X.shape[0], 1))])
+
+
+def lstsq_optimum(X, y):
+    """The least-squares (w*, b*) of these data: w* (d,), b* float."""
+    theta = np.linalg.lstsq(_design(X), y, rcond=None)[0]
+    return theta[:-1], float(theta[-1])
+
+
+def hessian_eigenvalues(X):
+    """Eigenvalues (ascending) of the loss's Hessian in (w, b): [X, 1]^T [X, 1] / n."""
+    A = _design(X)
+    return np.linalg.eigvalsh(A.T @ A / A.shape[0])
+
+
+def max_stable_lr(X):
+    """Largest lr at which full-batch gradient descent still converges: 2 / lambda_max.
+
+    With the lesson's standardised features the Hessian is about the identity, so this is
+    about 2, as for f(x) = x^2 / 2.
+    """
+    return 2.0 / float(hessian_eigenvalues(X)[-1])
+
+
+def loss_floor(noise_std):
+    """The expected loss of the true parameters: E[noise^2] / 2 = noise_std^2 / 2."""
+    return noise_std ** 2 / 2

@@ -1,0 +1,129 @@
+"""The training loop as a generator: one minibatch SGD update per next(), one record per update."""
+
+from __future__ import annotations
+
+import math
+from typing import Iterator, NamedTuple
+
+import numpy as np
+
+from .backends import make_stepper
+from .data import check_data
+from .model import full_loss
+
+# past these the run is called diverged. With |X|, |y| <= data.DATA_BOUND and lr <= LR_MAX
+# they keep one more step inside float64 range, so no overflow warning can happen first.
+PARAM_BOUND = 1e15      # on sqrt(|w|^2 + b^2)
+LOSS_BOUND = 1e30       # on the batch loss
+LR_MAX = 1e3
+W0_STD = 0.01
+
+
+class Step(NamedTuple):
+    """What one minibatch update did. Arrays are read-only copies owned by the record."""
+
+    epoch: int                  # 1-based
+    step: int                   # 1-based, counted over all epochs
+    batch: np.ndarray           # (batch_size,) row indices used by this update
+    batch_loss: float           # mean squared loss of the batch, before the update
+    w: np.ndarray               # (d,) after the update
+    b: float                    # after the update
+    grad_w: np.ndarray          # (d,) dL/dw at the parameters before the update
+    grad_b: float               # dL/db before the update
+    diverged: bool              # True on the last record of a run that blew up
+    epoch_loss: float | None = None  # full-data loss after the update, on an epoch's last step
+
+
+def _check_int(name, value, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+    return int(value)
+
+
+def check_args(X, y, lr, batch_size, num_epochs, w0, b0, orders):
+    """Validate everything train() takes; returns the cleaned values or raises ValueError."""
+    X, y = check_data(X, y)
+    n, d = X.shape
+    try:
+        lr = float(lr)
+    except (TypeError, ValueError):
+        raise ValueError(f"lr must be a number in (0, {LR_MAX:g}], got {lr!r}") from None
+    if not (0 < lr <= LR_MAX):
+        raise ValueError(f"lr must be a number in (0, {LR_MAX:g}], got {lr!r}")
+    batch_size = _check_int("batch_size", batch_size, 1, 10**9)
+    num_epochs = _check_int("num_epochs", num_epochs, 1, 10**6)
+    if w0 is not None:
+        w0 = np.array(w0, dtype=float).reshape(-1)
+        if w0.shape != (d,) or not np.all(np.isfinite(w0)) or np.abs(w0).max() > PARAM_BOUND:
+            raise ValueError(f"w0 must be {d} finite numbers (one per feature), got {w0!r}")
+    if b0 is not None:
+        b0 = float(b0)
+        if not math.isfinite(b0) or abs(b0) > PARAM_BOUND:
+            raise ValueError(f"b0 must be a finite number, got {b0!r}")
+    if orders is not None:
+        orders = np.asarray(orders)
+        if orders.shape != (num_epochs, n) or orders.dtype.kind not in "iu":
+            raise ValueError(f"orders must be an integer array of shape (num_epochs, n) = "
+                             f"({num_epochs}, {n}), got {orders.dtype} {orders.shape}")
+        if not np.all(np.sort(orders, axis=1) == np.arange(n)):
+            raise ValueError(f"orders must hold one permutation of range({n}) per epoch")
+    return X, y, lr, batch_size, num_epochs, w0, b0, orders
+
+
+def train(X, y, *, lr, batch_size, num_epochs, w0=None, b0=None, seed=0, orders=None,
+          backend="numpy") -> Iterator[Step]:
+    """Minibatch SGD on the squared loss of y_hat = X w + b; yields a Step after every update.
+
+    X (n, d), y (n,). Each epoch visits every example once, in batches of batch_size (the last
+    one may be smaller); batch_size >= n is full-batch gradient descent. There are
+    num_epochs * ceil(n / batch_size) steps.
+    w0 defaults to N(0, 0.01^2) per entry and b0 to 0, both drawn from `seed`; each epoch's
+    order is a permutation drawn from the same generator unless `orders` (num_epochs, n)
+    gives it. Same arguments, same records.
+    If the loss or the parameters turn non-finite or too large, the last record has
+    diverged=True and the run stops. Arguments are checked here, before the first next():
+    ValueError names the bad one.
+    """
+    X, y, lr, batch_size, num_epochs, w0, b0, orders = check_args(
+        X, y, lr, batch_size, num_epochs, w0, b0, orders)
+    n, d = X.shape
+    rng = np.random.default_rng(seed)
+    w_init, b_init = _draw_init(rng, d)     # drawn even when given, so orders depend on seed only
+    w0 = w_init if w0 is None else w0
+    b0 = b_init if b0 is None else b0
+    stepper = make_stepper(backend, X, y, w0, b0, lr)
+    return _run(stepper, X, y, n, batch_size, num_epochs, rng, orders)
+
+
+def _draw_init(rng, d):
+    return rng.normal(0.0, W0_STD, d), 0.0
+
+
+def initial_params(seed, d):
+    """The w0 (d,), b0 that train() starts from when none are given: N(0, 0.01^2) and 0."""
+    return _draw_init(np.random.default_rng(seed), d)
+
+
+def _run(stepper, X, y, n, batch_size, num_epochs, rng, orders):
+    step = 0
+    for epoch in range(1, num_epochs + 1):
+        order = rng.permutation(n) if orders is None else orders[epoch - 1].copy()
+        order.setflags(write=False)             # each record's batch is a view of it
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            loss, grad_w, grad_b, w, b = stepper(batch)
+            step += 1
+            size = math.hypot(*w.tolist(), b)   # python floats: never an overflow warning
+            diverged = not (loss <= LOSS_BOUND and size <= PARAM_BOUND)
+            epoch_end = start + batch_size >= n
+            epoch_loss = full_loss(X, y, w, b) if epoch_end and not diverged else None
+            w.setflags(write=False)
+            grad_w.setflags(write=False)
+            yield Step(epoch, step, batch, loss, w, b, grad_w, grad_b, diverged, epoch_loss)
+            if diverged:
+                return
+
+
+def steps_per_epoch(n, batch_size):
+    """ceil(n / batch_size): the number of updates in one epoch."""
+    return -(-n // batch_size)
