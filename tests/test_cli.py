@@ -1,0 +1,93 @@
+"""python -m core as a user meets it: the lesson's printout, one-line errors, a light import."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+def run(*args):
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120, stdin=subprocess.DEVNULL)
+
+
+def run_core(*flags):
+    return run("-m", "core", *flags)
+
+
+def test_lesson_printout():
+    out = run_core()
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    lines = out.stdout.splitlines()
+    assert len(lines) == 5
+    losses = []
+    for k, line in enumerate(lines[:3], start=1):
+        m = re.fullmatch(rf"epoch {k}, loss ({NUMBER})", line)
+        assert m, line
+        losses.append(float(m.group(1)))
+    assert losses[0] > losses[1] > 0 and losses[2] < 1e-4
+    m_w = re.fullmatch(r"error in estimating w: \[(.*)\]", lines[3])
+    m_b = re.fullmatch(rf"error in estimating b: ({NUMBER})", lines[4])
+    assert m_w and m_b, lines[3:]
+    err_w = [float(t) for t in re.findall(NUMBER, m_w.group(1))]
+    assert len(err_w) == 2
+    assert all(abs(e) < 5e-3 for e in err_w + [float(m_b.group(1))])
+
+
+def test_flags_change_the_run():
+    out = run_core("--epochs", "1", "--true-w", "1,2,3", "--true-b", "-1", "--seed", "4")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("epoch 1, loss ") and len(lines) == 3
+    assert len(re.findall(NUMBER, lines[1].split(":")[1])) == 3
+
+
+@pytest.mark.parametrize("flags, key", [
+    (["--lr", "abc"], "lr"), (["--batch-size", "0"], "batch_size"), (["--backend", "torch"], "backend"),
+    (["--epochs", "1e9"], "epochs"), (["--noise", "nan"], "noise"), (["--true-w", "1,x"], "w"),
+    (["--no-such-flag"], "unrecognized"), (["--lr"], "--lr"),
+])
+def test_bad_flag_exits_2_with_one_line(flags, key):
+    out = run_core(*flags)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert len(out.stderr.splitlines()) == 1 and out.stderr.endswith("\n")
+    assert "Traceback" not in out.stderr
+    assert out.stderr.startswith("python -m core: error:") and key in out.stderr
+
+
+def test_batch_size_above_n_runs_full_batch():
+    out = run_core("--num-examples", "50", "--batch-size", "100")
+    # full batch is fine for the trainer: 1 step per epoch
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("epoch ") == 3
+
+
+def test_too_large_lr_reports_divergence_without_a_traceback():
+    out = run_core("--lr", "5")
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr and out.stderr == ""
+    assert re.fullmatch(r"diverged at step \d+ \(epoch 1\): lr 5 is too large; the largest stable lr "
+                        rf"for these data is {NUMBER}\n", out.stdout), out.stdout
+
+
+def test_help_lists_every_flag():
+    out = run_core("--help")
+    assert out.returncode == 0
+    for flag in ("--lr", "--batch-size", "--epochs", "--noise", "--num-examples", "--true-w",
+                 "--true-b", "--seed", "--backend", "--mode"):
+        assert flag in out.stdout
+
+
+def test_import_core_stays_light():
+    code = ("import core, sys; print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('streamlit','plotly','mindspore')))")
+    out = run("-c", code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

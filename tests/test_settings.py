@@ -1,0 +1,117 @@
+"""The settings table: lenient parsing of untrusted text, URL round trip, CLI flags from the table."""
+
+import math
+
+import pytest
+
+from core import settings as S
+from core.__main__ import build_parser
+
+GARBAGE = {"lr": "abc", "batch_size": "-4", "epochs": "1e9", "noise": "nan", "w": "1,x",
+           "backend": "torch", "seed": "-1"}
+
+
+def assert_valid(values):
+    """Every setting present and strictly parseable from its own text form."""
+    assert set(values) == {s.key for s in S.SETTINGS}
+    for s in S.SETTINGS:
+        assert S.parse_value(s, S.format_value(s, values[s.key])) == values[s.key], s.key
+    assert values["batch_size"] <= values["n"]
+
+
+def test_garbage_never_raises_and_gives_valid_values_with_one_warning_per_bad_key():
+    values, warnings = S.parse_settings(GARBAGE)
+    assert_valid(values)
+    assert values["lr"] == 0.03                  # unreadable: the default
+    assert values["batch_size"] == 1             # out of range: clamped
+    assert values["epochs"] == 100
+    assert values["noise"] == 0.01
+    assert values["w"] == (2.0, -3.4)
+    assert values["backend"] == "numpy"
+    assert values["seed"] == 0
+    assert values["n"] == 1000 and values["speed"] == 50.0   # not given: defaults
+    assert len(warnings) == len(GARBAGE)
+    named = [w.split()[0] for w in warnings]      # "lr must be a number ... — using 0.03."
+    assert sorted(named) == sorted(GARBAGE)
+
+
+@pytest.mark.parametrize("raw", [
+    {"lr": "inf"}, {"lr": "-inf"}, {"lr": ""}, {"lr": "0"}, {"lr": "1e400"}, {"batch_size": "2.5"},
+    {"seed": "1e30"}, {"w": ""}, {"w": ",,,"}, {"w": "nan,1"}, {"w": ",".join(["1"] * 11)},
+    {"w": "1e9,-1e9"}, {"b": "0x10"}, {"n": "1"}, {"speed": "-3"}, {"backend": ""},
+    {"epochs": ["3", "abc"]}, {"epochs": []}, {"lr": None}, {"n": "\x00"}, {"lr": "  0.05  "},
+])
+def test_odd_input_gives_valid_values(raw):
+    values, warnings = S.parse_settings(raw)
+    assert_valid(values)
+    assert all(isinstance(w, str) and w for w in warnings)
+
+
+def test_non_mapping_input_gives_the_defaults():
+    assert S.parse_settings(None) == (S.DEFAULTS, [])
+    assert S.parse_settings("lr=5") == (S.DEFAULTS, [])
+
+
+def test_clamping_keeps_the_direction():
+    values, warnings = S.parse_settings({"lr": "50", "epochs": "0", "w": "500,-1", "seed": "-7"})
+    assert values["lr"] == 10.0 and values["epochs"] == 1 and values["seed"] == 0
+    assert values["w"] == (100.0, -1.0)
+    assert len(warnings) == 4
+
+
+def test_defaults_round_trip():
+    assert S.parse_settings(S.to_query(S.DEFAULTS)) == (S.DEFAULTS, [])
+
+
+def test_custom_values_round_trip_exactly():
+    custom = dict(lr=math.sqrt(0.001), batch_size=37, epochs=12, noise=0.123456789, n=5000,
+                  w=(1.0 / 3.0, -2.5, 7.0), b=-0.1 + 0.2, seed=2**32 - 1, backend="mindspore",
+                  speed=0.0)
+    assert set(custom) == set(S.DEFAULTS)
+    query = S.to_query(custom)
+    assert all(isinstance(v, str) for v in query.values())
+    assert S.parse_settings(query) == (custom, [])
+
+
+def test_readable_values_stay_readable_in_the_url():
+    query = S.to_query(S.DEFAULTS)
+    assert query["lr"] == "0.03" and query["w"] == "2,-3.4" and query["speed"] == "50"
+
+
+def test_batch_size_above_n_is_reconciled_with_a_warning():
+    values, warnings = S.parse_settings({"batch_size": "500", "n": "100"})
+    assert values["batch_size"] == 100 and values["n"] == 100
+    assert len(warnings) == 1 and "batch_size" in warnings[0] and "full-batch" in warnings[0]
+
+
+@pytest.mark.parametrize("key, text, match", [
+    ("lr", "abc", "lr must be a number"), ("lr", "0", r"lr must be in \[0.0001, 10\]"),
+    ("batch_size", "2.5", "batch_size must be a whole number"), ("seed", "nan", "seed must be a finite"),
+    ("backend", "torch", "backend must be one of numpy"), ("w", "1,x", "w must be comma-separated"),
+])
+def test_parse_value_is_strict(key, text, match):
+    with pytest.raises(ValueError, match=match):
+        S.parse_value(S.BY_KEY[key], text)
+
+
+def test_table_is_consistent():
+    assert len(S.BY_KEY) == len(S.SETTINGS)
+    for s in S.SETTINGS:
+        assert s.label, s.key
+        if s.kind == "choice":
+            assert s.default in s.choices
+        else:
+            assert s.lo <= min(s.default if s.kind == "floats" else (s.default,)) <= s.hi
+    assert S.BY_KEY["backend"].choices == tuple(__import__("core").BACKENDS)
+
+
+def test_cli_flags_are_derived_from_the_table():
+    parser = build_parser()
+    flags = {a.option_strings[0]: a for a in parser._actions if a.option_strings}
+    table = {s.cli: s for s in S.SETTINGS if s.cli}
+    assert set(flags) - {"-h", "--mode"} == set(table)
+    for flag, s in table.items():
+        assert flags[flag].dest == s.key
+        assert flags[flag].default == s.default
+    assert vars(parser.parse_args([])) | {"mode": None} == \
+        {s.key: s.default for s in S.SETTINGS if s.cli} | {"mode": None}
