@@ -1,0 +1,302 @@
+// Live charts for the main page. Loaded once per browser tab (after plotly.min.js) by the small
+// loader in ui/live.py; every Streamlit update calls LRViz.mount(parent, payload).
+//
+// Why it looks like this:
+// - Streamlit remounts a v2 component on every data update, so the chart DOM lives here, in one
+//   persistent node that each mount re-parents: Plotly keeps its state and nothing flickers.
+// - Updates can be coalesced on the way, so a payload is either "full" (the whole displayed
+//   history) or a tail that overlaps what we have; a tail that leaves a gap waits for the next
+//   full payload (the server sends one every second).
+// - Painting is decoupled from the server's frame rate: new steps are revealed at the run's
+//   speed on requestAnimationFrame, so the charts move smoothly between server frames.
+(function () {
+  if (window.LRViz) return;
+  const MAX_FPS = 40;
+  const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#ff7f0e", "#000000"];
+  const S = {
+    run: null, ver: null, meta: null, n: 0, shown: 0, painted: -1, log: false, status: "ready",
+    speed: 0, stride: 1, x: [], loss: [], w: [], b: [], epochs: { x: [], loss: [] },
+    node: null, plots: {}, lastT: 0, lastPaintT: 0, raf: 0, metaPainted: null,
+  };
+  const stats = { paints: 0, paintTimes: [], paintMs: 0, mounts: 0, payloads: 0, gaps: 0 };
+
+  function el(tag, cls, parent, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+
+  function build() {
+    const root = el("div", "lrviz");
+    const bar = el("div", "lrviz-bar", root);
+    const lab = el("label", "lrviz-log", bar);
+    const cb = el("input", null, lab);
+    cb.type = "checkbox";
+    cb.onchange = () => { S.log = cb.checked; S.painted = -1; schedule(); };
+    lab.appendChild(document.createTextNode(" log-scale loss"));
+    S.statusEl = el("span", "lrviz-status", bar);
+    const grid = el("div", "lrviz-grid", root);
+    for (const name of ["loss", "params", "path", "data", "parabola"]) {
+      const cell = el("div", "lrviz-cell lrviz-" + name, grid);
+      if (name === "path") {           // static contours below, the moving path above
+        S.plots.pathBase = el("div", "lrviz-plot", cell);
+        S.plots.path = el("div", "lrviz-plot lrviz-overlay", cell);
+      } else {
+        S.plots[name] = el("div", "lrviz-plot", cell);
+        S.plots[name].dataset.name = name;
+      }
+    }
+    return root;
+  }
+
+  function reset(run) {
+    Object.assign(S, { run: run, ver: null, meta: null, n: 0, shown: 0, painted: -1, x: [],
+      loss: [], w: [], b: [], epochs: { x: [], loss: [] }, metaPainted: null });
+  }
+
+  // payload: {run, ver, full, start, x, loss, w: [[..] per feature], b, epochs: {x, loss},
+  //           status, speed, stride, meta (on full payloads)}
+  function ingest(p) {
+    stats.payloads++;
+    if (p.run !== S.run) reset(p.run);
+    S.status = p.status; S.speed = p.speed; S.stride = p.stride || 1;
+    if (p.meta) S.meta = p.meta;
+    if (p.full) {
+      S.ver = p.ver; S.x = p.x; S.loss = p.loss; S.w = p.w; S.b = p.b; S.n = p.x.length;
+      if (S.shown > S.n) S.shown = S.n;
+    } else if (p.ver === S.ver && p.start <= S.n) {
+      S.x = S.x.slice(0, p.start).concat(p.x);
+      S.loss = S.loss.slice(0, p.start).concat(p.loss);
+      S.b = S.b.slice(0, p.start).concat(p.b);
+      S.w = S.w.map((col, j) => col.slice(0, p.start).concat(p.w[j]));
+      S.n = S.x.length;
+    } else {
+      stats.gaps++;        // wait for the next full payload
+    }
+    S.epochs = p.epochs || S.epochs;
+  }
+
+  function schedule() {
+    if (!S.raf) S.raf = requestAnimationFrame(tick);
+  }
+
+  const LAG = 0.5;    // seconds the playback trails the newest step: a jitter buffer
+  function playing() { return S.speed > 0 && (S.status === "running" || S.status === "done"); }
+
+  function tick(t) {
+    S.raf = 0;
+    stats.ticks = (stats.ticks || 0) + 1;
+    const dt = S.lastT ? Math.min((t - S.lastT) / 1000, 0.1) : 0;
+    S.lastT = t;
+    if (!playing()) {
+      S.shown = S.n;
+    } else if (S.shown < S.n) {
+      // reveal at the run's speed; a little faster or slower to keep about LAG seconds buffered
+      const rate = S.speed / S.stride, lag = S.n - S.shown, want = rate * LAG;
+      const r = S.status === "done" ? rate * 2 : rate * (lag > 2 * want ? 1.6 : lag < want / 2 ? 0.6 : 1);
+      S.shown = Math.min(S.n, Math.max(S.shown + r * dt, S.n - 3 * want));
+    }
+    const k = Math.floor(S.shown);
+    if ((k !== S.painted || S.metaPainted !== S.run) && inflight === 0 &&
+        t - S.lastPaintT >= 1000 / MAX_FPS - 2) {
+      S.lastPaintT = t;
+      paint(k);
+    }
+    if (S.status === "running" || S.shown < S.n || k !== S.painted) schedule();
+    else S.lastT = 0;
+  }
+
+  const FONT = { size: 14 };
+  function base(title, xt, yt, extra) {
+    return Object.assign({
+      title: { text: title, font: { size: 16 } }, font: FONT, height: 300,
+      margin: { l: 60, r: 15, t: 40, b: 45 }, showlegend: true,
+      legend: { orientation: "h", y: -0.22, font: { size: 12 } },
+      xaxis: { title: { text: xt } }, yaxis: { title: { text: yt } },
+      uirevision: S.run, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fafafa",
+    }, extra || {});
+  }
+  // live charts are redrawn up to 40 times a second: no hover layers, no drag handlers
+  const CFG = { displayModeBar: false, responsive: true, staticPlot: true };
+
+  // Redraw cost: a full Plotly.react redraws axes, legend and all; Plotly.animate with
+  // redraw: false only moves the traces. So each chart keeps fixed axis ranges and gets a full
+  // react only when its layout signature (ranges, title, scale) changes; ranges grow with
+  // headroom ("ratchet") so that happens a few times per run, not per frame.
+  const ANIM = { mode: "immediate", transition: { duration: 0 }, frame: { duration: 0, redraw: false } };
+  let inflight = 0;     // Plotly.animate calls not yet drawn: paint again only when all are
+  function draw(div, traces, layout) {
+    const sig = JSON.stringify([layout.title, layout.xaxis, layout.yaxis, layout.annotations]);
+    if (div.__sig !== sig || !div.data || div.data.length !== traces.length) {
+      window.Plotly.react(div, traces, layout, CFG);
+      div.__sig = sig;
+    } else {
+      inflight++;
+      const done = () => { inflight--; };
+      window.Plotly.animate(div, { data: traces, traces: traces.map((_, i) => i) }, ANIM).then(done, done);
+    }
+  }
+
+  function ratchet(div, key, lo, hi, pad) {
+    // widen the stored range [a, b] to hold [lo, hi], with headroom; never shrink within a run
+    const r = (div.__ranges = div.__ranges || {});
+    const cur = r[key];
+    if (!isFinite(lo) || !isFinite(hi)) return cur || [0, 1];
+    if (cur && lo >= cur[0] && hi <= cur[1]) return cur;
+    const span = Math.max(hi - lo, 1e-9);
+    const next = [cur ? Math.min(cur[0], lo - pad * span) : lo - pad * span,
+                  cur ? Math.max(cur[1], hi + pad * span) : hi + pad * span];
+    r[key] = next;
+    return next;
+  }
+
+  function extent(arrays) {
+    let lo = Infinity, hi = -Infinity;
+    for (const a of arrays) for (const v of a) if (v != null && isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    return [lo, hi];
+  }
+
+  function paint(k) {
+    const m = S.meta;
+    if (!m || !window.Plotly) return;
+    S.painted = k;
+    stats.paints++;
+    const now = performance.now();
+    stats.paintTimes.push(now);
+    if (stats.paintTimes.length > 5000) stats.paintTimes.splice(0, 2500);
+    const x = S.x.slice(0, k);
+    const step = k ? x[k - 1] : 0;
+    const curW = k ? S.w.map(col => col[k - 1]) : m.w0;
+    const curB = k ? S.b[k - 1] : m.b0;
+    const P = S.plots;
+    const xStep = { title: { text: "step" }, range: [0, m.total], autorange: false };
+
+    // 1. loss: batch loss per step, full-data loss at each epoch end, the noise floor
+    const ex = [], ey = [];
+    for (let i = 0; i < S.epochs.x.length; i++) if (S.epochs.x[i] <= step) { ex.push(S.epochs.x[i]); ey.push(S.epochs.loss[i]); }
+    const ly = S.loss.slice(0, k);
+    let yax;
+    if (S.log) {
+      const e = extent([ly.filter(v => v > 0), ey, [m.floor > 0 ? m.floor : null]]);
+      const r = ratchet(P.loss, "log" + S.run, Math.log10(e[0] > 0 ? e[0] : 1e-8), Math.log10(e[1] > 0 ? e[1] : 1), 0.1);
+      yax = { title: { text: "loss (log scale)" }, type: "log", range: r, autorange: false };
+    } else {
+      const e = extent([ly, ey, [m.floor]]);
+      const r = ratchet(P.loss, "lin" + S.run, 0, e[1], 0.05);
+      yax = { title: { text: "loss" }, type: "linear", range: [0, r[1]], autorange: false };
+    }
+    draw(P.loss, [
+      { x: x, y: ly, name: "batch loss", mode: "lines", line: { width: 1, color: "#1f77b4" }, opacity: 0.7 },
+      { x: ex, y: ey, name: "full-data loss (epoch end)", mode: "lines+markers", marker: { size: 10, color: "#ff7f0e" }, line: { color: "#ff7f0e", width: 2 } },
+      { x: [0, m.total], y: [m.floor, m.floor], name: "noise floor σ²/2", mode: "lines", line: { dash: "dot", color: "#555" } },
+    ], base("Loss", "step", "loss", { xaxis: xStep, yaxis: yax }));
+
+    // 2. parameter paths against their true values
+    const tr = [], cols = [];
+    m.names.forEach((nm, j) => {
+      const col = (j < m.d ? S.w[j] : S.b).slice(0, k);
+      cols.push(col);
+      tr.push({ x: x, y: col, name: nm, mode: "lines", line: { color: COLORS[j], width: 2.5 } });
+    });
+    m.names.forEach((nm, j) => {
+      tr.push({ x: [0, m.total], y: [m.truth[j], m.truth[j]], name: nm + " true", mode: "lines", showlegend: false, line: { color: COLORS[j], dash: "dash", width: 1.5 } });
+    });
+    const pe = extent(cols.concat([m.truth, m.w0, [m.b0]]));
+    const pr = ratchet(P.params, "p" + S.run, pe[0], pe[1], 0.15);
+    draw(P.params, tr, base("Parameters (dashed: true values)", "step", "value", {
+      xaxis: xStep, yaxis: { title: { text: "value" }, range: pr, autorange: false },
+    }));
+
+    // 3. path over loss contours (the contours are a separate static plot underneath)
+    const pa = m.path;
+    const axes = { xaxis: { title: { text: pa.xname }, range: pa.xr, autorange: false },
+                   yaxis: { title: { text: pa.yname }, range: pa.yr, autorange: false } };
+    if (S.metaPainted !== S.run) {
+      window.Plotly.react(P.pathBase, [
+        { type: "contour", x: pa.gx, y: pa.gy, z: pa.gz, colorscale: "Blues", reversescale: true, showscale: false,
+          contours: { coloring: "heatmap", showlines: true }, line: { width: 0.5, color: "rgba(0,0,0,0.25)" }, hoverinfo: "skip", opacity: 0.75 },
+      ], base("Path over loss contours", pa.xname, pa.yname, Object.assign({ showlegend: false }, axes)), CFG);
+      S.metaPainted = S.run;
+    }
+    const px = pa.ix < m.d ? S.w[pa.ix] : S.b, py = pa.iy < m.d ? S.w[pa.iy] : S.b;
+    const cx = [pa.start[0]].concat(px.slice(0, k)), cy = [pa.start[1]].concat(py.slice(0, k));
+    draw(P.path, [
+      { x: cx, y: cy, name: "SGD path", mode: "lines", line: { color: "#d62728", width: 2 } },
+      { x: [cx[cx.length - 1]], y: [cy[cy.length - 1]], name: "now", mode: "markers", marker: { size: 12, color: "#d62728" } },
+      { x: [pa.opt[0]], y: [pa.opt[1]], name: "least squares", mode: "markers", marker: { symbol: "star", size: 16, color: "#000" } },
+      { x: [pa.truth[0]], y: [pa.truth[1]], name: "true", mode: "markers", marker: { symbol: "x", size: 11, color: "#2ca02c" } },
+    ], base("", pa.xname, pa.yname, Object.assign({
+      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+      legend: { orientation: "h", y: -0.22, font: { size: 12 }, bgcolor: "rgba(255,255,255,0.7)" },
+    }, axes)));
+
+    // 4. the data and the current model (changes slowly: every 3rd frame while playing)
+    const dm = m.data;
+    const every = (n) => !playing() || k === S.n || stats.paints % n === 0;
+    if (every(3)) {
+    const fin = v => (v != null && isFinite(v) ? v : null);
+    if (m.d === 1) {
+      const lo = dm.xr[0], hi = dm.xr[1];
+      draw(P.data, [
+        { x: dm.x, y: dm.y, name: "data", mode: "markers", marker: { size: 5, color: "rgba(31,119,180,0.5)" } },
+        { x: [lo, hi], y: [fin(curW[0] * lo + curB), fin(curW[0] * hi + curB)], name: "model ŷ = wx + b", mode: "lines", line: { color: "#d62728", width: 3 } },
+      ], base("Data and the current model", "x", "y", {
+        xaxis: { title: { text: "x" }, range: dm.xr, autorange: false }, yaxis: { title: { text: "y" }, range: dm.yr, autorange: false } }));
+    } else {
+      const yh = dm.X.map(row => fin(row.reduce((s, v, j) => s + v * curW[j], curB)));
+      draw(P.data, [
+        { x: dm.y, y: yh, name: "examples", mode: "markers", marker: { size: 6, color: "rgba(31,119,180,0.6)" } },
+        { x: dm.yr, y: dm.yr, name: "ŷ = y (perfect fit)", mode: "lines", line: { dash: "dash", color: "#555" } },
+      ], base("Predicted ŷ against true y", "true y", "predicted ŷ", {
+        xaxis: { title: { text: "true y" }, range: dm.yr, autorange: false }, yaxis: { title: { text: "predicted ŷ" }, range: dm.yr, autorange: false } }));
+    }
+    }
+
+    // 5. the same lr on y = x²/2: x_k = (1 - lr)^k x0, one step per training step
+    if (every(2)) paintParabola(m, step);
+    S.statusEl.textContent = `step ${step} of ${m.total}`;
+    stats.paintMs += performance.now() - now;
+  }
+
+  function paintParabola(m, step) {
+    const P = S.plots;
+    const pb = m.parabola, x0 = pb.x0, lr = m.lr, K = step, lim = pb.lim;
+    const trail = [], ty = [];
+    for (let j = Math.max(0, K - 8); j <= K; j++) {
+      const v = x0 * Math.pow(1 - lr, j);
+      if (Math.abs(v) <= lim) { trail.push(v); ty.push(v * v / 2); }
+    }
+    const xk = x0 * Math.pow(1 - lr, K), inView = Math.abs(xk) <= lim;
+    if (!P.parabola.__curve) {
+      P.parabola.__curve = [[], []];
+      for (let i = 0; i <= 80; i++) { const v = -lim + (2 * lim * i) / 80; P.parabola.__curve[0].push(v); P.parabola.__curve[1].push(v * v / 2); }
+    }
+    const note = inView ? "" : `|x| = ${Math.abs(xk).toExponential(1)}: out of view, diverging`;
+    draw(P.parabola, [
+      { x: P.parabola.__curve[0], y: P.parabola.__curve[1], name: "y = x²/2", mode: "lines", line: { color: "#555", width: 2 } },
+      { x: trail, y: ty, name: "last steps", mode: "lines+markers", marker: { size: 7, color: "#1f77b4" }, line: { width: 1, dash: "dot" } },
+      { x: inView ? [xk] : [], y: inView ? [xk * xk / 2] : [], name: "x_k", mode: "markers", marker: { size: 14, color: "#d62728" } },
+    ], base(`y = x²/2 with the same lr = ${lr}: ${pb.regime}`, "x", "y", {
+      xaxis: { title: { text: "x" }, range: [-lim, lim], autorange: false },
+      yaxis: { title: { text: "y" }, range: [-0.05 * lim * lim / 2, lim * lim / 2 * 1.05], autorange: false },
+      annotations: note ? [{ text: note, x: 0, y: lim * lim / 4, showarrow: false, font: { size: 15, color: "#d62728" } }] : [],
+    }));
+  }
+
+  function mount(parent, payload) {
+    stats.mounts++;
+    if (!S.node) S.node = build();
+    if (S.node.parentNode !== parent) parent.appendChild(S.node);
+    ingest(payload);
+    schedule();
+  }
+
+  function unmount(parent) {
+    if (S.node && S.node.parentNode === parent) parent.removeChild(S.node);
+  }
+
+  window.LRViz = { mount, unmount, state: S, stats };
+})();

@@ -1,0 +1,164 @@
+"""The live charts: a Streamlit v2 component whose Plotly charts update in place in the browser.
+
+Streamlit's st.plotly_chart remounts the whole chart on every update (about 8 paints/s, with
+flicker). Here the browser keeps the charts (static/live_charts.js) and each update sends only
+the steps it has not seen; the browser reveals them at the run's speed on its own frame clock.
+Bulky code goes through Streamlit's static file serving (loaded once per tab), because a
+component's inline JS is resent with every update.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from core.parabola import regime
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+DATA_SAMPLE = 120            # points of the data drawn in the data chart
+GRID = 60                    # contour grid per axis
+
+# a small loader: Plotly and the chart code come once per tab from /app/static
+_LOADER = r"""
+function load(src) {
+  return new Promise((ok, fail) => {
+    const s = document.createElement('script');
+    s.src = new URL('app/static/' + src, document.baseURI).href;
+    s.onload = ok; s.onerror = () => fail(new Error('could not load ' + src));
+    document.head.appendChild(s);
+  });
+}
+export default function (component) {
+  const { data, parentElement } = component;
+  window.__lrvizLoading = window.__lrvizLoading ||
+    (window.Plotly ? Promise.resolve() : load('plotly.min.js')).then(() => load('live_charts.js?v=VERSION'));
+  window.__lrvizLoading.then(() => window.LRViz.mount(parentElement, data)).catch(err => {
+    parentElement.textContent = 'The live charts could not load (' + err.message + '). Reload the page.';
+  });
+  return () => { if (window.LRViz) window.LRViz.unmount(parentElement); };
+}
+"""
+_CSS = """
+.lrviz { width: 100%; }
+.lrviz-bar { display: flex; gap: 1.5rem; align-items: center; font-size: 15px; margin: 0 0 4px 4px; }
+.lrviz-status { color: #444; font-variant-numeric: tabular-nums; }
+.lrviz-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px; }
+.lrviz-cell { position: relative; min-height: 300px; }
+.lrviz-overlay { position: absolute; inset: 0; }
+"""
+
+
+def ensure_static_assets():
+    """Put plotly.js (from the installed plotly package, same version as the server's) beside
+    our chart code in static/, once. Returns an error message, or None when all is in place."""
+    target = STATIC / "plotly.min.js"
+    if target.exists():
+        return None
+    try:
+        import plotly
+        source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        tmp = target.with_suffix(".tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target)
+    except OSError as exc:
+        return f"The charts need plotly.js in {STATIC}: {exc}"
+    return None
+
+
+def _version():
+    try:
+        return str(int((STATIC / "live_charts.js").stat().st_mtime))
+    except OSError:
+        return "0"
+
+
+_component = st.components.v2.component(
+    "lrviz_live", html="", css=_CSS, js=_LOADER.replace("VERSION", _version()), isolate_styles=False)
+
+
+def _nums(a, digits=5):
+    """Floats for JSON with `digits` significant digits; NaN and inf become null (JSON has none)."""
+    a = np.asarray(a, dtype=float).ravel()
+    out = [float(f"{v:.{digits}g}") for v in a.tolist()]
+    bad = ~np.isfinite(a)
+    if bad.any():
+        for i in np.flatnonzero(bad):
+            out[i] = None
+    return out
+
+
+def _range(values, pad=0.15):
+    lo, hi = float(np.min(values)), float(np.max(values))
+    span = max(hi - lo, 1e-3)
+    return [lo - pad * span, hi + pad * span]
+
+
+def meta(run):
+    """What does not change during a run: data sample, contour grid, true and optimal values."""
+    th, d = run.theory, run.X.shape[1]
+    truth = list(run.true_w) + [run.true_b]
+    opt = list(th.w_star) + [th.b_star]
+    w0, b0 = run.w0, run.b0
+    start = list(w0) + [b0]
+    # the path chart: (w1, w2) for d >= 2, (w, b) for d = 1; other parameters at the optimum
+    ix, iy = 0, 1
+    names = [f"w{j + 1}" if d > 1 else "w" for j in range(d)] + ["b"]
+    xr = _range([start[ix], opt[ix], truth[ix]], 0.25)
+    yr = _range([start[iy], opt[iy], truth[iy]], 0.25)
+    gx, gy = np.linspace(*xr, GRID), np.linspace(*yr, GRID)
+    H = th.hessian[np.ix_([ix, iy], [ix, iy])]
+    DX, DY = np.meshgrid(gx - opt[ix], gy - opt[iy])
+    gz = th.min_loss + 0.5 * (H[0, 0] * DX**2 + 2 * H[0, 1] * DX * DY + H[1, 1] * DY**2)
+    rng = np.random.default_rng(0)
+    pick = rng.choice(run.X.shape[0], min(DATA_SAMPLE, run.X.shape[0]), replace=False)
+    Xs, ys = run.X[pick], run.y[pick]
+    lr = run.settings["lr"]
+    x0 = 3.0
+    return {
+        "d": d, "names": names, "truth": _nums(truth), "total": run.total_steps,
+        "lr": lr, "floor": run.theory.loss_floor, "w0": _nums(w0), "b0": float(b0),
+        "path": {"ix": ix, "iy": iy, "xname": names[ix], "yname": names[iy], "xr": xr, "yr": yr,
+                 "gx": _nums(gx, 4), "gy": _nums(gy, 4), "gz": [_nums(r, 4) for r in np.log10(gz)],
+                 "opt": _nums([opt[ix], opt[iy]]), "truth": _nums([truth[ix], truth[iy]]),
+                 "start": _nums([start[ix], start[iy]])},
+        "data": ({"x": _nums(Xs[:, 0], 4), "y": _nums(ys, 4), "xr": _range(Xs[:, 0], 0.05),
+                  "yr": _range(ys, 0.1)} if d == 1 else
+                 {"X": [_nums(r, 4) for r in Xs], "y": _nums(ys, 4), "yr": _range(ys, 0.1)}),
+        "parabola": {"x0": x0, "lim": x0 * 1.25,
+                     "regime": regime(lr).replace("-", " ")},
+    }
+
+
+def payload(run, key, view, full, start=0):
+    """The update for the browser: the display view of run.history from position `start`.
+
+    key: identifies the run (a new key resets the charts); view: dict the caller keeps per
+    session with the meta it computed (so the contour grid is built once per run).
+    """
+    h = run.history
+    idx = h.display_index(start)
+    steps, losses = h.epoch_ends()
+    p = {
+        "run": key, "ver": h.stride, "full": full, "start": start,
+        "x": _nums(h.column("step")[idx]), "loss": _nums(h.column("batch_loss")[idx]),
+        "w": [_nums(col) for col in h.column("w")[idx].T] if idx.size else [[] for _ in range(h.d)],
+        "b": _nums(h.column("b")[idx]), "epochs": {"x": _nums(steps), "loss": _nums(losses)},
+        "status": run.status, "speed": run.settings.get("speed", 0) or 0, "stride": h.stride,
+    }
+    if full:
+        p["meta"] = view["meta"]
+    return p
+
+
+def display_len(run):
+    """How many points the display view has now (a full payload's length)."""
+    h = run.history
+    return len(h.display_index(0))
+
+
+def live_charts(data):
+    """Mount (or update) the live charts with a payload from payload()."""
+    return _component(data=data)

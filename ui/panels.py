@@ -1,0 +1,124 @@
+"""Text panels of the main page: the current step as the lesson's equations, the results."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import streamlit as st
+
+from core.model import linreg
+from core.run import DIVERGED, DONE, FAILED
+
+
+def _vec(a, digits=4):
+    a = np.atleast_1d(np.asarray(a, dtype=float))
+    body = ", ".join(f"{v:.{digits}g}" for v in a)
+    return rf"\begin{{bmatrix}}{body}\end{{bmatrix}}" if a.size > 1 else body
+
+
+def step_equations(run):
+    """LaTeX lines for the newest step: batch loss, both gradients and the update, in numbers."""
+    rec, lr = run.last, run.settings["lr"]
+    w_before = rec.w + lr * rec.grad_w           # the update undone: what the gradient saw
+    b_before = rec.b + lr * rec.grad_b
+    B = len(rec.batch)
+    return [
+        rf"\text{{step {rec.step}, epoch {rec.epoch}: batch }}\mathcal{{B}}\text{{ of }}|\mathcal{{B}}| = {B}"
+        rf"\text{{ examples}},\quad \hat y = Xw + b",
+        rf"L = \frac{{1}}{{|\mathcal{{B}}|}}\sum_{{i\in\mathcal{{B}}}} \tfrac12(\hat y_i - y_i)^2 = {rec.batch_loss:.5g}",
+        rf"\frac{{\partial L}}{{\partial w}} = \frac{{1}}{{|\mathcal{{B}}|}}\sum_i (\hat y_i - y_i)\,x_i = {_vec(rec.grad_w)}"
+        rf",\qquad \frac{{\partial L}}{{\partial b}} = \frac{{1}}{{|\mathcal{{B}}|}}\sum_i (\hat y_i - y_i) = {rec.grad_b:.4g}",
+        rf"w \leftarrow w - \text{{lr}}\,\frac{{\partial L}}{{\partial w}} = {_vec(w_before)} - {lr:g}\cdot{_vec(rec.grad_w)}"
+        rf" = {_vec(rec.w)}",
+        rf"b \leftarrow b - \text{{lr}}\,\frac{{\partial L}}{{\partial b}} = {b_before:.4g} - {lr:g}\cdot({rec.grad_b:.4g})"
+        rf" = {rec.b:.4g}",
+    ]
+
+
+def batch_table(run, rows=5):
+    """The first rows of the newest batch: x, y and y_hat before the update."""
+    rec, lr = run.last, run.settings["lr"]
+    idx = rec.batch[:rows]
+    Xb, yb = run.X[idx], run.y[idx]
+    y_hat = linreg(Xb, rec.w + lr * rec.grad_w, rec.b + lr * rec.grad_b)
+    table = {"example": idx}
+    for j in range(Xb.shape[1]):
+        table[f"x{j + 1}"] = Xb[:, j]
+    table.update({"y": yb, "ŷ": y_hat, "(ŷ − y)²/2": (y_hat - yb) ** 2 / 2})
+    return table
+
+
+def show_step(run):
+    """The current-step panel, or a hint before the first step."""
+    if run.last is None:
+        st.caption("Press **Step** to see one minibatch update written out with its numbers, "
+                   "or **Train** to watch the whole run.")
+        return
+    if not np.all(np.isfinite(run.last.w)) or not np.isfinite(run.last.batch_loss):
+        st.caption(f"Step {run.last.step}: the numbers have left the range of floating point.")
+        return
+    cols = st.columns([3, 2])
+    with cols[0]:
+        for line in step_equations(run):
+            st.latex(line)
+    with cols[1]:
+        st.caption(f"The batch (first {min(5, len(run.last.batch))} of {len(run.last.batch)} examples)")
+        st.dataframe(batch_table(run), hide_index=True, width="stretch")
+
+
+def lesson_printout(run):
+    """What the lesson prints: one line per finished epoch, then the estimation errors."""
+    steps, losses = run.history.epoch_ends()
+    lines = [f"epoch {int(e)}, loss {l:f}"
+             for e, l in zip(run.history.column("epoch")[np.searchsorted(run.history.column("step"), steps)],
+                             losses)]
+    if run.status == DONE:
+        lines.append(f"error in estimating w: {np.array2string(run.true_w - run.last.w, precision=6)}")
+        lines.append(f"error in estimating b: {run.true_b - run.last.b:.6f}")
+    return "\n".join(lines)
+
+
+def show_results(run):
+    """End-of-run summary, divergence or failure messages."""
+    th, s = run.theory, run.settings
+    if run.status == FAILED:
+        st.error(f"The {s['backend']} backend could not run: {run.error}. Choose NumPy under "
+                 "**More**, or install the backend as the README says.")
+        return
+    if run.status == DIVERGED:
+        rec = run.last
+        st.error(f"**Diverged at step {rec.step} (epoch {rec.epoch}).** With lr = {s['lr']:g} each step "
+                 f"overshoots the minimum by more than it corrects, and the loss grows without bound. "
+                 f"The largest stable learning rate for these data is about **{th.max_stable_lr:.3g}** "
+                 f"(2 / λ_max of the loss's curvature; for y = x²/2 it is 2). Try a smaller lr.")
+        return
+    if run.status != DONE:
+        return
+    st.subheader("Result")
+    st.code(lesson_printout(run), language=None)
+    d = run.X.shape[1]
+    names = [f"w{j + 1}" for j in range(d)] + ["b"] if d > 1 else ["w", "b"]
+    est = np.append(run.last.w, run.last.b)
+    true = np.append(run.true_w, run.true_b)
+    lsq = np.append(th.w_star, th.b_star)
+    st.dataframe({"parameter": names, "true": true, "estimated (SGD)": est,
+                  "least squares (exact optimum)": lsq, "error (true − estimated)": true - est},
+                 hide_index=True, width="stretch")
+    final = run.last.epoch_loss
+    st.caption(f"Final full-data loss {final:.3g}; least-squares loss {th.min_loss:.3g}; "
+               f"noise floor σ²/2 = {th.loss_floor:.3g}. SGD cannot beat the least-squares loss, "
+               f"and the noise keeps both near the floor.")
+
+
+def export_buttons(run, settings, url_query):
+    """Downloads: every step as CSV (built on click), and the settings as JSON."""
+    cols = st.columns(2)
+    cols[0].download_button("Download trajectory (CSV)", data=run.history.to_csv,
+                            file_name="trajectory.csv", mime="text/csv", on_click="ignore",
+                            disabled=len(run.history) == 0, width="stretch")
+    spec = {"settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.items()},
+            "query": url_query}
+    cols[1].download_button("Download settings (JSON)", data=json.dumps(spec, indent=2),
+                            file_name="settings.json", mime="application/json", on_click="ignore",
+                            width="stretch")
