@@ -31,9 +31,9 @@ SETTINGS = (
             "Step size of each update: w <- w - lr dL/dw.", "--lr", log=True),
     Setting("batch_size", "int", 10, 1, 100_000, "Batch size",
             "Examples per update; at most n (n = full-batch gradient descent).", "--batch-size"),
-    Setting("epochs", "int", 3, 1, 100, "Epochs num_epochs",
+    Setting("epochs", "int", 3, 1, 100, "Epochs (num_epochs)",
             "Passes over the whole data set.", "--epochs"),
-    Setting("noise", "float", NOISE_STD, 0.0, 10.0, "Noise std sigma",
+    Setting("noise", "float", NOISE_STD, 0.0, 10.0, "Noise std σ",
             "Standard deviation of the noise added to y.", "--noise"),
     Setting("n", "int", NUM_EXAMPLES, 2, 100_000, "Number of examples n",
             "Rows of synthetic data.", "--num-examples"),
@@ -44,7 +44,7 @@ SETTINGS = (
             "Fixes the data, w0 and the batch order: same seed, same run.", "--seed"),
     Setting("backend", "choice", "numpy", label="Backend",
             help="Who computes the gradients.", cli="--backend", choices=tuple(BACKENDS)),
-    Setting("speed", "float", 50.0, 0.0, 1000.0, "Speed (steps per second)",
+    Setting("speed", "float", 50.0, 0.0, 1000.0, "Animation speed",
             "How fast the animation runs; 0 = as fast as possible."),
 )
 BY_KEY = {s.key: s for s in SETTINGS}

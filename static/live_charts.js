@@ -15,7 +15,7 @@
   const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
     "#bcbd22", "#17becf", "#ff7f0e", "#000000"];
   const S = {
-    run: null, ver: null, meta: null, n: 0, shown: 0, painted: -1, log: false, status: "ready",
+    run: null, ver: null, meta: null, n: 0, shown: 0, painted: -1, log: true, status: "ready",
     speed: 0, stride: 1, x: [], loss: [], w: [], b: [], epochs: { x: [], loss: [] },
     node: null, plots: {}, lastT: 0, lastPaintT: 0, raf: 0, metaPainted: null,
   };
@@ -35,19 +35,17 @@
     const lab = el("label", "lrviz-log", bar);
     const cb = el("input", null, lab);
     cb.type = "checkbox";
+    cb.checked = S.log;
     cb.onchange = () => { S.log = cb.checked; S.painted = -1; schedule(); };
     lab.appendChild(document.createTextNode(" log-scale loss"));
     S.statusEl = el("span", "lrviz-status", bar);
     const grid = el("div", "lrviz-grid", root);
     for (const name of ["loss", "params", "path", "data", "parabola"]) {
       const cell = el("div", "lrviz-cell lrviz-" + name, grid);
-      if (name === "path") {           // static contours below, the moving path above
-        S.plots.pathBase = el("div", "lrviz-plot", cell);
-        S.plots.path = el("div", "lrviz-plot lrviz-overlay", cell);
-      } else {
-        S.plots[name] = el("div", "lrviz-plot", cell);
-        S.plots[name].dataset.name = name;
-      }
+      // the path chart is two stacked plots: animating scatter traces in a figure that also
+      // holds a contour drops the contour, so the contours sit in a static plot underneath
+      if (name === "path") S.plots.pathBase = el("div", "lrviz-plot", cell);
+      S.plots[name] = el("div", name === "path" ? "lrviz-plot lrviz-overlay" : "lrviz-plot", cell);
     }
     return root;
   }
@@ -112,9 +110,9 @@
   const FONT = { size: 14 };
   function base(title, xt, yt, extra) {
     return Object.assign({
-      title: { text: title, font: { size: 16 } }, font: FONT, height: 300,
-      margin: { l: 60, r: 15, t: 40, b: 45 }, showlegend: true,
-      legend: { orientation: "h", y: -0.22, font: { size: 12 } },
+      title: { text: title, font: { size: 17 } }, font: FONT, height: 340,
+      margin: { l: 62, r: 15, t: 42, b: 92 }, showlegend: true,
+      legend: { orientation: "h", x: 0, y: -0.3, yanchor: "top", font: { size: 13 } },
       xaxis: { title: { text: xt } }, yaxis: { title: { text: yt } },
       uirevision: S.run, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fafafa",
     }, extra || {});
@@ -128,15 +126,19 @@
   // headroom ("ratchet") so that happens a few times per run, not per frame.
   const ANIM = { mode: "immediate", transition: { duration: 0 }, frame: { duration: 0, redraw: false } };
   let inflight = 0;     // Plotly.animate calls not yet drawn: paint again only when all are
-  function draw(div, traces, layout) {
-    const sig = JSON.stringify([layout.title, layout.xaxis, layout.yaxis, layout.annotations]);
-    if (div.__sig !== sig || !div.data || div.data.length !== traces.length) {
-      window.Plotly.react(div, traces, layout, CFG);
+  // `fixed` traces (contours, true values, the parabola) are drawn only on a full react;
+  // per frame only the `moving` ones are sent, as trace indices after the fixed ones.
+  function draw(div, fixed, moving, layout) {
+    const sig = JSON.stringify([S.run, fixed.length, layout.title, layout.xaxis, layout.yaxis, layout.annotations,
+                                layout.meta]);
+    if (div.__sig !== sig || !div.data || div.data.length !== fixed.length + moving.length) {
+      window.Plotly.react(div, fixed.concat(moving), layout, CFG);
       div.__sig = sig;
     } else {
       inflight++;
       const done = () => { inflight--; };
-      window.Plotly.animate(div, { data: traces, traces: traces.map((_, i) => i) }, ANIM).then(done, done);
+      window.Plotly.animate(div, { data: moving, traces: moving.map((_, i) => fixed.length + i) }, ANIM)
+        .then(done, done);
     }
   }
 
@@ -189,24 +191,23 @@
       yax = { title: { text: "loss" }, type: "linear", range: [0, r[1]], autorange: false };
     }
     draw(P.loss, [
+      { x: [0, m.total], y: [m.floor, m.floor], name: "noise floor σ²/2", mode: "lines", line: { dash: "dot", color: "#555" } },
+    ], [
       { x: x, y: ly, name: "batch loss", mode: "lines", line: { width: 1, color: "#1f77b4" }, opacity: 0.7 },
       { x: ex, y: ey, name: "full-data loss (epoch end)", mode: "lines+markers", marker: { size: 10, color: "#ff7f0e" }, line: { color: "#ff7f0e", width: 2 } },
-      { x: [0, m.total], y: [m.floor, m.floor], name: "noise floor σ²/2", mode: "lines", line: { dash: "dot", color: "#555" } },
-    ], base("Loss", "step", "loss", { xaxis: xStep, yaxis: yax }));
+    ], base("Loss", "step", "loss", { xaxis: xStep, yaxis: yax, meta: ex.length }));   // legend needs a redraw per epoch
 
     // 2. parameter paths against their true values
-    const tr = [], cols = [];
+    const tr = [], cols = [], truths = [];
     m.names.forEach((nm, j) => {
       const col = (j < m.d ? S.w[j] : S.b).slice(0, k);
       cols.push(col);
       tr.push({ x: x, y: col, name: nm, mode: "lines", line: { color: COLORS[j], width: 2.5 } });
-    });
-    m.names.forEach((nm, j) => {
-      tr.push({ x: [0, m.total], y: [m.truth[j], m.truth[j]], name: nm + " true", mode: "lines", showlegend: false, line: { color: COLORS[j], dash: "dash", width: 1.5 } });
+      truths.push({ x: [0, m.total], y: [m.truth[j], m.truth[j]], name: nm + " true", mode: "lines", showlegend: false, line: { color: COLORS[j], dash: "dash", width: 1.5 } });
     });
     const pe = extent(cols.concat([m.truth, m.w0, [m.b0]]));
     const pr = ratchet(P.params, "p" + S.run, pe[0], pe[1], 0.15);
-    draw(P.params, tr, base("Parameters (dashed: true values)", "step", "value", {
+    draw(P.params, truths, tr, base("Parameters (dashed: true values)", "step", "value", {
       xaxis: xStep, yaxis: { title: { text: "value" }, range: pr, autorange: false },
     }));
 
@@ -216,22 +217,24 @@
                    yaxis: { title: { text: pa.yname }, range: pa.yr, autorange: false } };
     if (S.metaPainted !== S.run) {
       window.Plotly.react(P.pathBase, [
-        { type: "contour", x: pa.gx, y: pa.gy, z: pa.gz, colorscale: "Blues", reversescale: true, showscale: false,
-          contours: { coloring: "heatmap", showlines: true }, line: { width: 0.5, color: "rgba(0,0,0,0.25)" }, hoverinfo: "skip", opacity: 0.75 },
+        { type: "contour", x: pa.gx, y: pa.gy, z: pa.gz, colorscale: [[0, "#f4f9ff"], [1, "#5b9bd5"]], showscale: false,
+          contours: { coloring: "fill", showlines: true }, line: { width: 0.6, color: "rgba(0,0,0,0.2)" }, hoverinfo: "skip" },
       ], base("Path over loss contours", pa.xname, pa.yname, Object.assign({ showlegend: false }, axes)), CFG);
       S.metaPainted = S.run;
     }
+    // the overlay's axes are laid out exactly like the base's (so both plot areas match) but invisible
+    const clear = "rgba(0,0,0,0)";
+    const hidden = (r, t) => ({ range: r, autorange: false, showgrid: false, zeroline: false, showline: false,
+      tickfont: { color: clear }, title: { text: t, font: { color: clear } } });
     const px = pa.ix < m.d ? S.w[pa.ix] : S.b, py = pa.iy < m.d ? S.w[pa.iy] : S.b;
     const cx = [pa.start[0]].concat(px.slice(0, k)), cy = [pa.start[1]].concat(py.slice(0, k));
     draw(P.path, [
-      { x: cx, y: cy, name: "SGD path", mode: "lines", line: { color: "#d62728", width: 2 } },
-      { x: [cx[cx.length - 1]], y: [cy[cy.length - 1]], name: "now", mode: "markers", marker: { size: 12, color: "#d62728" } },
       { x: [pa.opt[0]], y: [pa.opt[1]], name: "least squares", mode: "markers", marker: { symbol: "star", size: 16, color: "#000" } },
       { x: [pa.truth[0]], y: [pa.truth[1]], name: "true", mode: "markers", marker: { symbol: "x", size: 11, color: "#2ca02c" } },
-    ], base("", pa.xname, pa.yname, Object.assign({
-      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
-      legend: { orientation: "h", y: -0.22, font: { size: 12 }, bgcolor: "rgba(255,255,255,0.7)" },
-    }, axes)));
+    ], [
+      { x: cx, y: cy, name: "SGD path", mode: "lines", line: { color: "#d62728", width: 2 } },
+      { x: [cx[cx.length - 1]], y: [cy[cy.length - 1]], name: "now", mode: "markers", marker: { size: 12, color: "#d62728" } },
+    ], base("", "", "", { xaxis: hidden(pa.xr, pa.xname), yaxis: hidden(pa.yr, pa.yname), plot_bgcolor: clear }));
 
     // 4. the data and the current model (changes slowly: every 3rd frame while playing)
     const dm = m.data;
@@ -242,14 +245,16 @@
       const lo = dm.xr[0], hi = dm.xr[1];
       draw(P.data, [
         { x: dm.x, y: dm.y, name: "data", mode: "markers", marker: { size: 5, color: "rgba(31,119,180,0.5)" } },
+      ], [
         { x: [lo, hi], y: [fin(curW[0] * lo + curB), fin(curW[0] * hi + curB)], name: "model ŷ = wx + b", mode: "lines", line: { color: "#d62728", width: 3 } },
       ], base("Data and the current model", "x", "y", {
         xaxis: { title: { text: "x" }, range: dm.xr, autorange: false }, yaxis: { title: { text: "y" }, range: dm.yr, autorange: false } }));
     } else {
       const yh = dm.X.map(row => fin(row.reduce((s, v, j) => s + v * curW[j], curB)));
       draw(P.data, [
-        { x: dm.y, y: yh, name: "examples", mode: "markers", marker: { size: 6, color: "rgba(31,119,180,0.6)" } },
         { x: dm.yr, y: dm.yr, name: "ŷ = y (perfect fit)", mode: "lines", line: { dash: "dash", color: "#555" } },
+      ], [
+        { x: dm.y, y: yh, name: "examples", mode: "markers", marker: { size: 6, color: "rgba(31,119,180,0.6)" } },
       ], base("Predicted ŷ against true y", "true y", "predicted ŷ", {
         xaxis: { title: { text: "true y" }, range: dm.yr, autorange: false }, yaxis: { title: { text: "predicted ŷ" }, range: dm.yr, autorange: false } }));
     }
@@ -277,6 +282,7 @@
     const note = inView ? "" : `|x| = ${Math.abs(xk).toExponential(1)}: out of view, diverging`;
     draw(P.parabola, [
       { x: P.parabola.__curve[0], y: P.parabola.__curve[1], name: "y = x²/2", mode: "lines", line: { color: "#555", width: 2 } },
+    ], [
       { x: trail, y: ty, name: "last steps", mode: "lines+markers", marker: { size: 7, color: "#1f77b4" }, line: { width: 1, dash: "dot" } },
       { x: inView ? [xk] : [], y: inView ? [xk * xk / 2] : [], name: "x_k", mode: "markers", marker: { size: 14, color: "#d62728" } },
     ], base(`y = x²/2 with the same lr = ${lr}: ${pb.regime}`, "x", "y", {

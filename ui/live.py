@@ -20,6 +20,9 @@ from core.parabola import regime
 STATIC = Path(__file__).resolve().parent.parent / "static"
 DATA_SAMPLE = 120            # points of the data drawn in the data chart
 GRID = 60                    # contour grid per axis
+REGIME_WORDS = {"monotone": "monotone convergence", "one-step": "one step to the minimum",
+                "oscillating": "oscillating convergence", "bouncing": "bouncing between ±x0",
+                "diverging": "divergence"}
 
 # a small loader: Plotly and the chart code come once per tab from /app/static
 _LOADER = r"""
@@ -46,7 +49,7 @@ _CSS = """
 .lrviz-bar { display: flex; gap: 1.5rem; align-items: center; font-size: 15px; margin: 0 0 4px 4px; }
 .lrviz-status { color: #444; font-variant-numeric: tabular-nums; }
 .lrviz-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px; }
-.lrviz-cell { position: relative; min-height: 300px; }
+.lrviz-cell { position: relative; min-height: 340px; }
 .lrviz-overlay { position: absolute; inset: 0; }
 """
 
@@ -128,7 +131,7 @@ def meta(run):
                   "yr": _range(ys, 0.1)} if d == 1 else
                  {"X": [_nums(r, 4) for r in Xs], "y": _nums(ys, 4), "yr": _range(ys, 0.1)}),
         "parabola": {"x0": x0, "lim": x0 * 1.25,
-                     "regime": regime(lr).replace("-", " ")},
+                     "regime": REGIME_WORDS[regime(lr)]},
     }
 
 

@@ -11,9 +11,18 @@ from core.model import linreg
 from core.run import DIVERGED, DONE, FAILED
 
 
+def _num(v, digits=4):
+    """A number for LaTeX: 4.665\times10^{-5} rather than 4.665e-05."""
+    text = f"{v:.{digits}g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        return rf"{mant}\times10^{{{int(exp)}}}"
+    return text
+
+
 def _vec(a, digits=4):
     a = np.atleast_1d(np.asarray(a, dtype=float))
-    body = ", ".join(f"{v:.{digits}g}" for v in a)
+    body = r",\ ".join(_num(v, digits) for v in a)
     return rf"\begin{{bmatrix}}{body}\end{{bmatrix}}" if a.size > 1 else body
 
 
@@ -23,16 +32,17 @@ def step_equations(run):
     w_before = rec.w + lr * rec.grad_w           # the update undone: what the gradient saw
     b_before = rec.b + lr * rec.grad_b
     B = len(rec.batch)
+    mean = r"\frac{1}{|\mathcal{B}|}\sum_{i\in\mathcal{B}}"
     return [
-        rf"\text{{step {rec.step}, epoch {rec.epoch}: batch }}\mathcal{{B}}\text{{ of }}|\mathcal{{B}}| = {B}"
+        rf"\text{{step {rec.step}, epoch {rec.epoch}: a batch }}\mathcal{{B}}\text{{ of }}{B}"
         rf"\text{{ examples}},\quad \hat y = Xw + b",
-        rf"L = \frac{{1}}{{|\mathcal{{B}}|}}\sum_{{i\in\mathcal{{B}}}} \tfrac12(\hat y_i - y_i)^2 = {rec.batch_loss:.5g}",
-        rf"\frac{{\partial L}}{{\partial w}} = \frac{{1}}{{|\mathcal{{B}}|}}\sum_i (\hat y_i - y_i)\,x_i = {_vec(rec.grad_w)}"
-        rf",\qquad \frac{{\partial L}}{{\partial b}} = \frac{{1}}{{|\mathcal{{B}}|}}\sum_i (\hat y_i - y_i) = {rec.grad_b:.4g}",
-        rf"w \leftarrow w - \text{{lr}}\,\frac{{\partial L}}{{\partial w}} = {_vec(w_before)} - {lr:g}\cdot{_vec(rec.grad_w)}"
-        rf" = {_vec(rec.w)}",
-        rf"b \leftarrow b - \text{{lr}}\,\frac{{\partial L}}{{\partial b}} = {b_before:.4g} - {lr:g}\cdot({rec.grad_b:.4g})"
-        rf" = {rec.b:.4g}",
+        rf"L = {mean} \tfrac12(\hat y_i - y_i)^2 = {_num(rec.batch_loss)}",
+        rf"\frac{{\partial L}}{{\partial w}} = {mean} (\hat y_i - y_i)\,x_i = {_vec(rec.grad_w)}",
+        rf"\frac{{\partial L}}{{\partial b}} = {mean} (\hat y_i - y_i) = {_num(rec.grad_b)}",
+        rf"w \leftarrow w - \text{{lr}}\,\frac{{\partial L}}{{\partial w}} = {_vec(w_before, 6)}"
+        rf" - {lr:g}\cdot{_vec(rec.grad_w)} = {_vec(rec.w, 6)}",
+        rf"b \leftarrow b - \text{{lr}}\,\frac{{\partial L}}{{\partial b}} = {_num(b_before, 6)}"
+        rf" - {lr:g}\cdot({_num(rec.grad_b)}) = {_num(rec.b, 6)}",
     ]
 
 
@@ -58,7 +68,7 @@ def show_step(run):
     if not np.all(np.isfinite(run.last.w)) or not np.isfinite(run.last.batch_loss):
         st.caption(f"Step {run.last.step}: the numbers have left the range of floating point.")
         return
-    cols = st.columns([3, 2])
+    cols = st.columns([5, 2])
     with cols[0]:
         for line in step_equations(run):
             st.latex(line)
