@@ -174,6 +174,7 @@ def main():
 
     progress_slot = st.empty()
     progress(progress_slot, run)
+    panels.show_alert(run)
     chart_slot = st.empty()
     draw_charts(chart_slot, run, full=True)
     th = run.theory

@@ -50,6 +50,8 @@ SETTINGS = (
 BY_KEY = {s.key: s for s in SETTINGS}
 DEFAULTS = {s.key: s.default for s in SETTINGS}
 MAX_FEATURES = 10
+# a run keeps every step for export (~80 bytes a step at d = 2): this bounds it to ~16 MB
+MAX_STEPS = 200_000
 
 
 def _fmt(x):
@@ -157,6 +159,12 @@ def reconcile(values):
         warnings.append(f"batch_size {values['batch_size']} is more than n = {values['n']} "
                         f"examples — using {values['n']} (full-batch gradient descent).")
         values["batch_size"] = values["n"]
+    per_epoch = -(-values["n"] // values["batch_size"])
+    if values["epochs"] * per_epoch > MAX_STEPS:
+        epochs = max(1, MAX_STEPS // per_epoch)
+        warnings.append(f"{values['epochs']} epochs of {per_epoch} steps is more than {MAX_STEPS} steps "
+                        f"— using {epochs} epochs.")
+        values["epochs"] = epochs
     return values, warnings
 
 

@@ -115,3 +115,15 @@ def test_cli_flags_are_derived_from_the_table():
         assert flags[flag].default == s.default
     assert vars(parser.parse_args([])) | {"mode": None} == \
         {s.key: s.default for s in S.SETTINGS if s.cli} | {"mode": None}
+
+
+def test_total_steps_are_capped_with_a_warning():
+    from core.settings import DEFAULTS, MAX_STEPS, reconcile
+
+    values = dict(DEFAULTS, n=100_000, batch_size=1, epochs=5)
+    fixed, warnings = reconcile(values)
+    assert fixed["epochs"] * 100_000 <= MAX_STEPS and fixed["epochs"] >= 1
+    assert len(warnings) == 1 and "epochs" in warnings[0]
+    # the long-run case of the performance issue (50,000 steps) is untouched
+    ok = dict(DEFAULTS, n=100_000, batch_size=10, epochs=5)
+    assert reconcile(ok) == (ok, [])

@@ -89,8 +89,8 @@ def lesson_printout(run):
     return "\n".join(lines)
 
 
-def show_results(run):
-    """End-of-run summary, divergence or failure messages."""
+def show_alert(run):
+    """Divergence or failure, said where everyone looks first: above the charts."""
     th, s = run.theory, run.settings
     if run.status == FAILED:
         st.error(f"The {s['backend']} backend could not run: {run.error}. Choose NumPy under "
@@ -102,7 +102,11 @@ def show_results(run):
                  f"overshoots the minimum by more than it corrects, and the loss grows without bound. "
                  f"The largest stable learning rate for these data is about **{th.max_stable_lr:.3g}** "
                  f"(2 / λ_max of the loss's curvature; for y = x²/2 it is 2). Try a smaller lr.")
-        return
+
+
+def show_results(run):
+    """End-of-run summary: the lesson's printout, estimates beside the exact optimum."""
+    th = run.theory
     if run.status != DONE:
         return
     st.subheader("Result")
