@@ -120,6 +120,24 @@ def play(run, chart_slot, progress_slot, panel_slot):
     st.rerun()        # draw the finished run once, fully
 
 
+def _act(name):
+    st.session_state.action = name
+
+
+def buttons(run):
+    """Train / Pause / Step / Reset; a click is stored by its callback and applied next run."""
+    b = st.columns([1, 1, 1, 1, 3])
+    b[0].button("Train", icon=":material/play_arrow:", type="primary", width="stretch",
+                help="Run to the end, or resume a paused run", on_click=_act, args=("train",),
+                disabled=run.status == RUNNING)
+    b[1].button("Pause", icon=":material/pause:", width="stretch", on_click=_act, args=("pause",),
+                disabled=run.status != RUNNING)
+    b[2].button("Step", icon=":material/skip_next:", width="stretch", on_click=_act, args=("step",),
+                help="Exactly one minibatch update")
+    b[3].button("Reset", icon=":material/restart_alt:", width="stretch", on_click=_act,
+                args=("reset",), help="Back to step 0 with these settings")
+
+
 def main():
     st.set_page_config(page_title="Linear regression, step by step", page_icon="📉", layout="wide")
     init_state()
@@ -145,17 +163,10 @@ def main():
     stale = run_settings(run.settings) != run_settings(settings)
     run.settings["speed"] = settings["speed"]
 
-    b = st.columns([1, 1, 1, 1, 3])
-    train = b[0].button("Train", icon=":material/play_arrow:", type="primary", width="stretch",
-                        help="Run to the end, or resume a paused run")
-    pause = b[1].button("Pause", icon=":material/pause:", width="stretch",
-                        disabled=run.status != RUNNING)
-    step = b[2].button("Step", icon=":material/skip_next:", width="stretch",
-                       help="Exactly one minibatch update")
-    reset = b[3].button("Reset", icon=":material/restart_alt:", width="stretch",
-                        help="Back to step 0 with these settings")
-
-    if reset or ((train or step) and (stale or run.finished)):
+    # a click is applied before the buttons are drawn, so each button's enabled state matches
+    # the status it produced (Pause is clickable during the run Train just started)
+    action = ss.pop("action", None)
+    if action == "reset" or (action in ("train", "step") and (stale or run.finished)):
         run = ss.run = new_run(settings)
         stale = False
     if stale:
@@ -163,14 +174,15 @@ def main():
             run.status = PAUSED
         st.info("Settings changed: this run is paused and kept as it was. **Train** or **Step** "
                 "starts a new run with the new settings; **Reset** shows its start.")
-    if train and not run.finished:
+    if action == "train" and not run.finished:
         run.status = RUNNING
-    elif pause and run.status == RUNNING:
+    elif action == "pause" and run.status == RUNNING:
         run.status = PAUSED
-    elif step and not run.finished:
+    elif action == "step" and not run.finished:
         run.advance(1)
         if not run.finished:
             run.status = PAUSED
+    buttons(run)
 
     progress_slot = st.empty()
     progress(progress_slot, run)
@@ -194,4 +206,9 @@ def main():
         play(run, chart_slot, progress_slot, panel_slot)
 
 
-main()
+# named pages: the sidebar shows what each one is, not its file name
+st.navigation([
+    st.Page(main, title="Linear regression, step by step", icon=":material/show_chart:", default=True),
+    st.Page("pages/1_Gradient_descent_on_parabola.py", title="The parabola y = x²/2",
+            icon=":material/timeline:", url_path="parabola"),
+]).run()

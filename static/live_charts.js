@@ -129,8 +129,10 @@
   // `fixed` traces (contours, true values, the parabola) are drawn only on a full react;
   // per frame only the `moving` ones are sent, as trace indices after the fixed ones.
   function draw(div, fixed, moving, layout) {
+    // Plotly leaves empty traces out of the legend and animate() does not redraw it: a trace
+    // getting its first points is part of the signature, so it triggers one full redraw
     const sig = JSON.stringify([S.run, fixed.length, layout.title, layout.xaxis, layout.yaxis, layout.annotations,
-                                layout.meta]);
+                                layout.meta, moving.map(t => !!(t.x && t.x.length))]);
     if (div.__sig !== sig || !div.data || div.data.length !== fixed.length + moving.length) {
       window.Plotly.react(div, fixed.concat(moving), layout, CFG);
       div.__sig = sig;
@@ -195,7 +197,7 @@
     ], [
       { x: x, y: ly, name: "batch loss", mode: "lines", line: { width: 1, color: "#1f77b4" }, opacity: 0.7 },
       { x: ex, y: ey, name: "full-data loss (epoch end)", mode: "lines+markers", marker: { size: 10, color: "#ff7f0e" }, line: { color: "#ff7f0e", width: 2 } },
-    ], base("Loss", "step", "loss", { xaxis: xStep, yaxis: yax, meta: ex.length }));   // legend needs a redraw per epoch
+    ], base("Loss", "step", "loss", { xaxis: xStep, yaxis: yax, }));
 
     // 2. parameter paths against their true values
     const tr = [], cols = [], truths = [];

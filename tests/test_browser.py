@@ -1,0 +1,264 @@
+"""What only a browser shows: the app served by a real `streamlit run`, driven in Chromium.
+
+The live charts are JavaScript (static/live_charts.js, after plotly.min.js); in the page
+`window.LRViz.state` says what they hold (n steps, status) and `window.LRViz.stats` how often
+they painted. Needs Debian's /usr/bin/chromium: skipped without it, except in CI where that
+is a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-proxy-server"]
+TOL = 5e-3
+# a Pause shows within 0.3-0.5 s on an idle 2-core machine (a frame's sleep, one script run,
+# one component update); the margin is for a busy one
+PAUSE_WITHIN_MS = 2_000
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+CHARTS_LOADED = "window.LRViz && window.LRViz.stats.paints > 0"
+PROXY_VARS = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "ftp_proxy"}
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url):
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url + "/_stcore/health", timeout=2) as r:
+            return r.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing in CI: install Debian's chromium (tests/run does)")
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, chromium_path):
+    """`streamlit run app.py` on a free port; yields its base URL, stops the whole process group."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARS}
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not become healthy (exit code {proc.poll()}):\n"
+                            + log.read_text()[-3000:])
+            time.sleep(0.5)
+        yield url
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@contextlib.contextmanager
+def new_tab(browser, server):
+    """A fresh tab (a fresh Streamlit session); page.errors collects uncaught JS errors."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=server)
+    context.set_default_timeout(30_000)
+    p = context.new_page()
+    p.errors = []
+    p.on("pageerror", lambda exc: p.errors.append(str(exc)))
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    with new_tab(browser, server) as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def trained(browser, server):
+    """A tab that ran the lesson's default run at full speed (speed 0) to the end."""
+    with new_tab(browser, server) as p:
+        open_app(p, "/?speed=0")
+        button(p, "Train").click()
+        p.get_by_text("error in estimating w").wait_for(timeout=60_000)
+        wait_js(p, "window.LRViz.state.n === 300 && window.LRViz.state.painted === 300", 30_000)
+        yield p
+
+
+def open_app(page, path):
+    page.goto(path)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    wait_js(page, CHARTS_LOADED, 30_000)
+
+
+def button(page, label):
+    # a button's accessible name starts with its material icon's ligature ("play_arrow Train")
+    return page.get_by_role("button", name=re.compile(rf"(^|\s){label}$"))
+
+
+STATE = ("(() => { const S = window.LRViz && window.LRViz.state, st = window.LRViz && window.LRViz.stats;"
+         " return S && {n: S.n, shown: S.shown, painted: S.painted, status: S.status, speed: S.speed,"
+         " paints: st.paints, mounts: st.mounts, payloads: st.payloads, gaps: st.gaps}; })()")
+
+
+def wait_js(page, condition, timeout):
+    """Wait until a JS condition holds; on timeout say what the live charts held."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(condition, timeout=timeout)
+    except PlaywrightTimeout:
+        pytest.fail(f"not within {timeout} ms: {condition}; LRViz: {page.evaluate(STATE)}")
+
+
+def lrviz(page, expr):
+    return page.evaluate(f"window.LRViz.state.{expr}")
+
+
+def assert_healthy(page):
+    assert page.errors == []
+    assert page.get_by_text("Traceback").count() == 0
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def parse_errors(text):
+    w = re.search(r"error in estimating w: \[([^\]]*)\]", text)
+    b = re.search(r"error in estimating b: (\S+)", text)
+    assert w and b, text
+    return [float(v) for v in w.group(1).split()] + [float(b.group(1))]
+
+
+def test_train_at_full_speed_reaches_the_lesson_result(trained):
+    page = trained
+    code = page.locator("[data-testid='stCode']").filter(has_text="error in estimating w")
+    errors = parse_errors(code.inner_text())
+    assert len(errors) == 3 and all(abs(e) < TOL for e in errors), errors
+    assert lrviz(page, "n") == 300 and lrviz(page, "status") == "done"
+    assert_healthy(page)
+    page.mouse.move(700, 40)            # no tooltip over the picture
+    page.wait_for_timeout(800)          # let Plotly finish its last frame, the tooltip fade
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    page.screenshot(path=str(docs / "screenshot.png"))
+
+
+def test_every_chart_names_its_traces(trained):
+    legends = trained.evaluate(
+        "Object.fromEntries(['loss', 'params', 'data', 'parabola'].map(name => [name, Array.from("
+        "document.querySelectorAll('.lrviz-' + name + ' .legendtext')).map(e => e.textContent)]))")
+    assert all(legends.values()), legends
+    assert {"w1", "w2", "b"} <= set(legends["params"]), legends
+
+
+def start_training(page):
+    button(page, "Train").click()
+    wait_js(page, "window.LRViz.state.status === 'running'", 10_000)
+    page.wait_for_timeout(1000)
+
+
+def pause_disabled(disabled=True):
+    js = ("document.evaluate(\"//button[contains(., 'Pause')]\", document, null, 9, null)"
+          ".singleNodeValue.disabled")
+    return js if disabled else f"!{js}"
+
+
+def pause_a_running_run(page):
+    """Open the page at the default speed, train for about 1 s, click Pause, wait for paused."""
+    open_app(page, "/")
+    start_training(page)
+    wait_js(page, pause_disabled(False), 5_000)
+    assert lrviz(page, "status") == "running"
+    button(page, "Pause").click()
+    wait_js(page, "window.LRViz.state.status === 'paused'", PAUSE_WITHIN_MS)
+
+
+def test_pause_is_enabled_while_training(page):
+    open_app(page, "/")
+    assert button(page, "Pause").is_disabled()
+    start_training(page)
+    assert button(page, "Pause").is_enabled()
+
+
+def test_pause_is_disabled_once_paused(page):
+    pause_a_running_run(page)
+    wait_js(page, pause_disabled(), PAUSE_WITHIN_MS)
+
+
+def test_pause_then_step_at_default_speed(page):
+    pause_a_running_run(page)
+    page.wait_for_selector(IDLE)
+    n = lrviz(page, "n")
+    assert 0 < n < 300
+    page.wait_for_timeout(300)
+    assert lrviz(page, "n") == n and lrviz(page, "status") == "paused"     # nothing more arrives
+    button(page, "Step").click()
+    wait_js(page, f"window.LRViz.state.n === {n + 1}", 2_000)
+    page.wait_for_selector(IDLE)
+    assert lrviz(page, "n") == n + 1 and lrviz(page, "status") == "paused"
+    assert_healthy(page)
+
+
+def test_garbage_url_warns_and_still_draws(page):
+    open_app(page, "/?lr=abc&batch_size=-4&epochs=1e9&noise=nan")
+    alerts = page.locator("[data-testid='stAlert']").filter(has_text="using")
+    assert alerts.count() == 4, alerts.all_inner_texts()
+    assert lrviz(page, "meta") is not None
+    assert_healthy(page)
+
+
+def test_parabola_page_from_the_sidebar(page):
+    open_app(page, "/")
+    page.locator("[data-testid='stSidebarNavLink']").filter(
+        has_text=re.compile("parabola", re.I)).click()
+    page.get_by_role("heading", name="Gradient descent on y = x²/2").wait_for()
+    page.wait_for_selector(IDLE)
+    page.get_by_text("Rule: x_k = (1 − lr)^k").wait_for()
+    assert page.locator("[data-testid='stAlert']").filter(has_text="Monotone").count() == 1
+    assert_healthy(page)
