@@ -131,14 +131,15 @@ def format_value(setting, value):
     return _exact(value)
 
 
-def parse_settings(raw):
+def parse_settings(raw, table=None):
     """raw: mapping key -> text (or list of texts: the last one counts), e.g. st.query_params.
 
-    Returns (settings dict with every key, list of warnings). Unknown keys are ignored;
-    missing keys take their defaults silently. Never raises.
+    table: the settings to read, SETTINGS (the main page's, then reconciled) unless another
+    page passes its own tuple of Setting. Returns (settings dict with every key, list of
+    warnings). Unknown keys are ignored; missing keys take their defaults silently. Never raises.
     """
     values, warnings = {}, []
-    for s in SETTINGS:
+    for s in table or SETTINGS:
         text = raw.get(s.key) if hasattr(raw, "get") else None
         if isinstance(text, (list, tuple)):
             text = text[-1] if text else None
@@ -148,6 +149,8 @@ def parse_settings(raw):
         values[s.key], warning = _clamp(s, text)
         if warning:
             warnings.append(warning)
+    if table is not None:
+        return values, warnings
     values, more = reconcile(values)
     return values, warnings + more
 

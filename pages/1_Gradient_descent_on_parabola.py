@@ -17,7 +17,7 @@ if ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from core.parabola import REGIMES, parabola_descent, regime  # noqa: E402
-from core.settings import Setting, _clamp, format_value  # noqa: E402
+from core.settings import Setting, format_value, parse_settings  # noqa: E402
 from ui.parabola_figures import (  # noqa: E402
     iterates_figure,
     out_of_view_note,
@@ -46,16 +46,8 @@ def _wkey(key):
 
 def parse_query(raw):
     """raw: mapping key -> text, e.g. st.query_params. Returns (values, warnings); never raises."""
-    values, warnings = {}, []
-    for s in SETTINGS:
-        text = raw.get(s.key)
-        if text is None:
-            values[s.key] = s.default
-            continue
-        values[s.key], warning = _clamp(s, text)
-        if warning:
-            warnings.append(f"Link setting {warning}")
-    return values, warnings
+    values, warnings = parse_settings(raw, SETTINGS)
+    return values, [f"Link setting {w}" for w in warnings]
 
 
 def init_state():
