@@ -40,6 +40,12 @@ class History:
         self._w[i], self._grad_w[i] = rec.w, rec.grad_w
         self.len += 1
 
+    def truncate(self, k):
+        """Forget every step after the k-th (0 <= k <= len)."""
+        if not 0 <= k <= self.len:
+            raise ValueError(f"k must be in [0, {self.len}], got {k!r}")
+        self.len = k
+
     def __len__(self):
         return self.len
 

@@ -14,7 +14,7 @@ import numpy as np
 from .data import synthetic_data
 from .history import History
 from .theory import hessian_eigenvalues, loss_floor, lstsq_optimum
-from .trainer import initial_params, steps_per_epoch, train
+from .trainer import Step, batch_of, initial_params, steps_per_epoch, train
 
 READY, RUNNING, PAUSED, DONE, DIVERGED, FAILED = "ready", "running", "paused", "done", "diverged", "failed"
 
@@ -57,11 +57,39 @@ class Run:
 
     def _trainer(self):
         if self._steps is None:
-            s = self.settings
+            s, k = self.settings, len(self.history)
+            w0, b0 = (self.w0, self.b0) if k == 0 else (self.history.column("w")[k - 1].copy(),
+                                                        float(self.history.column("b")[k - 1]))
             self._steps = train(self.X, self.y, lr=s["lr"], batch_size=s["batch_size"],
-                                num_epochs=s["epochs"], w0=self.w0, b0=self.b0, seed=s["seed"],
-                                backend=s["backend"])
+                                num_epochs=s["epochs"], w0=w0, b0=b0, seed=s["seed"],
+                                backend=s["backend"], start_step=k)
         return self._steps
+
+    def record(self, step):
+        """The Step record of an update already in the history (1-based), rebuilt from it."""
+        h, i, s = self.history, step - 1, self.settings
+        w, gw = h.column("w")[i].copy(), h.column("grad_w")[i].copy()
+        w.setflags(write=False)
+        gw.setflags(write=False)
+        el = float(h.column("epoch_loss")[i])
+        return Step(int(h.column("epoch")[i]), step,
+                    batch_of(s["seed"], self.X.shape[0], s["batch_size"], step, self.X.shape[1]),
+                    float(h.column("batch_loss")[i]), w, float(h.column("b")[i]), gw,
+                    float(h.column("grad_b")[i]), False, None if el != el else el)
+
+    def rewind(self, step):
+        """Go back to just after update `step` (0 <= step <= steps done), as if the run had paused
+        there: the browser plays steps back a little behind the server, so a Pause lands on the
+        step the user saw. Later updates are dropped and recomputed, identically, on resume.
+        Returns True when anything was dropped."""
+        if not 0 <= step < len(self.history):
+            return False
+        self.history.truncate(step)
+        self.last = self.record(step) if step else None
+        self._steps = None
+        self.error = None
+        self.status = PAUSED if step else READY
+        return True
 
     @property
     def finished(self):

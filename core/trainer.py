@@ -71,7 +71,7 @@ def check_args(X, y, lr, batch_size, num_epochs, w0, b0, orders):
 
 
 def train(X, y, *, lr, batch_size, num_epochs, w0=None, b0=None, seed=0, orders=None,
-          backend="numpy") -> Iterator[Step]:
+          backend="numpy", start_step=0) -> Iterator[Step]:
     """Minibatch SGD on the squared loss of y_hat = X w + b; yields a Step after every update.
 
     X (n, d), y (n,). Each epoch visits every example once, in batches of batch_size (the last
@@ -80,6 +80,8 @@ def train(X, y, *, lr, batch_size, num_epochs, w0=None, b0=None, seed=0, orders=
     w0 defaults to N(0, 0.01^2) per entry and b0 to 0, both drawn from `seed`; each epoch's
     order is a permutation drawn from the same generator unless `orders` (num_epochs, n)
     gives it. Same arguments, same records.
+    start_step resumes a run: w0, b0 are then the parameters after that many updates, and the
+    records continue exactly as the uninterrupted run's would (same batches, same numbering).
     If the loss or the parameters turn non-finite or too large, the last record has
     diverged=True and the run stops. Arguments are checked here, before the first next():
     ValueError names the bad one.
@@ -87,16 +89,30 @@ def train(X, y, *, lr, batch_size, num_epochs, w0=None, b0=None, seed=0, orders=
     X, y, lr, batch_size, num_epochs, w0, b0, orders = check_args(
         X, y, lr, batch_size, num_epochs, w0, b0, orders)
     n, d = X.shape
+    start_step = _check_int("start_step", start_step, 0, num_epochs * steps_per_epoch(n, batch_size))
     rng = np.random.default_rng(seed)
     w_init, b_init = _draw_init(rng, d)     # drawn even when given, so orders depend on seed only
     w0 = w_init if w0 is None else w0
     b0 = b_init if b0 is None else b0
     stepper = make_stepper(backend, X, y, w0, b0, lr)
-    return _run(stepper, X, y, n, batch_size, num_epochs, rng, orders)
+    return _run(stepper, X, y, n, batch_size, num_epochs, rng, orders, start_step)
 
 
 def _draw_init(rng, d):
     return rng.normal(0.0, W0_STD, d), 0.0
+
+
+def batch_of(seed, n, batch_size, step, d, orders=None):
+    """The row indices train(seed=seed) used at `step` (1-based), found by replaying the orders."""
+    epoch, k = divmod(step - 1, steps_per_epoch(n, batch_size))
+    if orders is not None:
+        order = np.asarray(orders)[epoch]
+    else:
+        rng = np.random.default_rng(seed)
+        _draw_init(rng, d)
+        for _ in range(epoch + 1):
+            order = rng.permutation(n)
+    return order[k * batch_size:(k + 1) * batch_size]
 
 
 def initial_params(seed, d):
@@ -104,12 +120,22 @@ def initial_params(seed, d):
     return _draw_init(np.random.default_rng(seed), d)
 
 
-def _run(stepper, X, y, n, batch_size, num_epochs, rng, orders):
-    step = 0
+def epoch_order(rng, n, orders, epoch):
+    """The example order of `epoch` (1-based): the next permutation from rng, or the given one."""
+    order = rng.permutation(n) if orders is None else orders[epoch - 1].copy()
+    order.setflags(write=False)                 # each record's batch is a view of it
+    return order
+
+
+def _run(stepper, X, y, n, batch_size, num_epochs, rng, orders, start_step=0):
+    per_epoch = steps_per_epoch(n, batch_size)
+    step = start_step
     for epoch in range(1, num_epochs + 1):
-        order = rng.permutation(n) if orders is None else orders[epoch - 1].copy()
-        order.setflags(write=False)             # each record's batch is a view of it
-        for start in range(0, n, batch_size):
+        order = epoch_order(rng, n, orders, epoch)   # drawn for skipped epochs too: same orders
+        if epoch * per_epoch <= start_step:
+            continue
+        first = (start_step - (epoch - 1) * per_epoch) * batch_size if step == start_step else 0
+        for start in range(max(first, 0), n, batch_size):
             batch = order[start:start + batch_size]
             loss, grad_w, grad_b, w, b = stepper(batch)
             step += 1

@@ -191,3 +191,21 @@ def test_cli_prints_the_lesson_output(args):
     assert "epoch 1, loss" in run.stdout and "epoch 3, loss" in run.stdout
     assert "error in estimating w" in run.stdout and "error in estimating b" in run.stdout
     assert run.stderr == ""      # MindSpore's log stays quiet
+
+
+def test_mindspore_run_rewound_and_resumed_matches_numpy():
+    """A Pause lands on the step the browser showed: the run is rewound there and resumed with a
+    fresh compiled step from the kept parameters; it must still follow the numpy run."""
+    from core import settings as S
+    from core.run import DONE, Run
+
+    values, _ = S.parse_settings({})
+    ref = Run(values | {"backend": "numpy"})
+    ref.advance(300)
+    run = Run(values | {"backend": "mindspore"})
+    run.advance(120)
+    assert run.rewind(70) and len(run.history) == 70
+    run.advance(10**6)
+    assert run.status == DONE and len(run.history) == 300
+    np.testing.assert_allclose(run.history.column("w"), ref.history.column("w"), atol=TOL)
+    np.testing.assert_allclose(run.history.column("b"), ref.history.column("b"), atol=TOL)

@@ -1,0 +1,132 @@
+"""core.run and core.history: a run held between frames, resumed mid-way, rewound to a step."""
+
+import numpy as np
+import pytest
+from test_core import same_records
+
+import core
+from core import settings as S
+from core.history import History
+from core.run import DONE, PAUSED, READY, Run
+from core.trainer import batch_of
+
+
+def settings(**kw):
+    values, _ = S.parse_settings({})
+    return values | kw
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    return core.synthetic_data()
+
+
+def full_run(X, y, **kw):
+    args = dict(lr=0.03, batch_size=10, num_epochs=3, seed=0)
+    return list(core.train(X, y, **(args | kw)))
+
+
+# ---- train(start_step=...) continues exactly where the uninterrupted run would be --------------
+
+@pytest.mark.parametrize("k", [0, 1, 57, 99, 100, 101, 250, 299])
+def test_resuming_at_any_step_gives_the_same_records(lesson, k):
+    X, y = lesson
+    ref = full_run(X, y)
+    w0, b0 = (None, None) if k == 0 else (ref[k - 1].w, ref[k - 1].b)
+    rest = full_run(X, y, w0=w0, b0=b0, start_step=k)
+    assert same_records(rest, ref[k:])
+
+
+@pytest.mark.parametrize("n,batch_size", [(103, 10), (7, 3), (50, 64)])
+def test_resuming_with_a_partial_last_batch(n, batch_size):
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(n, 2)), rng.normal(size=n)
+    ref = full_run(X, y, batch_size=batch_size, lr=0.1)
+    for k in range(len(ref)):
+        w0, b0 = (None, None) if k == 0 else (ref[k - 1].w, ref[k - 1].b)
+        assert same_records(full_run(X, y, batch_size=batch_size, lr=0.1, w0=w0, b0=b0, start_step=k),
+                            ref[k:]), k
+
+
+def test_start_step_past_the_end_is_refused(lesson):
+    X, y = lesson
+    assert full_run(X, y, start_step=300) == []
+    with pytest.raises(ValueError, match="start_step"):
+        full_run(X, y, start_step=301)
+
+
+def test_batch_of_replays_the_batches(lesson):
+    X, y = lesson
+    for rec in full_run(X, y, seed=7)[::37]:
+        assert np.array_equal(batch_of(7, 1000, 10, rec.step, 2), rec.batch)
+
+
+# ---- Run: advance, rewind, resume ------------------------------------------------------------
+
+def test_run_advances_to_done_with_the_trainers_records(lesson):
+    run = Run(settings(speed=0))
+    assert run.status == READY and run.total_steps == 300
+    seen = 0
+    while not run.finished:
+        seen += run.advance(64)
+    assert run.status == DONE and seen == 300 == len(run.history)
+    ref = full_run(*lesson)
+    assert np.array_equal(run.history.column("w"), np.array([r.w for r in ref]))
+    assert run.last.step == 300 and np.array_equal(run.last.w, ref[-1].w)
+
+
+@pytest.mark.parametrize("k", [1, 42, 100, 299])
+def test_rewind_then_resume_gives_the_uninterrupted_run(lesson, k):
+    ref = full_run(*lesson)
+    run = Run(settings())
+    run.advance(300)
+    assert run.status == DONE
+    assert run.rewind(k)
+    assert run.status == PAUSED and len(run.history) == k
+    assert same_records([run.last], [ref[k - 1]])     # the rebuilt record is the original
+    run.advance(10**6)
+    assert run.status == DONE
+    assert np.array_equal(run.history.column("w"), np.array([r.w for r in ref]))
+    assert np.array_equal(run.history.column("batch_loss"), [r.batch_loss for r in ref])
+    assert same_records([run.last], [ref[-1]])
+
+
+def test_rewind_to_zero_is_the_start_and_out_of_range_is_ignored():
+    run = Run(settings())
+    run.advance(20)
+    assert not run.rewind(20) and not run.rewind(25) and not run.rewind(-1)
+    assert len(run.history) == 20
+    assert run.rewind(0)
+    assert run.status == READY and run.last is None and len(run.history) == 0
+    run.advance(20)
+    again = Run(settings())
+    again.advance(20)
+    assert np.array_equal(run.history.column("w"), again.history.column("w"))
+
+
+def test_rewind_after_divergence_resumes_the_same_divergence():
+    run = Run(settings(lr=3.0, batch_size=1000, epochs=200))
+    run.advance(10**6)
+    n = len(run.history)
+    assert run.status == "diverged" and n > 5
+    run.rewind(3)
+    run.advance(10**6)
+    assert run.status == "diverged" and len(run.history) == n
+
+
+# ---- History: bounded display ----------------------------------------------------------------
+
+def test_display_view_stays_bounded_and_keeps_the_newest_step(lesson):
+    X, y = lesson
+    h = History(2, display_cap=100)
+    for i, rec in enumerate(full_run(X, y, num_epochs=3)):
+        h.append(rec)
+        idx = h.display_index()
+        assert idx.size <= 101 and idx[-1] == i
+    assert h.stride == 4
+
+
+def test_truncate_checks_its_argument():
+    h = History(1)
+    with pytest.raises(ValueError):
+        h.truncate(1)
