@@ -15,9 +15,8 @@ from core.data import synthetic_data
 from core.run import PAUSED, RUNNING, Run, Theory
 from ui import controls, live, panels
 
-FRAME_SECONDS = 0.2        # server frames; the browser paints in between on its own clock
+FRAME_SECONDS = 0.25       # server frames; the browser paints in between on its own clock
 FULL_EVERY = 4             # every 4th frame resends the whole displayed history
-PANEL_EVERY = 5            # the equations panel is redrawn once a second while running
 FAST_SLICE = 0.05          # at "as fast as possible", compute for this long per frame
 RUN_KEYS = ("lr", "batch_size", "epochs", "noise", "n", "w", "b", "seed", "backend")
 
@@ -71,70 +70,97 @@ def view_for(run):
     return view
 
 
-def draw_charts(slot, run, full):
+def draw_charts(run, full):
     """Send the browser what is new. The frontend may drop intermediate updates, so a tail
     starts where the last-but-one full update ended: one dropped update (full or not) is
-    repaired by the next."""
+    repaired by the next. Called once per script or fragment run (the component is keyed, so
+    the browser keeps one chart element for the whole session)."""
     view = view_for(run)
     if not full and (view["ver"] != run.history.stride or view["frame"] % FULL_EVERY == 0):
         full = True
     start = 0 if full else view["fulls"][0]
-    with slot:
-        live.live_charts(live.payload(run, view["key"], view, full, start))
+    data = live.payload(run, view["key"], view, full, start)
+    data["ack"] = st.session_state.get("transport_ack")
+    live.live_charts(data, key="lrviz", on_transport_change=_on_transport)
     if full:
         view["fulls"] = [view["fulls"][1], live.display_len(run)]
     view.update(ver=run.history.stride, frame=view["frame"] + 1)
 
 
-def progress(slot, run):
-    h = len(run.history)
-    rec = run.last
-    text = (f"epoch {rec.epoch} of {run.settings['epochs']} · step {rec.step} of {run.total_steps}"
-            if rec else f"{run.total_steps} steps to go ({run.settings['epochs']} epochs × "
-                        f"{run.steps_per_epoch} batches)")
-    slot.progress(min(h / run.total_steps, 1.0), text=text)
-
-
-def play(run, chart_slot, progress_slot, panel_slot):
-    """Advance a running run at its speed, drawing a frame every FRAME_SECONDS.
-
-    A click or widget change reruns the script and interrupts this loop at its next st.* call;
-    the run lives in session_state, between whole steps, so nothing is lost."""
+def pace(run):
+    """Advance a running run to where its speed says it should be by now (one frame's work)."""
     speed = run.settings["speed"]
-    t0, done0, frame = time.perf_counter(), len(run.history), 0
-    while run.status == RUNNING:
-        if speed > 0:
-            due = int((time.perf_counter() - t0) * speed) - (len(run.history) - done0)
-            run.advance(due)
-        else:
-            run.advance(10**9, max_seconds=FAST_SLICE)
-        if run.finished:
-            break
-        draw_charts(chart_slot, run, full=False)
-        progress(progress_slot, run)
-        frame += 1
-        if frame % PANEL_EVERY == 0 and run.last is not None:
-            with panel_slot.container():
-                panels.show_step(run)
-        time.sleep(max(0.0, FRAME_SECONDS - (time.perf_counter() - t0) % FRAME_SECONDS))
-    st.rerun()        # draw the finished run once, fully
+    if speed > 0:
+        view = view_for(run)
+        t0, done0 = view.setdefault("clock", (time.perf_counter(), len(run.history)))
+        run.advance(int((time.perf_counter() - t0) * speed) - (len(run.history) - done0))
+    else:
+        run.advance(10**9, max_seconds=FAST_SLICE)
+
+
+def live_section():
+    """The live charts (with the run's progress). While a run is running this is a fragment re-run every
+    FRAME_SECONDS by the browser: only it is redrawn, not the whole page. A run that ends, or a
+    click on Pause/Step the browser answered itself, reruns the whole page."""
+    ss = st.session_state
+    full = ss.pop("page_run", False)           # the page's own call: send the whole history
+    if ss.get("action") is not None:            # the browser's Pause/Step: the page applies it
+        st.rerun()
+    run = ss.run
+    was_running = run.status == RUNNING
+    if was_running:
+        pace(run)
+    draw_charts(run, full=full)
+    if was_running and run.status != RUNNING:
+        st.rerun()                              # the run ended: draw the finished page once
+
+
+def _on_transport():
+    """Pause or Step clicked while the browser was playing: it froze the charts at the step it
+    showed and sends {"action", "at", "nonce"}; the page rewinds the run to that step."""
+    value = st.session_state.get("lrviz", {})
+    value = value.get("transport") if hasattr(value, "get") else None
+    # the same event can be delivered again (an interrupted run keeps its trigger values)
+    if isinstance(value, dict) and value.get("action") in ("pause", "step") \
+            and value.get("nonce") != st.session_state.get("transport_ack"):
+        at = value.get("at")
+        st.session_state.action = (value["action"], at if isinstance(at, int) else None)
+        st.session_state.transport_ack = value.get("nonce")
 
 
 def _act(name):
     st.session_state.action = name
 
 
+def apply(run, action):
+    """Apply a click (name, or (name, step the browser showed)) to the run."""
+    name, at = action if isinstance(action, tuple) else (action, None)
+    if name == "train" and not run.finished:
+        run.status = RUNNING
+    elif name == "pause" and (run.status == RUNNING or at is not None):
+        run.status = PAUSED if run.status == RUNNING else run.status
+        if at is not None:
+            run.rewind(at)
+    elif name == "step" and (not run.finished or at is not None):
+        if at is not None:
+            run.rewind(at)
+        run.advance(1)
+        if not run.finished:
+            run.status = PAUSED
+
+
 def buttons(run):
-    """Train / Pause / Step / Reset; a click is stored by its callback and applied next run."""
+    """Train / Pause / Step / Reset; a click is stored by its callback and applied next run.
+    While the charts play, the browser answers Pause and Step itself (static/live_charts.js)."""
     b = st.columns([1, 1, 1, 1, 3])
-    b[0].button("Train", icon=":material/play_arrow:", type="primary", width="stretch",
+    b[0].button("Train", icon=":material/play_arrow:", type="primary", width="stretch", key="train",
                 help="Run to the end, or resume a paused run", on_click=_act, args=("train",),
                 disabled=run.status == RUNNING)
-    b[1].button("Pause", icon=":material/pause:", width="stretch", on_click=_act, args=("pause",),
-                disabled=run.status != RUNNING)
-    b[2].button("Step", icon=":material/skip_next:", width="stretch", on_click=_act, args=("step",),
-                help="Exactly one minibatch update")
-    b[3].button("Reset", icon=":material/restart_alt:", width="stretch", on_click=_act,
+    b[1].button("Pause", icon=":material/pause:", width="stretch", key="pause", on_click=_act,
+                args=("pause",), disabled=run.status != RUNNING)
+    b[2].button("Step", icon=":material/skip_next:", width="stretch", key="step", on_click=_act,
+                args=("step",), help="Exactly one minibatch update")
+    b[3].button("Reset", icon=":material/restart_alt:", width="stretch", key="reset", on_click=_act,
                 args=("reset",), help="Back to step 0 with these settings")
 
 
@@ -142,7 +168,7 @@ def main():
     st.set_page_config(page_title="Linear regression, step by step", page_icon="📉", layout="wide")
     init_state()
     ss = st.session_state
-    err = live.ensure_static_assets()
+    err = live.check_static_assets()
 
     settings, problems = controls.sidebar()
     query = sync_url(settings)
@@ -166,7 +192,9 @@ def main():
     # a click is applied before the buttons are drawn, so each button's enabled state matches
     # the status it produced (Pause is clickable during the run Train just started)
     action = ss.pop("action", None)
-    if action == "reset" or (action in ("train", "step") and (stale or run.finished)):
+    name = action[0] if isinstance(action, tuple) else action
+    if name == "reset" or (name in ("train", "step") and not isinstance(action, tuple)
+                           and (stale or run.finished)):
         run = ss.run = new_run(settings)
         stale = False
     if stale:
@@ -174,36 +202,26 @@ def main():
             run.status = PAUSED
         st.info("Settings changed: this run is paused and kept as it was. **Train** or **Step** "
                 "starts a new run with the new settings; **Reset** shows its start.")
-    if action == "train" and not run.finished:
-        run.status = RUNNING
-    elif action == "pause" and run.status == RUNNING:
-        run.status = PAUSED
-    elif action == "step" and not run.finished:
-        run.advance(1)
-        if not run.finished:
-            run.status = PAUSED
+    apply(run, action)
     buttons(run)
 
-    progress_slot = st.empty()
-    progress(progress_slot, run)
+    if name == "train" and run.status == RUNNING:     # the pace is counted from this click
+        view_for(run)["clock"] = (time.perf_counter(), len(run.history))
     panels.show_alert(run)
-    chart_slot = st.empty()
-    draw_charts(chart_slot, run, full=True)
+    ss.page_run = True
+    st.fragment(live_section, run_every=FRAME_SECONDS if run.status == RUNNING else None)()
     th = run.theory
     st.caption(f"Stable learning rates — y = x²/2: lr < 2 · these data (full batch, 2/λ_max): "
                f"lr < {th.max_stable_lr:.3g} · now lr = {run.settings['lr']:g}.")
-    results_slot = st.container()
+    panels.show_results(run)
     st.subheader("The current step")
-    panel_slot = st.empty()
-    with panel_slot.container():
+    if run.status == RUNNING:                   # the fragment reruns the whole page when it ends
+        st.caption("Training… **Pause** (or **Step**) to see the step on the charts written out "
+                   "as the lesson's equations, with its numbers.")
+    else:
         panels.show_step(run)
-    with results_slot:
-        panels.show_results(run)
     with st.expander("Export"):
         panels.export_buttons(run, run.settings, query)
-
-    if run.status == RUNNING:
-        play(run, chart_slot, progress_slot, panel_slot)
 
 
 # named pages: the sidebar shows what each one is, not its file name

@@ -9,6 +9,10 @@
 //   full payload (the server sends one every second).
 // - Painting is decoupled from the server's frame rate: new steps are revealed at the run's
 //   speed on requestAnimationFrame, so the charts move smoothly between server frames.
+// - So the charts trail the server by about LAG seconds. A click on Pause or Step while they play
+//   is answered here at once: the charts freeze on the step they show, and that step goes to the
+//   server (trigger "transport"), which rewinds its run to it. Until the server acknowledges
+//   (payload.ack), arriving steps are kept but not shown.
 (function () {
   if (window.LRViz) return;
   const MAX_FPS = 40;
@@ -18,6 +22,7 @@
     run: null, ver: null, meta: null, n: 0, shown: 0, painted: -1, log: true, status: "ready",
     speed: 0, stride: 1, x: [], loss: [], w: [], b: [], epochs: { x: [], loss: [] },
     node: null, plots: {}, lastT: 0, lastPaintT: 0, raf: 0, metaPainted: null,
+    component: null, hold: null, nonce: 0,
   };
   const stats = { paints: 0, paintTimes: [], paintMs: 0, mounts: 0, payloads: 0, gaps: 0 };
 
@@ -32,13 +37,15 @@
   function build() {
     const root = el("div", "lrviz");
     const bar = el("div", "lrviz-bar", root);
+    S.statusEl = el("span", "lrviz-status", bar);
+    const prog = el("div", "lrviz-progress", bar);
+    S.progressEl = el("div", "lrviz-progress-fill", prog);
     const lab = el("label", "lrviz-log", bar);
     const cb = el("input", null, lab);
     cb.type = "checkbox";
     cb.checked = S.log;
     cb.onchange = () => { S.log = cb.checked; S.painted = -1; schedule(); };
     lab.appendChild(document.createTextNode(" log-scale loss"));
-    S.statusEl = el("span", "lrviz-status", bar);
     const grid = el("div", "lrviz-grid", root);
     for (const name of ["loss", "params", "path", "data", "parabola"]) {
       const cell = el("div", "lrviz-cell lrviz-" + name, grid);
@@ -59,8 +66,9 @@
   //           status, speed, stride, meta (on full payloads)}
   function ingest(p) {
     stats.payloads++;
-    if (p.run !== S.run) reset(p.run);
-    S.status = p.status; S.speed = p.speed; S.stride = p.stride || 1;
+    if (p.run !== S.run) { reset(p.run); S.hold = null; }
+    if (S.hold && (p.ack === S.hold.nonce || performance.now() - S.hold.t > 5000)) S.hold = null;
+    S.status = S.hold ? "paused" : p.status; S.speed = p.speed; S.stride = p.stride || 1;
     if (p.meta) S.meta = p.meta;
     if (p.full) {
       S.ver = p.ver; S.x = p.x; S.loss = p.loss; S.w = p.w; S.b = p.b; S.n = p.x.length;
@@ -81,7 +89,7 @@
     if (!S.raf) S.raf = requestAnimationFrame(tick);
   }
 
-  const LAG = 0.5;    // seconds the playback trails the newest step: a jitter buffer
+  const LAG = 0.6;    // seconds the playback trails the newest step: a jitter buffer
   function playing() { return S.speed > 0 && (S.status === "running" || S.status === "done"); }
 
   function tick(t) {
@@ -89,7 +97,9 @@
     stats.ticks = (stats.ticks || 0) + 1;
     const dt = S.lastT ? Math.min((t - S.lastT) / 1000, 0.1) : 0;
     S.lastT = t;
-    if (!playing()) {
+    if (S.hold) {
+      S.shown = S.hold.shown;              // frozen on the step the user paused on
+    } else if (!playing()) {
       S.shown = S.n;
     } else if (S.shown < S.n) {
       // reveal at the run's speed; a little faster or slower to keep about LAG seconds buffered
@@ -103,6 +113,7 @@
       S.lastPaintT = t;
       paint(k);
     }
+    showStatus();
     if (S.status === "running" || S.shown < S.n || k !== S.painted) schedule();
     else S.lastT = 0;
   }
@@ -264,8 +275,21 @@
 
     // 5. the same lr on y = x²/2: x_k = (1 - lr)^k x0, one step per training step
     if (every(2)) paintParabola(m, step);
-    S.statusEl.textContent = `step ${step} of ${m.total}`;
     stats.paintMs += performance.now() - now;
+  }
+
+  // the status line and progress bar: the step on the charts, not the server's newest
+  function showStatus() {
+    const m = S.meta, k = S.painted;
+    if (!m || !S.statusEl || k < 0) return;
+    const step = k ? S.x[k - 1] : 0;
+    const text = !step ? `${m.total} steps to go (${m.epochs} epochs × ${m.per_epoch} batches)`
+      : `epoch ${Math.min(Math.ceil(step / m.per_epoch), m.epochs)} of ${m.epochs} · step ${step} of ${m.total}` +
+        (S.status === "paused" ? " · paused" : S.status === "diverged" ? " · diverged" : "");
+    if (S.statusEl.textContent !== text) {
+      S.statusEl.textContent = text;
+      S.progressEl.style.width = (100 * Math.min(step / m.total, 1)).toFixed(1) + "%";
+    }
   }
 
   function paintParabola(m, step) {
@@ -294,8 +318,30 @@
     }));
   }
 
-  function mount(parent, payload) {
+  // Pause / Step clicked while the charts play: freeze now, tell the server which step we show.
+  // Streamlit's own button never sees the click (capture phase, stopped), so the server gets one
+  // rerun with the step, not two. When the charts are not playing the button works as usual.
+  function onClick(e) {
+    const btn = e.target.closest && e.target.closest(".st-key-pause button, .st-key-step button");
+    if (!btn || btn.disabled || !S.component || !S.node || !S.node.isConnected || S.hold) return;
+    if (!playing() || (S.status === "done" && S.shown >= S.n)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const k = Math.floor(S.shown);
+    const action = btn.closest(".st-key-pause") ? "pause" : "step";
+    S.nonce = (S.nonce + 1) % 1e9;
+    const nonce = Date.now() + ":" + S.nonce;
+    S.hold = { shown: k, t: performance.now(), nonce: nonce };
+    S.status = "paused";
+    stats.transport = (stats.transport || 0) + 1;
+    S.component.setTriggerValue("transport", { action: action, at: k ? S.x[k - 1] : 0, nonce: nonce });
+    schedule();
+  }
+  document.addEventListener("click", onClick, true);
+
+  function mount(parent, payload, component) {
     stats.mounts++;
+    if (component) S.component = component;
     if (!S.node) S.node = build();
     if (S.node.parentNode !== parent) parent.appendChild(S.node);
     ingest(payload);

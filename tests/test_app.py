@@ -1,7 +1,7 @@
 """The main page as a user meets it, driven by AppTest: train, step, reset, bad links, backends.
 
-AppTest runs the script in this process, so a Train click at speed 0 runs the whole training
-loop (and its st.rerun) inside one at.run().
+AppTest runs the script in this process but has no browser to re-run the live fragment every
+frame, so `click` re-runs the page itself while the run is running: each run is one frame's work.
 """
 
 from __future__ import annotations
@@ -27,9 +27,16 @@ def run_app(timeout=60, **query):
     return at.run()
 
 
-def click(at, label):
+def click(at, label, finish=True):
+    """Click a button; with finish, keep re-running (as the browser's frame timer would) until
+    the run stops running."""
     (button,) = [b for b in at.button if b.label == label]
-    return button.click().run()
+    at = button.click().run()
+    for _ in range(2000):
+        if not finish or at.exception or the_run(at).status != "running":
+            break
+        at = at.run()
+    return at
 
 
 def the_run(at):
@@ -96,6 +103,43 @@ def test_reset_goes_back_to_step_zero():
     at = click(at, "Reset")
     assert not at.exception
     assert len(the_run(at).history) == 0 and the_run(at).status == READY
+
+
+def test_paced_run_advances_frame_by_frame_and_pauses():
+    import time
+
+    at = click(run_app(speed="200"), "Train", finish=False)
+    assert the_run(at).status == "running"
+    assert not texts(at.latex)                 # no equations redrawn while running
+    done = []
+    for _ in range(3):
+        time.sleep(0.1)
+        at = at.run()
+        done.append(len(the_run(at).history))
+    assert 0 < done[0] < done[1] < done[2] < 300
+    at = click(at, "Pause")
+    assert the_run(at).status == PAUSED and not at.exception
+    assert any(r"w \leftarrow" in t for t in texts(at.latex))
+
+
+def test_browser_pause_rewinds_to_the_step_it_showed():
+    """While the charts play, the browser answers Pause/Step itself and sends the step it shows
+    (here set as its callback would): the run goes back there, identical to a run paused there."""
+    at = click(run_app(speed="0"), "Train")
+    assert the_run(at).status == DONE
+    at.session_state["action"] = ("pause", 120)
+    at = at.run()
+    run = the_run(at)
+    assert run.status == PAUSED and len(run.history) == 120 and run.last.step == 120
+    assert any("step 120, epoch 2" in t for t in texts(at.latex)), texts(at.latex)
+    at.session_state["action"] = ("step", 60)
+    at = at.run()
+    assert len(the_run(at).history) == 61 and the_run(at).status == PAUSED
+    at = click(at, "Train")
+    ref = click(run_app(speed="0"), "Train")
+    assert the_run(at).status == DONE
+    assert the_run(at).history.column("w").tolist() == the_run(ref).history.column("w").tolist()
+    assert result_printout(at) == result_printout(ref)
 
 
 BAD = {"lr": "abc", "batch_size": "-4", "epochs": "1e9", "noise": "nan", "seed": "x",

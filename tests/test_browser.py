@@ -217,6 +217,15 @@ def pause_a_running_run(page):
     assert lrviz(page, "status") == "running"
     button(page, "Pause").click()
     wait_js(page, "window.LRViz.state.status === 'paused'", PAUSE_WITHIN_MS)
+    # the charts froze on the step they showed; the server's run goes back to exactly that step
+    frozen = page.evaluate(
+        "(() => { const S = window.LRViz.state; return S.hold && S.x[S.hold.shown - 1]; })()")
+    assert frozen, "Pause during play should freeze the charts in the browser"
+    wait_js(page, "window.LRViz.state.hold === null", 5_000)
+    page.wait_for_selector(IDLE)
+    S = page.evaluate("(() => { const S = window.LRViz.state; return [S.x[S.n - 1], S.status, S.shown]; })()")
+    assert S == [frozen, "paused", lrviz(page, "n")], (frozen, S)
+    assert page.locator(".lrviz-status").inner_text().endswith(f"step {frozen} of 300 · paused")
 
 
 def test_pause_is_enabled_while_training(page):

@@ -9,7 +9,6 @@ component's inline JS is resent with every update.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -24,21 +23,24 @@ REGIME_WORDS = {"monotone": "monotone convergence", "one-step": "one step to the
                 "oscillating": "oscillating convergence", "bouncing": "bouncing between ±x0",
                 "diverging": "divergence"}
 
-# a small loader: Plotly and the chart code come once per tab from /app/static
+# a small loader: Plotly (the "cartesian" partial bundle, vendored: a third of the full bundle's
+# code to compile) and the chart code come once per tab from /app/static. Both download at once;
+# async=false keeps them executing in order.
 _LOADER = r"""
 function load(src) {
   return new Promise((ok, fail) => {
     const s = document.createElement('script');
     s.src = new URL('app/static/' + src, document.baseURI).href;
+    s.async = false;
     s.onload = ok; s.onerror = () => fail(new Error('could not load ' + src));
     document.head.appendChild(s);
   });
 }
 export default function (component) {
   const { data, parentElement } = component;
-  window.__lrvizLoading = window.__lrvizLoading ||
-    (window.Plotly ? Promise.resolve() : load('plotly.min.js')).then(() => load('live_charts.js?v=VERSION'));
-  window.__lrvizLoading.then(() => window.LRViz.mount(parentElement, data)).catch(err => {
+  window.__lrvizLoading = window.__lrvizLoading || Promise.all([
+    window.Plotly ? Promise.resolve() : load('PLOTLY'), load('live_charts.js?v=VERSION')]);
+  window.__lrvizLoading.then(() => window.LRViz.mount(parentElement, data, component)).catch(err => {
     parentElement.textContent = 'The live charts could not load (' + err.message + '). Reload the page.';
   });
   return () => { if (window.LRViz) window.LRViz.unmount(parentElement); };
@@ -47,27 +49,24 @@ export default function (component) {
 _CSS = """
 .lrviz { width: 100%; }
 .lrviz-bar { display: flex; gap: 1.5rem; align-items: center; font-size: 15px; margin: 0 0 4px 4px; }
-.lrviz-status { color: #444; font-variant-numeric: tabular-nums; }
+.lrviz-status { color: #31333f; font-variant-numeric: tabular-nums; min-width: 17em; }
+.lrviz-progress { flex: 1; height: 8px; background: #e6e9ef; border-radius: 4px; margin-right: 8px; }
+.lrviz-progress-fill { height: 100%; width: 0; background: #ff4b4b; border-radius: 4px; }
 .lrviz-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px; }
 .lrviz-cell { position: relative; min-height: 340px; }
 .lrviz-overlay { position: absolute; inset: 0; }
 """
 
 
-def ensure_static_assets():
-    """Put plotly.js (from the installed plotly package, same version as the server's) beside
-    our chart code in static/, once. Returns an error message, or None when all is in place."""
-    target = STATIC / "plotly.min.js"
-    if target.exists():
-        return None
-    try:
-        import plotly
-        source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-        tmp = target.with_suffix(".tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
-    except OSError as exc:
-        return f"The charts need plotly.js in {STATIC}: {exc}"
+PLOTLY_JS = "plotly-cartesian.min.js"
+
+
+def check_static_assets():
+    """An error message when the chart code or plotly.js is missing from static/, else None."""
+    missing = [name for name in (PLOTLY_JS, "live_charts.js") if not (STATIC / name).is_file()]
+    if missing:
+        return (f"The live charts need {', '.join(missing)} in {STATIC}; "
+                "reinstall the app from its repository.")
     return None
 
 
@@ -79,7 +78,8 @@ def _version():
 
 
 _component = st.components.v2.component(
-    "lrviz_live", html="", css=_CSS, js=_LOADER.replace("VERSION", _version()), isolate_styles=False)
+    "lrviz_live", html="", css=_CSS, isolate_styles=False,
+    js=_LOADER.replace("VERSION", _version()).replace("PLOTLY", PLOTLY_JS))
 
 
 def _nums(a, digits=5):
@@ -122,6 +122,7 @@ def meta(run):
     x0 = 3.0
     return {
         "d": d, "names": names, "truth": _nums(truth), "total": run.total_steps,
+        "epochs": run.settings["epochs"], "per_epoch": run.steps_per_epoch,
         "lr": lr, "floor": run.theory.loss_floor, "w0": _nums(w0), "b0": float(b0),
         "path": {"ix": ix, "iy": iy, "xname": names[ix], "yname": names[iy], "xr": xr, "yr": yr,
                  "gx": _nums(gx, 4), "gy": _nums(gy, 4), "gz": [_nums(r, 4) for r in np.log10(gz)],
@@ -162,6 +163,7 @@ def display_len(run):
     return len(h.display_index(0))
 
 
-def live_charts(data):
-    """Mount (or update) the live charts with a payload from payload()."""
-    return _component(data=data)
+def live_charts(data, key=None, on_transport_change=None):
+    """Mount (or update) the live charts with a payload from payload(). With a key the browser
+    keeps one element for the session; on_transport_change gets the browser's Pause/Step."""
+    return _component(data=data, key=key, on_transport_change=on_transport_change)
