@@ -288,10 +288,15 @@ class Bench:
                           f"{len(sent)} frames sent", flush=True)
                     continue
                 self.add("pause: clicks not applied within 10 s", 0)
-                n0 = page.evaluate("LRViz.state.n")
+                shown0 = page.evaluate(SHOWN_STEP)
+                # the server's answer: the browser's hold released, the run rewound to that step
+                t_ack = when(page, "LRViz.state.hold === null && LRViz.state.status === 'paused'",
+                             10_000)
                 t_idle = when(page, f"document.querySelector(\"{IDLE}\")", 10_000)
+                n0 = page.evaluate("LRViz.state.n")
                 page.wait_for_timeout(1000)
                 n1 = page.evaluate("LRViz.state.n")
+                shown1 = page.evaluate(SHOWN_STEP)
                 w_step = time.perf_counter()
                 button(page, "Step").click()
                 s_click = last_click(page)
@@ -310,7 +315,9 @@ class Bench:
             self.add("pause: server share, BackMsg -> paused payload (s)", srv_pause)
             self.add("step: server share, BackMsg -> chart payload (s)", srv_step)
             self.add("pause: click -> script idle (s)", (t_idle - t_click) / 1000)
+            self.add("pause: click -> server's run paused on that step (s)", (t_ack - t_click) / 1000)
             self.add("pause: steps arriving after paused (1 s)", n1 - n0)
+            self.add("pause: charts moved after the click (steps)", abs(shown1 - shown0))
             self.add("step: click -> one more step painted (s)", (t_step - s_click) / 1000)
             if not ok:
                 self.notes.append(f"pause: {why}")
@@ -448,6 +455,9 @@ class Bench:
               f"RSS {rss_before:.0f} -> max {max(rss):.0f} MB, last step {final_step}", flush=True)
 
 
+SHOWN_STEP = "(() => { const S = LRViz.state; return S.painted > 0 ? S.x[S.painted - 1] : 0; })()"
+
+
 def server_share(frames, after, marker):
     """Seconds from the first websocket frame sent after perf_counter() `after` to the first
     frame received after it that contains `marker` (NaN when not found)."""
@@ -482,6 +492,10 @@ SUMMARY = [
      "<= 2", lambda v: v <= 2),
     ("Pause -> paused (s)", "pause: click -> status paused (s)", "<= 0.3", lambda v: v <= 0.3),
     ("Pause: server share (s)", "pause: server share, BackMsg -> paused payload (s)", "", None),
+    ("Pause -> server's run paused on that step (s)", "pause: click -> server's run paused on that step (s)",
+     "", None),
+    ("Pause: charts moved after the click (steps)", "pause: charts moved after the click (steps)", "0",
+     lambda v: v == 0),
     ("Step -> +1 step painted (s)", "step: click -> one more step painted (s)", "<= 0.3",
      lambda v: v <= 0.3),
     ("first render, warm server (s)", "render: navigation -> idle + charts painted (s)", "<= 2",

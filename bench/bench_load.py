@@ -73,8 +73,9 @@ class RssSampler(threading.Thread):
 # --- recording a real browser's BackMsgs ----------------------------------------------------------
 
 def record_backmsgs(pw, url):
-    """Load the page in Chromium, press Train, run to the end. Returns (load_msg, train_msg): the
-    serialized BackMsgs (rerun_script) sent for the page load and for the click."""
+    """Load the page in Chromium, press Train, run to the end. Returns (load_msg, train_msg,
+    frame_msg): the serialized BackMsgs (rerun_script) sent for the page load, for the click and
+    for one of the live fragment's timed re-runs (None if the app sent none)."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
 
     browser = launch_chromium(pw)
@@ -101,24 +102,31 @@ def record_backmsgs(pw, url):
     finally:
         browser.close()
 
-    def rerun(after, before):
+    def rerun(after, before, fragment=False):
         for t, raw in sent:
             m = BackMsg()
             m.ParseFromString(raw)
-            if after <= t < before and m.WhichOneof("type") == "rerun_script":
+            if after <= t < before and m.WhichOneof("type") == "rerun_script" \
+                    and bool(m.rerun_script.fragment_id) == fragment:
                 m.rerun_script.ClearField("cached_message_hashes")   # a new session has no cache
                 return m.SerializeToString()
+        if fragment:
+            return None
         raise RuntimeError("no rerun_script BackMsg recorded")
-    return rerun(0, t_click), rerun(t_click, float("inf"))
+    return rerun(0, t_click), rerun(t_click, float("inf")), rerun(t_click, float("inf"), True)
 
 
 # --- websocket sessions --------------------------------------------------------------------------
 
-async def ws_session(url, load_msg, train_msg, start_at, train_at, result):
+async def ws_session(url, load_msg, train_msg, start_at, train_at, result, frame_msg=None):
     """One session: connect at start_at, load, press Train at train_at (loop times), run to the end.
 
-    result gets: ok, error, t_train (s from Train to end text), bytes, connected, finished."""
+    Like Streamlit's frontend, it answers an auto_rerun message (a fragment with run_every) by
+    sending that fragment's re-run every interval until a stop_auto_rerun or the start of a full
+    run (frame_msg is the recorded re-run, its fragment id replaced). result gets: ok, error, t_train (s from Train to
+    end text), bytes, connected, finished, frames (fragment re-runs sent)."""
     import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     loop = asyncio.get_running_loop()
@@ -129,6 +137,35 @@ async def ws_session(url, load_msg, train_msg, start_at, train_at, result):
                                       subprotocols=["streamlit"], max_size=None,
                                       open_timeout=60, ping_interval=None) as ws:
             result["connected"] = True
+            timers = {}
+            result["frames"] = 0
+
+            async def every(fragment_id, interval):
+                m = BackMsg()
+                m.ParseFromString(frame_msg)
+                m.rerun_script.fragment_id = fragment_id
+                raw = m.SerializeToString()
+                while True:
+                    await asyncio.sleep(interval)
+                    await ws.send(raw)
+                    result["frames"] += 1
+
+            def auto_rerun(typ, m):
+                if typ == "new_session" and not m.metadata.run.fragment_ids:
+                    for task, _ in timers.values():     # a full run: the frontend drops all timers
+                        task.cancel()
+                    timers.clear()
+                elif typ == "auto_rerun" and frame_msg is not None:
+                    fid, interval = m.auto_rerun.fragment_id, m.auto_rerun.interval
+                    if fid in timers and timers[fid][1] == interval:
+                        return
+                    if fid in timers:
+                        timers.pop(fid)[0].cancel()
+                    timers[fid] = (asyncio.create_task(every(fid, interval)), interval)
+                elif typ == "stop_auto_rerun":
+                    for fid in m.stop_auto_rerun.fragment_ids:
+                        if fid in timers:
+                            timers.pop(fid)[0].cancel()
 
             async def until(pred, deadline):
                 while True:
@@ -137,6 +174,7 @@ async def ws_session(url, load_msg, train_msg, start_at, train_at, result):
                     m = ForwardMsg()
                     m.ParseFromString(raw)
                     typ = m.WhichOneof("type")
+                    auto_rerun(typ, m)
                     if typ == "delta" and m.delta.WhichOneof("type") == "new_element" \
                             and m.delta.new_element.WhichOneof("type") == "exception":
                         result["error"] = result["error"] or m.delta.new_element.exception.message[:200]
@@ -164,11 +202,13 @@ async def ws_session(url, load_msg, train_msg, start_at, train_at, result):
             result["finished"] = True
             result["ok"] = result["error"] is None
             await result["release"].wait()          # stay connected until every session is done
+            for task, _ in timers.values():
+                task.cancel()
     except Exception as exc:  # a timeout or a closed connection: report it, never hang
         result["error"] = result["error"] or f"{type(exc).__name__}: {exc}"[:200]
 
 
-async def ws_load(url, load_msg, train_msg, n, stagger, srv):
+async def ws_load(url, load_msg, train_msg, frame_msg, n, stagger, srv):
     """n sessions: connects staggered by `stagger` s, Train presses staggered the same way after all
     are loaded. Returns (results, rss_after_all_finished_connected)."""
     loop = asyncio.get_running_loop()
@@ -176,7 +216,7 @@ async def ws_load(url, load_msg, train_msg, n, stagger, srv):
     release = asyncio.Event()
     results = [{"release": release} for _ in range(n)]
     tasks = [asyncio.create_task(ws_session(url, load_msg, train_msg, t + i * stagger,
-                                            t + n * stagger + 2.0 + i * stagger, r))
+                                            t + n * stagger + 2.0 + i * stagger, r, frame_msg))
              for i, r in enumerate(results)]
     while not all(r.get("finished") or r.get("error") for r in results):
         if all(tk.done() for tk in tasks):

@@ -324,7 +324,8 @@
   function onClick(e) {
     const btn = e.target.closest && e.target.closest(".st-key-pause button, .st-key-step button");
     if (!btn || btn.disabled || !S.component || !S.node || !S.node.isConnected || S.hold) return;
-    if (!playing() || (S.status === "done" && S.shown >= S.n)) return;
+    // while the charts move: a run in progress, or the end of one still being played back
+    if (!(S.status === "running" || (playing() && S.shown < S.n))) return;
     e.preventDefault();
     e.stopPropagation();
     const k = Math.floor(S.shown);
