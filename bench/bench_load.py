@@ -123,8 +123,8 @@ async def ws_session(url, load_msg, train_msg, start_at, train_at, result, frame
 
     Like Streamlit's frontend, it answers an auto_rerun message (a fragment with run_every) by
     sending that fragment's re-run every interval until a stop_auto_rerun or the start of a full
-    run (frame_msg is the recorded re-run, its fragment id replaced). result gets: ok, error, t_train (s from Train to
-    end text), bytes, connected, finished, frames (fragment re-runs sent)."""
+    run (frame_msg is the recorded re-run, its fragment id replaced). result gets: ok, error,
+    t_train (s from Train to end text), bytes, connected, finished, frames (fragment re-runs)."""
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg

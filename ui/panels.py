@@ -59,6 +59,19 @@ def batch_table(run, rows=5):
     return table
 
 
+def table_markdown(table):
+    """A small table as Markdown (a plain HTML table in the page: redrawn on every Step, it costs
+    a fraction of an interactive st.dataframe)."""
+    cols = list(table)
+    rows = zip(*(np.asarray(table[c]).tolist() for c in cols))
+
+    def fmt(v):
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---:|" * len(cols)]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def show_step(run):
     """The current-step panel, or a hint before the first step."""
     if run.last is None:
@@ -68,13 +81,11 @@ def show_step(run):
     if not np.all(np.isfinite(run.last.w)) or not np.isfinite(run.last.batch_loss):
         st.caption(f"Step {run.last.step}: the numbers have left the range of floating point.")
         return
-    cols = st.columns([5, 2])
-    with cols[0]:
-        for line in step_equations(run):
-            st.latex(line)
-    with cols[1]:
-        st.caption(f"The batch (first {min(5, len(run.last.batch))} of {len(run.last.batch)} examples)")
-        st.dataframe(batch_table(run), hide_index=True, width="stretch")
+    for line in step_equations(run):        # full width: the update lines are long
+        st.latex(line)
+    st.caption(f"The batch (first {min(5, len(run.last.batch))} of {len(run.last.batch)} examples), "
+               "ŷ with the parameters before the update")
+    st.markdown(table_markdown(batch_table(run)))
 
 
 def lesson_printout(run):
