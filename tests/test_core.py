@@ -10,12 +10,6 @@ import core
 from core.trainer import LR_MAX, PARAM_BOUND
 
 
-@pytest.fixture(scope="module")
-def lesson():
-    """The lesson's data: 1000 rows, w = [2, -3.4], b = 4.2, noise std 0.01, seed 0."""
-    return core.synthetic_data()
-
-
 def lesson_run(X, y, **kw):
     args = dict(lr=0.03, batch_size=10, num_epochs=3, seed=0)
     return list(core.train(X, y, **(args | kw)))

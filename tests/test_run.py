@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from test_core import lesson_run as full_run
 from test_core import same_records
 
-import core
 from core import settings as S
 from core.history import History
 from core.run import DONE, PAUSED, READY, Run
@@ -14,16 +14,6 @@ from core.trainer import batch_of
 def settings(**kw):
     values, _ = S.parse_settings({})
     return values | kw
-
-
-@pytest.fixture(scope="module")
-def lesson():
-    return core.synthetic_data()
-
-
-def full_run(X, y, **kw):
-    args = dict(lr=0.03, batch_size=10, num_epochs=3, seed=0)
-    return list(core.train(X, y, **(args | kw)))
 
 
 # ---- train(start_step=...) continues exactly where the uninterrupted run would be --------------
