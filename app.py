@@ -78,7 +78,9 @@ def draw_charts(run, full):
     view = view_for(run)
     if not full and (view["ver"] != run.history.stride or view["frame"] % FULL_EVERY == 0):
         full = True
-    start = 0 if full else view["fulls"][0]
+    # a rewind (Pause or Step at the step the browser showed) can leave the run shorter than
+    # what the browser has: a tail from there tells it where the history now ends
+    start = 0 if full else min(view["fulls"][0], live.display_len(run))
     data = live.payload(run, view["key"], view, full, start)
     data["ack"] = st.session_state.get("transport_ack")
     live.live_charts(data, key="lrviz", on_transport_change=_on_transport)

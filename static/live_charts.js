@@ -24,7 +24,7 @@
     node: null, plots: {}, lastT: 0, lastPaintT: 0, raf: 0, metaPainted: null,
     component: null, hold: null, nonce: 0,
   };
-  const stats = { paints: 0, paintTimes: [], paintMs: 0, mounts: 0, payloads: 0, gaps: 0 };
+  const stats = { paints: 0, paintTimes: [], paintMs: 0, mounts: 0, payloads: 0, gaps: 0, log: [] };
 
   function el(tag, cls, parent, text) {
     const e = document.createElement(tag);
@@ -66,6 +66,9 @@
   //           status, speed, stride, meta (on full payloads)}
   function ingest(p) {
     stats.payloads++;
+    // the last payloads' outline, for tests and benchmarks: [full, start, steps, ack, status]
+    stats.log.push([p.full, p.start, p.x.length, p.ack, p.status]);
+    if (stats.log.length > 40) stats.log.shift();
     if (p.run !== S.run) { reset(p.run); S.hold = null; }
     if (S.hold && (p.ack === S.hold.nonce || performance.now() - S.hold.t > 5000)) S.hold = null;
     S.status = S.hold ? "paused" : p.status; S.speed = p.speed; S.stride = p.stride || 1;
