@@ -8,14 +8,16 @@
 //   history) or a tail that overlaps what we have; a tail that leaves a gap waits for the next
 //   full payload (the server sends one every second).
 // - Painting is decoupled from the server's frame rate: new steps are revealed at the run's
-//   speed on requestAnimationFrame, so the charts move smoothly between server frames.
+//   speed on requestAnimationFrame, so the charts move smoothly between server frames. While
+//   they play, each frame rewrites only the moving traces' SVG (fastDraw): about 2 ms a frame
+//   for all five charts, where Plotly.animate took the main thread for tens.
 // - So the charts trail the server by about LAG seconds. A click on Pause or Step while they play
 //   is answered here at once: the charts freeze on the step they show, and that step goes to the
 //   server (trigger "transport"), which rewinds its run to it. Until the server acknowledges
 //   (payload.ack), arriving steps are kept but not shown.
 (function () {
   if (window.LRViz) return;
-  const MAX_FPS = 40;
+  const MAX_FPS = 60;
   const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
     "#bcbd22", "#17becf", "#ff7f0e", "#000000"];
   const S = {
@@ -131,13 +133,14 @@
       uirevision: S.run, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fafafa",
     }, extra || {});
   }
-  // live charts are redrawn up to 40 times a second: no hover layers, no drag handlers
+  // live charts are redrawn up to 60 times a second: no hover layers, no drag handlers
   const CFG = { displayModeBar: false, responsive: true, staticPlot: true };
 
   // Redraw cost: a full Plotly.react redraws axes, legend and all; Plotly.animate with
-  // redraw: false only moves the traces. So each chart keeps fixed axis ranges and gets a full
-  // react only when its layout signature (ranges, title, scale) changes; ranges grow with
-  // headroom ("ratchet") so that happens a few times per run, not per frame.
+  // redraw: false only moves the traces, and fastDraw only rewrites their SVG. So each chart
+  // keeps fixed axis ranges and gets a full react only when its layout signature (ranges,
+  // title, scale) changes; ranges grow with headroom ("ratchet") so that happens a few times
+  // per run, not per frame.
   const ANIM = { mode: "immediate", transition: { duration: 0 }, frame: { duration: 0, redraw: false } };
   let inflight = 0;     // Plotly.animate calls not yet drawn: paint again only when all are
   // `fixed` traces (contours, true values, the parabola) are drawn only on a full react;
@@ -149,13 +152,81 @@
                                 layout.meta, moving.map(t => !!(t.x && t.x.length))]);
     if (div.__sig !== sig || !div.data || div.data.length !== fixed.length + moving.length) {
       window.Plotly.react(div, fixed.concat(moving), layout, CFG);
+      stats.reacts = (stats.reacts || 0) + 1;
       div.__sig = sig;
+      div.__groups = null;
+    } else if (S.live && fastDraw(div, fixed.length, moving)) {
+      stats.fast = (stats.fast || 0) + 1;
     } else {
       inflight++;
+      stats.animates = (stats.animates || 0) + 1;
       const done = () => { inflight--; };
       window.Plotly.animate(div, { data: moving, traces: moving.map((_, i) => fixed.length + i) }, ANIM)
         .then(done, done);
     }
+  }
+
+  // While the charts play, the moving traces are redrawn by hand: Plotly has laid the chart out
+  // (fixed axis ranges, legend) and each frame rewrites only those traces' SVG, the line's path
+  // and the markers' positions, through the axes' own data-to-pixel maps. Plotly.animate did it
+  // through supplyDefaults, calc and plot of the whole figure, for each chart on every frame.
+  // When anything does not match what Plotly drew (a trace's first points, a marker count that
+  // changed) it returns false and Plotly draws. When playback stops Plotly draws the last frame
+  // itself, so its own data are current again (a resize redraws from them).
+  const MAXPX = 1e5;    // a diverging run's points far outside the plot: clamp, do not overflow SVG
+  function fastDraw(div, first, moving) {
+    const fl = div._fullLayout, xa = fl && fl.xaxis, ya = fl && fl.yaxis;
+    if (!xa || !ya || typeof xa.c2p !== "function" || typeof ya.c2p !== "function") return false;
+    if (!div.__groups || !div.__groups.every(g => g && g.isConnected)) {
+      const groups = [];
+      div.querySelectorAll(".scatterlayer .trace").forEach(g => {
+        const cd = g.__data__, tr = cd && cd[0] && cd[0].trace;
+        if (tr) groups[tr.index] = g;
+      });
+      div.__groups = groups;
+    }
+    const logY = ya.type === "log", logX = xa.type === "log";
+    const px = (ax, log, v) => {
+      if (v == null || !isFinite(v) || (log && v <= 0)) return null;
+      const p = ax.c2p(v);
+      return isFinite(p) ? Math.max(-MAXPX, Math.min(MAXPX, p)) : null;
+    };
+    const jobs = [];
+    for (let i = 0; i < moving.length; i++) {
+      const t = moving[i], g = div.__groups[first + i];
+      const n = t.x.length, X = new Array(n), Y = new Array(n);
+      if (!g && !n) continue;          // Plotly draws no group for an empty trace
+      if (!g) return false;
+      let valid = 0;
+      for (let j = 0; j < n; j++) {
+        X[j] = px(xa, logX, t.x[j]); Y[j] = px(ya, logY, t.y[j]);
+        if (X[j] !== null && Y[j] !== null) valid++;
+      }
+      const lines = t.mode.indexOf("lines") >= 0 ? g.querySelectorAll("path.js-line") : [];
+      const points = t.mode.indexOf("markers") >= 0 ? g.querySelectorAll("path.point") : [];
+      if (t.mode.indexOf("lines") >= 0 && valid > 1 && !lines.length) return false;
+      if (t.mode.indexOf("markers") >= 0 && points.length !== valid) return false;
+      jobs.push([X, Y, lines, points, first + i, t]);
+    }
+    for (const [X, Y, lines, points, idx, t] of jobs) {
+      if (lines.length) {
+        let d = "", pen = false;
+        for (let j = 0; j < X.length; j++) {
+          if (X[j] === null || Y[j] === null) { pen = false; continue; }
+          d += (pen ? "L" : "M") + X[j].toFixed(1) + "," + Y[j].toFixed(1);
+          pen = true;
+        }
+        lines[0].setAttribute("d", d);
+        for (let j = 1; j < lines.length; j++) lines[j].setAttribute("d", "");
+      }
+      let p = 0;
+      for (let j = 0; j < X.length && p < points.length; j++) {
+        if (X[j] === null || Y[j] === null) continue;
+        points[p++].setAttribute("transform", "translate(" + X[j].toFixed(1) + "," + Y[j].toFixed(1) + ")");
+      }
+      div.data[idx].x = t.x; div.data[idx].y = t.y;
+    }
+    return true;
   }
 
   function ratchet(div, key, lo, hi, pad) {
@@ -181,6 +252,7 @@
     const m = S.meta;
     if (!m || !window.Plotly) return;
     S.painted = k;
+    S.live = playing() && (S.status === "running" || k < S.n);    // more frames to come
     stats.paints++;
     const now = performance.now();
     stats.paintTimes.push(now);
@@ -252,10 +324,10 @@
       { x: [cx[cx.length - 1]], y: [cy[cy.length - 1]], name: "now", mode: "markers", marker: { size: 12, color: "#d62728" } },
     ], base("", "", "", { xaxis: hidden(pa.xr, pa.xname), yaxis: hidden(pa.yr, pa.yname), plot_bgcolor: clear }));
 
-    // 4. the data and the current model (changes slowly: every 3rd frame while playing)
+    // 4. the data and the current model (changes slowly: every 2nd frame while playing)
     const dm = m.data;
     const every = (n) => !playing() || k === S.n || stats.paints % n === 0;
-    if (every(3)) {
+    if (every(2)) {
     const fin = v => (v != null && isFinite(v) ? v : null);
     if (m.d === 1) {
       const lo = dm.xr[0], hi = dm.xr[1];
@@ -277,7 +349,7 @@
     }
 
     // 5. the same lr on y = x²/2: x_k = (1 - lr)^k x0, one step per training step
-    if (every(2)) paintParabola(m, step);
+    paintParabola(m, step);
     stats.paintMs += performance.now() - now;
   }
 

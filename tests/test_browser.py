@@ -197,6 +197,46 @@ def test_every_chart_names_its_traces(trained):
     assert {"w1", "w2", "b"} <= set(legends["params"]), legends
 
 
+# the moving traces' drawn positions: each trace's last line vertex and its marker positions
+DRAWN = """() => Object.fromEntries(Object.entries(window.LRViz.state.plots).map(([name, div]) => [
+  name, Array.from(div.querySelectorAll('.scatterlayer .trace')).map(g => {
+    const line = g.querySelector('path.js-line'), d = line ? line.getAttribute('d') : '';
+    const last = d ? d.match(/(-?[\\d.]+),(-?[\\d.]+)[^\\d]*$/) : null;
+    return [last ? [+last[1], +last[2]] : null,
+            Array.from(g.querySelectorAll('path.point')).map(
+              p => (p.getAttribute('transform') || '').match(/-?[\\d.]+/g).map(Number))];
+  })]))"""
+
+
+def test_live_frames_are_drawn_where_plotly_draws_them(page):
+    """While playing, frames rewrite the moving traces' SVG directly (not through Plotly): what
+    they draw must sit where Plotly itself puts the same data, to the pixel."""
+    open_app(page, "/?speed=100")
+    button(page, "Train").click()
+    wait_js(page, "window.LRViz.state.painted > 100 && window.LRViz.stats.fast > 100", 20_000)
+    page.evaluate("(() => { const S = window.LRViz.state; "
+                  "S.hold = {shown: S.painted, t: performance.now() + 1e9, nonce: 'test'}; })()")
+    page.wait_for_timeout(200)
+    fast = page.evaluate(DRAWN)
+    page.evaluate("Promise.all(Object.values(window.LRViz.state.plots).map(d => Plotly.redraw(d)))")
+    page.wait_for_timeout(200)
+    plotly = page.evaluate(DRAWN)
+    assert fast.keys() == plotly.keys() and fast["loss"] and fast["path"]
+    compared = 0
+    for name in fast:
+        assert len(fast[name]) == len(plotly[name]), name
+        for (line_a, pts_a), (line_b, pts_b) in zip(fast[name], plotly[name]):
+            assert (line_a is None) == (line_b is None), (name, line_a, line_b)
+            if line_a:
+                assert abs(line_a[0] - line_b[0]) < 1.5 and abs(line_a[1] - line_b[1]) < 1.5, name
+                compared += 1
+            assert len(pts_a) == len(pts_b), name
+            for a, b in zip(pts_a, pts_b):
+                assert abs(a[0] - b[0]) < 1.5 and abs(a[1] - b[1]) < 1.5, (name, a, b)
+                compared += 1
+    assert compared > 100, compared
+
+
 def start_training(page):
     button(page, "Train").click()
     wait_js(page, "window.LRViz.state.status === 'running'", 10_000)
