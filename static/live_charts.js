@@ -1,4 +1,4 @@
-// Live charts for the main page. Loaded once per browser tab (after plotly.min.js) by the small
+// Live charts for the main page. Loaded once per browser tab (after plotly-custom.min.js) by the small
 // loader in ui/live.py; every Streamlit update calls LRViz.mount(parent, payload).
 //
 // Why it looks like this:
@@ -252,7 +252,7 @@
     const m = S.meta;
     if (!m || !window.Plotly) return;
     S.painted = k;
-    S.live = playing() && (S.status === "running" || k < S.n);    // more frames to come
+    S.live = S.status === "running" || (playing() && k < S.n);    // more frames to come
     stats.paints++;
     const now = performance.now();
     stats.paintTimes.push(now);

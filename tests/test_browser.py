@@ -1,6 +1,6 @@
 """What only a browser shows: the app served by a real `streamlit run`, driven in Chromium.
 
-The live charts are JavaScript (static/live_charts.js, after plotly.min.js); in the page
+The live charts are JavaScript (static/live_charts.js, after static/plotly-custom.min.js); in the page
 `window.LRViz.state` says what they hold (n steps, status) and `window.LRViz.stats` how often
 they painted. Needs Debian's /usr/bin/chromium: skipped without it, except in CI where that
 is a failure.

@@ -23,9 +23,10 @@ REGIME_WORDS = {"monotone": "monotone convergence", "one-step": "one step to the
                 "oscillating": "oscillating convergence", "bouncing": "bouncing between ±x0",
                 "diverging": "divergence"}
 
-# a small loader: Plotly (the "cartesian" partial bundle, vendored: a third of the full bundle's
-# code to compile) and the chart code come once per tab from /app/static. Both download at once;
-# async=false keeps them executing in order.
+# a small loader: Plotly (a custom bundle with only the scatter and contour traces, built by
+# deploy/plotly-bundle/build.sh: a fifth of the full bundle's code to evaluate) and the chart
+# code come once per tab from /app/static. Both download at once; async=false keeps them
+# executing in order.
 _LOADER = r"""
 function load(src) {
   return new Promise((ok, fail) => {
@@ -58,7 +59,7 @@ _CSS = """
 """
 
 
-PLOTLY_JS = "plotly-cartesian.min.js"
+PLOTLY_JS = "plotly-custom.min.js"
 
 
 def check_static_assets():
