@@ -131,6 +131,14 @@ class Bench:
     def add(self, name, value):
         self.res.setdefault(name, []).append(value)
 
+    def record(self, target, figures, ok, why, line):
+        """One run's figures ({name: value}), a note when the page was not healthy, a line out."""
+        for name, value in figures.items():
+            self.add(name, value)
+        if not ok:
+            self.notes.append(f"{target}: {why}")
+        print("  " + line, flush=True)
+
     def fresh(self, url, cdp=False):
         """A new context (own session, empty HTTP cache) with the app loaded and idle.
 
@@ -245,13 +253,12 @@ class Bench:
             finally:
                 ctx.close()
             total = (max(t_data, t_text, t_paint) - t_click) / 1000
-            self.add("fast: click -> 300 steps drawn + end text (s)", total)
-            self.add("fast: click -> n = shown = 300 (s)", (t_data - t_click) / 1000)
-            self.add("fast: click -> end text (s)", (t_text - t_click) / 1000)
-            if not ok:
-                self.notes.append(f"fast: {why}")
-            print(f"  {total:.2f} s (data {(t_data - t_click) / 1000:.2f}, text "
-                  f"{(t_text - t_click) / 1000:.2f}); first render {render / 1000:.2f} s", flush=True)
+            self.record("fast", {
+                "fast: click -> 300 steps drawn + end text (s)": total,
+                "fast: click -> n = shown = 300 (s)": (t_data - t_click) / 1000,
+                "fast: click -> end text (s)": (t_text - t_click) / 1000,
+            }, ok, why, f"{total:.2f} s (data {(t_data - t_click) / 1000:.2f}, text "
+                        f"{(t_text - t_click) / 1000:.2f}); first render {render / 1000:.2f} s")
 
     # 3 ----------------------------------------------------------------------------------------
     def pause(self):
@@ -312,18 +319,17 @@ class Bench:
             # the server's share: BackMsg sent -> first frame with the paused charts (CDP clock)
             srv_pause = server_share(frames, w_pause, b'"status": "paused"')
             srv_step = server_share(frames, w_step, b'"full": ')
-            self.add("pause: server share, BackMsg -> paused payload (s)", srv_pause)
-            self.add("step: server share, BackMsg -> chart payload (s)", srv_step)
-            self.add("pause: click -> script idle (s)", (t_idle - t_click) / 1000)
-            self.add("pause: click -> server's run paused on that step (s)", (t_ack - t_click) / 1000)
-            self.add("pause: steps arriving after paused (1 s)", n1 - n0)
-            self.add("pause: charts moved after the click (steps)", abs(shown1 - shown0))
-            self.add("step: click -> one more step painted (s)", (t_step - s_click) / 1000)
-            if not ok:
-                self.notes.append(f"pause: {why}")
-            print(f"  pause {(t_paused - t_click) / 1000:.3f} s (server {srv_pause:.3f}, idle "
-                  f"{(t_idle - t_click) / 1000:.3f}), +{n1 - n0} steps after; step "
-                  f"{(t_step - s_click) / 1000:.3f} s (server {srv_step:.3f})", flush=True)
+            self.record("pause", {
+                "pause: server share, BackMsg -> paused payload (s)": srv_pause,
+                "step: server share, BackMsg -> chart payload (s)": srv_step,
+                "pause: click -> script idle (s)": (t_idle - t_click) / 1000,
+                "pause: click -> server's run paused on that step (s)": (t_ack - t_click) / 1000,
+                "pause: steps arriving after paused (1 s)": n1 - n0,
+                "pause: charts moved after the click (steps)": abs(shown1 - shown0),
+                "step: click -> one more step painted (s)": (t_step - s_click) / 1000,
+            }, ok, why, f"pause {(t_paused - t_click) / 1000:.3f} s (server {srv_pause:.3f}, idle "
+                        f"{(t_idle - t_click) / 1000:.3f}), +{n1 - n0} steps after; step "
+                        f"{(t_step - s_click) / 1000:.3f} s (server {srv_step:.3f})")
 
     # 4 ----------------------------------------------------------------------------------------
     def render(self):
@@ -357,15 +363,14 @@ class Bench:
                     ctx.close()
                 time.sleep(2)
                 rss_closed = srv.rss_mb()
-            self.add("render: navigation -> idle + charts painted (s)", render / 1000)
-            self.add("render: same, HTTP cache warm (s)", render_cached / 1000)
-            self.add("RSS: fresh server before any page (MB)", rss0)
-            self.add("RSS: idle after a page load + a run, tab open (MB)", rss_open)
-            self.add("RSS: idle after the tab closed (MB)", rss_closed)
-            if not ok:
-                self.notes.append(f"render: {why}")
-            print(f"  render {render / 1000:.2f} s (cached {render_cached / 1000:.2f}); RSS {rss0:.0f} -> "
-                  f"{rss_open:.0f} MB (tab open) -> {rss_closed:.0f} MB (closed)", flush=True)
+            self.record("render", {
+                "render: navigation -> idle + charts painted (s)": render / 1000,
+                "render: same, HTTP cache warm (s)": render_cached / 1000,
+                "RSS: fresh server before any page (MB)": rss0,
+                "RSS: idle after a page load + a run, tab open (MB)": rss_open,
+                "RSS: idle after the tab closed (MB)": rss_closed,
+            }, ok, why, f"render {render / 1000:.2f} s (cached {render_cached / 1000:.2f}); RSS "
+                        f"{rss0:.0f} -> {rss_open:.0f} MB (tab open) -> {rss_closed:.0f} MB (closed)")
 
     # 6 ----------------------------------------------------------------------------------------
     def long(self):
@@ -436,23 +441,21 @@ class Bench:
             ctx.close()
         running = [p for (t, st, n, status), p in zip(steps, paints) if status == "running"]
         rising = sum(1 for a, b in zip(running, running[1:]) if b > a)
-        self.add("long: click -> done (s), incl. 1 s paused if paused", (t_end - t_click) / 1000)
-        self.add("long: paints during the run", paints[-1])
-        self.add("long: samples with paints rising / running samples",
-                 rising / max(1, len(running) - 1))
-        self.add("long: max displayed points LRViz.state.n", max_n)
-        self.add("long: server RSS before (MB)", rss_before)
-        self.add("long: server RSS max during run (MB)", max(rss))
-        self.add("long: server RSS at end (MB)", rss[-1])
         if final_step != 50_000:
             self.notes.append(f"long: last step shown {final_step}, not 50000")
         if not paused_ok:
             self.notes.append(f"long: could not pause at step >= 15000 (status {s[3]}, "
                               f"Pause button enabled: {pause_enabled})")
-        if not ok:
-            self.notes.append(f"long: {why}")
-        print(f"  {(t_end - t_click) / 1000:.1f} s, {paints[-1]} paints, max n {max_n}, "
-              f"RSS {rss_before:.0f} -> max {max(rss):.0f} MB, last step {final_step}", flush=True)
+        self.record("long", {
+            "long: click -> done (s), incl. 1 s paused if paused": (t_end - t_click) / 1000,
+            "long: paints during the run": paints[-1],
+            "long: samples with paints rising / running samples": rising / max(1, len(running) - 1),
+            "long: max displayed points LRViz.state.n": max_n,
+            "long: server RSS before (MB)": rss_before,
+            "long: server RSS max during run (MB)": max(rss),
+            "long: server RSS at end (MB)": rss[-1],
+        }, ok, why, f"{(t_end - t_click) / 1000:.1f} s, {paints[-1]} paints, max n {max_n}, "
+                    f"RSS {rss_before:.0f} -> max {max(rss):.0f} MB, last step {final_step}")
 
 
 SHOWN_STEP = "(() => { const S = LRViz.state; return S.painted > 0 ? S.x[S.painted - 1] : 0; })()"

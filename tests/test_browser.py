@@ -1,8 +1,8 @@
 """What only a browser shows: the app served by a real `streamlit run`, driven in Chromium.
 
-The live charts are JavaScript (static/live_charts.js, after static/plotly-custom.min.js); in the page
-`window.LRViz.state` says what they hold (n steps, status) and `window.LRViz.stats` how often
-they painted. Needs Debian's /usr/bin/chromium: skipped without it, except in CI where that
+The live charts are JavaScript (static/live_charts.js, after static/plotly-custom.min.js); in
+the page `window.LRViz.state` says what they hold (n steps, status) and `window.LRViz.stats` how
+often they painted. Needs Debian's /usr/bin/chromium: skipped without it, except in CI where that
 is a failure.
 """
 
@@ -11,12 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,31 +19,16 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-proxy-server"]
+sys.path.insert(0, str(ROOT / "bench"))
+# the benchmarks start the app and Chromium the same way: one implementation, in bench/
+from _server import CHROMIUM, CHROMIUM_ARGS, IDLE, Server  # noqa: E402
+from test_app import estimation_errors  # noqa: E402
+
 TOL = 5e-3
 # a Pause shows within 0.3-0.5 s on an idle 2-core machine (a frame's sleep, one script run,
 # one component update); the margin is for a busy one
 PAUSE_WITHIN_MS = 2_000
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 CHARTS_LOADED = "window.LRViz && window.LRViz.stats.paints > 0"
-PROXY_VARS = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "ftp_proxy"}
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url):
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url + "/_stcore/health", timeout=2) as r:
-            return r.read().decode().strip() == "ok"
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="session")
@@ -61,34 +41,13 @@ def chromium_path():
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory, chromium_path):
+def server(chromium_path):
     """`streamlit run app.py` on a free port; yields its base URL, stops the whole process group."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARS}
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while not _healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not become healthy (exit code {proc.poll()}):\n"
-                            + log.read_text()[-3000:])
-            time.sleep(0.5)
-        yield url
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        with Server("app.py", cwd=ROOT) as srv:
+            yield srv.url
+    except RuntimeError as exc:          # not healthy within 60 s: the server's log says why
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -168,17 +127,10 @@ def assert_healthy(page):
     assert page.locator("[data-testid='stException']").count() == 0
 
 
-def parse_errors(text):
-    w = re.search(r"error in estimating w: \[([^\]]*)\]", text)
-    b = re.search(r"error in estimating b: (\S+)", text)
-    assert w and b, text
-    return [float(v) for v in w.group(1).split()] + [float(b.group(1))]
-
-
 def test_train_at_full_speed_reaches_the_lesson_result(trained):
     page = trained
     code = page.locator("[data-testid='stCode']").filter(has_text="error in estimating w")
-    errors = parse_errors(code.inner_text())
+    errors = estimation_errors(code.inner_text())
     assert len(errors) == 3 and all(abs(e) < TOL for e in errors), errors
     assert lrviz(page, "n") == 300 and lrviz(page, "status") == "done"
     assert_healthy(page)
