@@ -165,7 +165,9 @@ def test_live_frames_are_drawn_where_plotly_draws_them(page):
     they draw must sit where Plotly itself puts the same data, to the pixel."""
     open_app(page, "/?speed=100")
     button(page, "Train").click()
-    wait_js(page, "window.LRViz.state.painted > 100 && window.LRViz.stats.fast > 100", 20_000)
+    wait_js(page, "window.LRViz.state.painted > 40 && window.LRViz.stats.fast > 40", 20_000)
+    page.set_viewport_size({"width": 1000, "height": 900})     # Plotly re-lays the charts out
+    wait_js(page, "window.LRViz.state.painted > 140", 20_000)
     page.evaluate("(() => { const S = window.LRViz.state; "
                   "S.hold = {shown: S.painted, t: performance.now() + 1e9, nonce: 'test'}; })()")
     page.wait_for_timeout(200)
