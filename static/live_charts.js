@@ -124,6 +124,8 @@
   }
 
   const FONT = { size: 14 };
+  // the path chart's two stacked plots must have the same plot area: no automatic margins
+  const FIXED = { l: 62, r: 15, t: 42, b: 92, autoexpand: false };
   function base(title, xt, yt, extra) {
     return Object.assign({
       title: { text: title, font: { size: 17 } }, font: FONT, height: 340,
@@ -307,10 +309,11 @@
       window.Plotly.react(P.pathBase, [
         { type: "contour", x: pa.gx, y: pa.gy, z: pa.gz, colorscale: [[0, "#f4f9ff"], [1, "#5b9bd5"]], showscale: false,
           contours: { coloring: "fill", showlines: true }, line: { width: 0.6, color: "rgba(0,0,0,0.2)" }, hoverinfo: "skip" },
-      ], base("Path over loss contours", pa.xname, pa.yname, Object.assign({ showlegend: false }, axes)), CFG);
+      ], base("Path over loss contours", pa.xname, pa.yname, Object.assign({ showlegend: false, margin: FIXED }, axes)), CFG);
       S.metaPainted = S.run;
     }
-    // the overlay's axes are laid out exactly like the base's (so both plot areas match) but invisible
+    // the overlay's axes are laid out exactly like the base's (so both plot areas match) but invisible;
+    // margins do not grow to fit the legend (FIXED), which only the overlay has
     const clear = "rgba(0,0,0,0)";
     const hidden = (r, t) => ({ range: r, autorange: false, showgrid: false, zeroline: false, showline: false,
       tickfont: { color: clear }, title: { text: t, font: { color: clear } } });
@@ -322,7 +325,8 @@
     ], [
       { x: cx, y: cy, name: "SGD path", mode: "lines", line: { color: "#d62728", width: 2 } },
       { x: [cx[cx.length - 1]], y: [cy[cy.length - 1]], name: "now", mode: "markers", marker: { size: 12, color: "#d62728" } },
-    ], base("", "", "", { xaxis: hidden(pa.xr, pa.xname), yaxis: hidden(pa.yr, pa.yname), plot_bgcolor: clear }));
+    ], base("", "", "", { xaxis: hidden(pa.xr, pa.xname), yaxis: hidden(pa.yr, pa.yname), plot_bgcolor: clear,
+      margin: FIXED }));
 
     // 4. the data and the current model (changes slowly: every 2nd frame while playing)
     const dm = m.data;

@@ -191,6 +191,15 @@ def test_live_frames_are_drawn_where_plotly_draws_them(page):
     assert compared > 100, compared
 
 
+def test_the_path_is_drawn_on_its_contours(trained):
+    """The path chart is two stacked plots (contours under, the path over): their plot areas
+    must coincide, or the least-squares star sits off the contours' centre."""
+    areas = trained.evaluate("['path', 'pathBase'].map(k => { const s = "
+                             "window.LRViz.state.plots[k]._fullLayout._size; "
+                             "return [s.l, s.t, s.w, s.h]; })")
+    assert all(abs(a - b) < 0.5 for a, b in zip(*areas)), areas
+
+
 def start_training(page):
     button(page, "Train").click()
     wait_js(page, "window.LRViz.state.status === 'running'", 10_000)
