@@ -284,7 +284,7 @@
       { x: [0, m.total], y: [m.floor, m.floor], name: "noise floor σ²/2", mode: "lines", line: { dash: "dot", color: "#555" } },
     ], [
       { x: x, y: ly, name: "batch loss", mode: "lines", line: { width: 1, color: "#1f77b4" }, opacity: 0.7 },
-      { x: ex, y: ey, name: "full-data loss (epoch end)", mode: "lines+markers", marker: { size: 10, color: "#ff7f0e" }, line: { color: "#ff7f0e", width: 2 } },
+      { x: ex, y: ey, name: "full-data loss (epoch end)", mode: "lines+markers", cliponaxis: false, marker: { size: 10, color: "#ff7f0e" }, line: { color: "#ff7f0e", width: 2 } },
     ], base("Loss", "step", "loss", { xaxis: xStep, yaxis: yax, }));
 
     // 2. parameter paths against their true values
