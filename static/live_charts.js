@@ -414,7 +414,8 @@
     S.hold = { shown: k, t: performance.now(), nonce: nonce };
     S.status = "paused";
     stats.transport = (stats.transport || 0) + 1;
-    S.component.setTriggerValue("transport", { action: action, at: k ? S.x[k - 1] : 0, nonce: nonce });
+    stats.lastTransport = { action: action, at: k ? S.x[k - 1] : 0, nonce: nonce };
+    S.component.setTriggerValue("transport", stats.lastTransport);
     schedule();
   }
   document.addEventListener("click", onClick, true);

@@ -221,12 +221,13 @@ def pause_a_running_run(page, path="/", train="Train"):
     page.wait_for_timeout(1000)
     wait_js(page, pause_disabled(False), 5_000)
     assert lrviz(page, "status") == "running"
+    clicks = page.evaluate("window.LRViz.stats.transport || 0")
     button(page, "Pause").click()
-    # the charts froze on the step they showed; the server's run goes back to exactly that step
-    frozen = page.wait_for_function(
-        "(() => { const S = window.LRViz.state; return S.hold && S.x[S.hold.shown - 1]; })()",
-        polling="raf", timeout=PAUSE_WITHIN_MS).json_value()
-    assert lrviz(page, "status") == "paused"
+    # the charts froze on the step they showed (the browser answered the click itself, and sent
+    # that step to the server); the server's run goes back to exactly that step
+    wait_js(page, f"window.LRViz.stats.transport === {clicks + 1}", PAUSE_WITHIN_MS)
+    frozen = page.evaluate("window.LRViz.stats.lastTransport.at")
+    assert frozen > 0 and lrviz(page, "status") == "paused"
     wait_js(page, "window.LRViz.state.hold === null", 5_000)
     page.wait_for_selector(IDLE)
     S = page.evaluate("(() => { const S = window.LRViz.state; return [S.x[S.n - 1], S.status, S.shown]; })()")
