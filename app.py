@@ -80,12 +80,13 @@ def draw_charts(run, full):
         full = True
     # a rewind (Pause or Step at the step the browser showed) can leave the run shorter than
     # what the browser has: a tail from there tells it where the history now ends
-    start = 0 if full else min(view["fulls"][0], live.display_len(run))
+    n = live.display_len(run)
+    start = 0 if full else min(view["fulls"][0], n)
     data = live.payload(run, view["key"], view, full, start)
     data["ack"] = st.session_state.get("transport_ack")
     live.live_charts(data, key="lrviz", on_transport_change=_on_transport)
     if full:
-        view["fulls"] = [view["fulls"][1], live.display_len(run)]
+        view["fulls"] = [view["fulls"][1], n]
     view.update(ver=run.history.stride, frame=view["frame"] + 1)
 
 

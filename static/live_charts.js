@@ -10,7 +10,7 @@
 // - Painting is decoupled from the server's frame rate: new steps are revealed at the run's
 //   speed on requestAnimationFrame, so the charts move smoothly between server frames. While
 //   they play, each frame rewrites only the moving traces' SVG (fastDraw): about 2 ms a frame
-//   for all five charts, where Plotly.animate took the main thread for tens.
+//   for all five charts, instead of a Plotly.animate per chart.
 // - So the charts trail the server by about LAG seconds. A click on Pause or Step while they play
 //   is answered here at once: the charts freeze on the step they show, and that step goes to the
 //   server (trigger "transport"), which rewinds its run to it. Until the server acknowledges
@@ -26,7 +26,9 @@
     node: null, plots: {}, lastT: 0, lastPaintT: 0, raf: 0, metaPainted: null,
     component: null, hold: null, nonce: 0,
   };
-  const stats = { paints: 0, paintTimes: [], paintMs: 0, mounts: 0, payloads: 0, gaps: 0, log: [] };
+  // reacts / animates / fast: how each chart update was drawn (Plotly layout, Plotly.animate, fastDraw)
+  const stats = { paints: 0, paintTimes: [], paintMs: 0, mounts: 0, payloads: 0, gaps: 0, log: [],
+    reacts: 0, animates: 0, fast: 0, transport: 0, lastTransport: null };
 
   function el(tag, cls, parent, text) {
     const e = document.createElement(tag);
@@ -124,12 +126,13 @@
   }
 
   const FONT = { size: 14 };
+  const MARGIN = { l: 62, r: 15, t: 42, b: 92 };
   // the path chart's two stacked plots must have the same plot area: no automatic margins
-  const FIXED = { l: 62, r: 15, t: 42, b: 92, autoexpand: false };
+  const FIXED = Object.assign({ autoexpand: false }, MARGIN);
   function base(title, xt, yt, extra) {
     return Object.assign({
       title: { text: title, font: { size: 17 } }, font: FONT, height: 340,
-      margin: { l: 62, r: 15, t: 42, b: 92 }, showlegend: true,
+      margin: MARGIN, showlegend: true,
       legend: { orientation: "h", x: 0, y: -0.3, yanchor: "top", font: { size: 13 } },
       xaxis: { title: { text: xt } }, yaxis: { title: { text: yt } },
       uirevision: S.run, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fafafa",
@@ -154,14 +157,14 @@
                                 layout.meta, moving.map(t => !!(t.x && t.x.length))]);
     if (div.__sig !== sig || !div.data || div.data.length !== fixed.length + moving.length) {
       window.Plotly.react(div, fixed.concat(moving), layout, CFG);
-      stats.reacts = (stats.reacts || 0) + 1;
+      stats.reacts++;
       div.__sig = sig;
       div.__groups = null;
     } else if (S.live && fastDraw(div, fixed.length, moving)) {
-      stats.fast = (stats.fast || 0) + 1;
+      stats.fast++;
     } else {
       inflight++;
-      stats.animates = (stats.animates || 0) + 1;
+      stats.animates++;
       const done = () => { inflight--; };
       window.Plotly.animate(div, { data: moving, traces: moving.map((_, i) => fixed.length + i) }, ANIM)
         .then(done, done);
@@ -413,7 +416,7 @@
     const nonce = Date.now() + ":" + S.nonce;
     S.hold = { shown: k, t: performance.now(), nonce: nonce };
     S.status = "paused";
-    stats.transport = (stats.transport || 0) + 1;
+    stats.transport++;
     stats.lastTransport = { action: action, at: k ? S.x[k - 1] : 0, nonce: nonce };
     S.component.setTriggerValue("transport", stats.lastTransport);
     schedule();

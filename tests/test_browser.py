@@ -221,7 +221,7 @@ def pause_a_running_run(page, path="/", train="Train"):
     page.wait_for_timeout(1000)
     wait_js(page, pause_disabled(False), 5_000)
     assert lrviz(page, "status") == "running"
-    clicks = page.evaluate("window.LRViz.stats.transport || 0")
+    clicks = page.evaluate("window.LRViz.stats.transport")
     button(page, "Pause").click()
     # the charts froze on the step they showed (the browser answered the click itself, and sent
     # that step to the server); the server's run goes back to exactly that step

@@ -24,7 +24,7 @@ REGIME_WORDS = {"monotone": "monotone convergence", "one-step": "one step to the
                 "diverging": "divergence"}
 
 # a small loader: Plotly (a custom bundle with only the scatter and contour traces, built by
-# deploy/plotly-bundle/build.sh: a fifth of the full bundle's code to evaluate) and the chart
+# deploy/plotly-bundle/build.sh: a fifth of the full bundle's size) and the chart
 # code come once per tab from /app/static. Both download at once; async=false keeps them
 # executing in order.
 _LOADER = r"""
