@@ -9,9 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import NamedTuple
 
+from .problems import N_
+
 
 class Backend(NamedTuple):
-    label: str          # shown to people
+    label: str          # shown to people (an English msgid, translated by the UI)
     module: str         # imported lazily
     factory: str        # callable in that module: (X, y, w0, b0, lr, **options) -> stepper
     options: dict       # passed to the factory
@@ -21,10 +23,10 @@ class Backend(NamedTuple):
 MINDSPORE_INSTALL = "pip install -r requirements.txt  (pins mindspore==2.10.0 with numpy<2)"
 
 BACKENDS = {
-    "numpy": Backend("NumPy, gradients by hand", "core.model", "NumpyStepper", {}, "pip install numpy"),
-    "mindspore": Backend("MindSpore autodiff, compiled", "core.ms_backend", "MindSporeStepper",
+    "numpy": Backend(N_("NumPy, gradients by hand"), "core.model", "NumpyStepper", {}, "pip install numpy"),
+    "mindspore": Backend(N_("MindSpore autodiff, compiled"), "core.ms_backend", "MindSporeStepper",
                          {"mode": "graph"}, MINDSPORE_INSTALL),
-    "mindspore-pynative": Backend("MindSpore autodiff, PyNative", "core.ms_backend",
+    "mindspore-pynative": Backend(N_("MindSpore autodiff, PyNative"), "core.ms_backend",
                                   "MindSporeStepper", {"mode": "pynative"}, MINDSPORE_INSTALL),
 }
 

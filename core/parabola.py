@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Iterator, NamedTuple
 
+from .problems import N_
+
 
 def f(x):
     """f(x) = x^2 / 2."""
@@ -57,12 +59,13 @@ def _descend(x, lr, num_steps):
             return
 
 
+# English msgids: the UI translates them where it shows them
 REGIMES = {
-    "monotone": "0 < lr < 1: each step moves toward 0 without crossing it (monotone convergence)",
-    "one-step": "lr = 1: the first step lands exactly on the minimum x = 0",
-    "oscillating": "1 < lr < 2: each step overshoots 0 and comes back closer (oscillating convergence)",
-    "bouncing": "lr = 2: x jumps between +x0 and -x0 forever",
-    "diverging": "lr > 2: each step overshoots further; |x| grows without bound (divergence)",
+    "monotone": N_("0 < lr < 1: each step moves toward 0 without crossing it (monotone convergence)"),
+    "one-step": N_("lr = 1: the first step lands exactly on the minimum x = 0"),
+    "oscillating": N_("1 < lr < 2: each step overshoots 0 and comes back closer (oscillating convergence)"),
+    "bouncing": N_("lr = 2: x jumps between +x0 and -x0 forever"),
+    "diverging": N_("lr > 2: each step overshoots further; |x| grows without bound (divergence)"),
 }
 
 

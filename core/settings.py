@@ -2,6 +2,8 @@
 
 parse_settings() turns untrusted text (a URL's query, say) into valid values plus warnings:
 out-of-range values are clamped, unparseable ones replaced by the default, never an error.
+Warnings are core.problems.Problem values (a code and its parameters), worded by whoever shows
+them; labels and help texts are English msgids marked with N_, translated where drawn.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import NamedTuple
 
 from .backends import BACKENDS
 from .data import NOISE_STD, NUM_EXAMPLES, TRUE_B, TRUE_W
+from .problems import N_, Problem, SettingError
 
 
 class Setting(NamedTuple):
@@ -27,25 +30,25 @@ class Setting(NamedTuple):
 
 
 SETTINGS = (
-    Setting("lr", "float", 0.03, 1e-4, 10.0, "Learning rate lr",
-            "Step size of each update: w <- w - lr dL/dw.", "--lr", log=True),
-    Setting("batch_size", "int", 10, 1, 100_000, "Batch size",
-            "Examples per update; at most n (n = full-batch gradient descent).", "--batch-size"),
-    Setting("epochs", "int", 3, 1, 100, "Epochs (num_epochs)",
-            "Passes over the whole data set.", "--epochs"),
-    Setting("noise", "float", NOISE_STD, 0.0, 10.0, "Noise std σ",
-            "Standard deviation of the noise added to y.", "--noise"),
-    Setting("n", "int", NUM_EXAMPLES, 2, 100_000, "Number of examples n",
-            "Rows of synthetic data.", "--num-examples"),
-    Setting("w", "floats", TRUE_W, -100.0, 100.0, "True w",
-            "Comma-separated true weights, 1 to 10 of them.", "--true-w"),
-    Setting("b", "float", TRUE_B, -100.0, 100.0, "True b", "The true bias.", "--true-b"),
-    Setting("seed", "int", 0, 0, 2**32 - 1, "Seed",
-            "Fixes the data, w0 and the batch order: same seed, same run.", "--seed"),
-    Setting("backend", "choice", "numpy", label="Backend",
-            help="Who computes the gradients.", cli="--backend", choices=tuple(BACKENDS)),
-    Setting("speed", "float", 50.0, 0.0, 1000.0, "Animation speed",
-            "How fast the animation runs; 0 = as fast as possible."),
+    Setting("lr", "float", 0.03, 1e-4, 10.0, N_("Learning rate lr"),
+            N_("Step size of each update: w <- w - lr dL/dw."), "--lr", log=True),
+    Setting("batch_size", "int", 10, 1, 100_000, N_("Batch size"),
+            N_("Examples per update; at most n (n = full-batch gradient descent)."), "--batch-size"),
+    Setting("epochs", "int", 3, 1, 100, N_("Epochs (num_epochs)"),
+            N_("Passes over the whole data set."), "--epochs"),
+    Setting("noise", "float", NOISE_STD, 0.0, 10.0, N_("Noise std σ"),
+            N_("Standard deviation of the noise added to y."), "--noise"),
+    Setting("n", "int", NUM_EXAMPLES, 2, 100_000, N_("Number of examples n"),
+            N_("Rows of synthetic data."), "--num-examples"),
+    Setting("w", "floats", TRUE_W, -100.0, 100.0, N_("True w"),
+            N_("Comma-separated true weights, 1 to 10 of them."), "--true-w"),
+    Setting("b", "float", TRUE_B, -100.0, 100.0, N_("True b"), N_("The true bias."), "--true-b"),
+    Setting("seed", "int", 0, 0, 2**32 - 1, N_("Seed"),
+            N_("Fixes the data, w0 and the batch order: same seed, same run."), "--seed"),
+    Setting("backend", "choice", "numpy", label=N_("Backend"),
+            help=N_("Who computes the gradients."), cli="--backend", choices=tuple(BACKENDS)),
+    Setting("speed", "float", 50.0, 0.0, 1000.0, N_("Animation speed"),
+            N_("How fast the animation runs; 0 = as fast as possible.")),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 DEFAULTS = {s.key: s.default for s in SETTINGS}
@@ -59,46 +62,51 @@ def _fmt(x):
 
 
 def parse_value(setting, text):
-    """Strict parse of one value from text: returns it or raises ValueError naming the range."""
+    """Strict parse of one value from text: returns it or raises SettingError (a ValueError
+    whose .problem names the range)."""
     s = setting
     rng = f"[{_fmt(s.lo)}, {_fmt(s.hi)}]"
     text = str(text).strip()
+
+    def bad(code, **params):
+        return SettingError(Problem(code, {"key": s.key, "range": rng, "text": repr(text), **params}))
+
     if s.kind == "choice":
         if text not in s.choices:
-            raise ValueError(f"{s.key} must be one of {', '.join(s.choices)}; got {text!r}")
+            raise bad("choice", choices=", ".join(s.choices))
         return text
     if s.kind == "floats":
         try:
             vals = tuple(float(t) for t in text.replace(";", ",").split(",") if t.strip())
         except ValueError:
-            raise ValueError(f"{s.key} must be comma-separated numbers; got {text!r}") from None
+            raise bad("floats_parse") from None
         if not 1 <= len(vals) <= MAX_FEATURES:
-            raise ValueError(f"{s.key} must have 1 to {MAX_FEATURES} numbers; got {len(vals)}")
+            raise bad("floats_count", max=MAX_FEATURES, count=len(vals))
         if not all(math.isfinite(v) and s.lo <= v <= s.hi for v in vals):
-            raise ValueError(f"each entry of {s.key} must be a number in {rng}; got {text!r}")
+            raise bad("floats_range")
         return vals
     try:
         val = float(text)
     except ValueError:
-        raise ValueError(f"{s.key} must be a number in {rng}; got {text!r}") from None
+        raise bad("number") from None
     if not math.isfinite(val):
-        raise ValueError(f"{s.key} must be a finite number in {rng}; got {text!r}")
+        raise bad("finite")
     if s.kind == "int":
         if val != int(val):
-            raise ValueError(f"{s.key} must be a whole number in {rng}; got {text!r}")
+            raise bad("whole")
         val = int(val)
     if not s.lo <= val <= s.hi:
-        raise ValueError(f"{s.key} must be in {rng}; got {text!r}")
+        raise bad("range")
     return val
 
 
 def _clamp(setting, text):
-    """Lenient parse: (value, warning or None). Clamps numbers, defaults what cannot be read."""
+    """Lenient parse: (value, Problem or None). Clamps numbers, defaults what cannot be read."""
     s = setting
     try:
         return parse_value(s, text), None
-    except ValueError as exc:
-        problem = str(exc)
+    except SettingError as exc:
+        problem = exc.problem
     fallback = s.default
     if s.kind in ("float", "int"):
         try:
@@ -115,7 +123,7 @@ def _clamp(setting, text):
                 fallback = tuple(min(max(v, s.lo), s.hi) for v in vals)
         except ValueError:
             pass
-    return fallback, f"{problem} — using {format_value(s, fallback)}."
+    return fallback, problem._replace(using=format_value(s, fallback))
 
 
 def _exact(x):
@@ -136,7 +144,8 @@ def parse_settings(raw, table=None):
 
     table: the settings to read, SETTINGS (the main page's, then reconciled) unless another
     page passes its own tuple of Setting. Returns (settings dict with every key, list of
-    warnings). Unknown keys are ignored; missing keys take their defaults silently. Never raises.
+    warnings as core.problems.Problem). Unknown keys are ignored; missing keys take their
+    defaults silently. Never raises.
     """
     values, warnings = {}, []
     for s in table or SETTINGS:
@@ -156,17 +165,16 @@ def parse_settings(raw, table=None):
 
 
 def reconcile(values):
-    """Fix settings that are valid alone but not together; returns (values, warnings)."""
+    """Fix settings that are valid alone but not together; returns (values, [Problem])."""
     values, warnings = dict(values), []
     if values["batch_size"] > values["n"]:
-        warnings.append(f"batch_size {values['batch_size']} is more than n = {values['n']} "
-                        f"examples — using {values['n']} (full-batch gradient descent).")
+        warnings.append(Problem("batch_over_n", {"batch_size": values["batch_size"], "n": values["n"]}))
         values["batch_size"] = values["n"]
     per_epoch = -(-values["n"] // values["batch_size"])
     if values["epochs"] * per_epoch > MAX_STEPS:
         epochs = max(1, MAX_STEPS // per_epoch)
-        warnings.append(f"{values['epochs']} epochs of {per_epoch} steps is more than {MAX_STEPS} steps "
-                        f"— using {epochs} epochs.")
+        warnings.append(Problem("too_many_steps", {"epochs": values["epochs"], "per_epoch": per_epoch,
+                                                   "max_steps": MAX_STEPS, "fixed": epochs}))
         values["epochs"] = epochs
     return values, warnings
 

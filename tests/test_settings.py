@@ -6,6 +6,7 @@ import pytest
 
 from core import settings as S
 from core.__main__ import build_parser
+from core.problems import MESSAGES, Problem
 
 GARBAGE = {"lr": "abc", "batch_size": "-4", "epochs": "1e9", "noise": "nan", "w": "1,x",
            "backend": "torch", "seed": "-1"}
@@ -31,7 +32,7 @@ def test_garbage_never_raises_and_gives_valid_values_with_one_warning_per_bad_ke
     assert values["seed"] == 0
     assert values["n"] == 1000 and values["speed"] == 50.0   # not given: defaults
     assert len(warnings) == len(GARBAGE)
-    named = [w.split()[0] for w in warnings]      # "lr must be a number ... — using 0.03."
+    named = [w.english().split()[0] for w in warnings]      # "lr must be a number ... — using 0.03."
     assert sorted(named) == sorted(GARBAGE)
 
 
@@ -44,7 +45,8 @@ def test_garbage_never_raises_and_gives_valid_values_with_one_warning_per_bad_ke
 def test_odd_input_gives_valid_values(raw):
     values, warnings = S.parse_settings(raw)
     assert_valid(values)
-    assert all(isinstance(w, str) and w for w in warnings)
+    # warnings are data: a known code, its parameters, and the value used instead
+    assert all(isinstance(w, Problem) and w.code in MESSAGES and w.english() for w in warnings)
 
 
 def test_non_mapping_input_gives_the_defaults():
@@ -81,7 +83,8 @@ def test_readable_values_stay_readable_in_the_url():
 def test_batch_size_above_n_is_reconciled_with_a_warning():
     values, warnings = S.parse_settings({"batch_size": "500", "n": "100"})
     assert values["batch_size"] == 100 and values["n"] == 100
-    assert len(warnings) == 1 and "batch_size" in warnings[0] and "full-batch" in warnings[0]
+    assert len(warnings) == 1 and warnings[0].code == "batch_over_n"
+    assert "batch_size" in str(warnings[0]) and "full-batch" in str(warnings[0])
 
 
 @pytest.mark.parametrize("key, text, match", [
@@ -123,7 +126,15 @@ def test_total_steps_are_capped_with_a_warning():
     values = dict(DEFAULTS, n=100_000, batch_size=1, epochs=5)
     fixed, warnings = reconcile(values)
     assert fixed["epochs"] * 100_000 <= MAX_STEPS and fixed["epochs"] >= 1
-    assert len(warnings) == 1 and "epochs" in warnings[0]
+    assert len(warnings) == 1 and "epochs" in str(warnings[0])
     # the long-run case of the performance issue (50,000 steps) is untouched
     ok = dict(DEFAULTS, n=100_000, batch_size=10, epochs=5)
     assert reconcile(ok) == (ok, [])
+
+
+def test_a_problem_is_data_and_words_itself_through_any_translation():
+    values, (problem,) = S.parse_settings({"lr": "abc"})
+    assert problem == Problem("number", {"key": "lr", "range": "[0.0001, 10]", "text": "'abc'"}, "0.03")
+    assert problem.english() == "lr must be a number in [0.0001, 10]; got 'abc' — using 0.03."
+    marked = problem.words(lambda message: "<" + message + ">")     # both templates go through it
+    assert marked == "<<lr must be a number in [0.0001, 10]; got 'abc'> — using 0.03.>"
