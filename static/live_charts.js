@@ -15,20 +15,20 @@
 //   is answered here at once: the charts freeze on the step they show, and that step goes to the
 //   server (trigger "transport"), which rewinds its run to it. Until the server acknowledges
 //   (payload.ack), arriving steps are kept but not shown.
+// - Every word comes from the server (meta.words, in the user's language), once per run.
+// - One instance per chart element (payload.id): a page may show two runs side by side, each
+//   with its own buttons (payload.buttons: their Streamlit key prefix). LRViz.state and .stats
+//   are the main page's instance ("lrviz"), for tests and benchmarks.
 (function () {
   if (window.LRViz) return;
   const MAX_FPS = 60;
   const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
     "#bcbd22", "#17becf", "#ff7f0e", "#000000"];
-  const S = {
-    run: null, ver: null, meta: null, n: 0, shown: 0, painted: -1, log: true, status: "ready",
-    speed: 0, stride: 1, x: [], loss: [], w: [], b: [], epochs: { x: [], loss: [] },
-    node: null, plots: {}, lastT: 0, lastPaintT: 0, raf: 0, metaPainted: null,
-    component: null, hold: null, nonce: 0,
-  };
-  // reacts / animates / fast: how each chart update was drawn (Plotly layout, Plotly.animate, fastDraw)
-  const stats = { paints: 0, paintTimes: [], paintMs: 0, mounts: 0, payloads: 0, gaps: 0, log: [],
-    reacts: 0, animates: 0, fast: 0, transport: 0, lastTransport: null };
+
+  // "{name}" placeholders filled from o (a translation may put them in any order)
+  function fmt(text, o) {
+    return String(text).replace(/\{(\w+)\}/g, (m, k) => (k in o ? String(o[k]) : m));
+  }
 
   function el(tag, cls, parent, text) {
     const e = document.createElement(tag);
@@ -37,6 +37,18 @@
     if (parent) parent.appendChild(e);
     return e;
   }
+
+  function create(id) {
+  const S = {
+    id: id, prefix: "",
+    run: null, ver: null, meta: null, n: 0, shown: 0, painted: -1, log: true, status: "ready",
+    speed: 0, stride: 1, x: [], loss: [], w: [], b: [], epochs: { x: [], loss: [] },
+    node: null, plots: {}, lastT: 0, lastPaintT: 0, raf: 0, metaPainted: null,
+    component: null, hold: null, nonce: 0,
+  };
+  // reacts / animates / fast: how each chart update was drawn (Plotly layout, Plotly.animate, fastDraw)
+  const stats = { paints: 0, paintTimes: [], paintMs: 0, mounts: 0, payloads: 0, gaps: 0, log: [],
+    reacts: 0, animates: 0, fast: 0, transport: 0, lastTransport: null };
 
   function build() {
     const root = el("div", "lrviz");
@@ -49,7 +61,8 @@
     cb.type = "checkbox";
     cb.checked = S.log;
     cb.onchange = () => { S.log = cb.checked; S.painted = -1; schedule(); };
-    lab.appendChild(document.createTextNode(" log-scale loss"));
+    S.logText = document.createTextNode("");
+    lab.appendChild(S.logText);
     const grid = el("div", "lrviz-grid", root);
     for (const name of ["loss", "params", "path", "data", "parabola"]) {
       const cell = el("div", "lrviz-cell lrviz-" + name, grid);
@@ -76,7 +89,12 @@
     if (p.run !== S.run) { reset(p.run); S.hold = null; }
     if (S.hold && (p.ack === S.hold.nonce || performance.now() - S.hold.t > 5000)) S.hold = null;
     S.status = S.hold ? "paused" : p.status; S.speed = p.speed; S.stride = p.stride || 1;
-    if (p.meta) S.meta = p.meta;
+    if (p.meta) {
+      S.meta = p.meta;
+      const label = " " + (p.meta.words.log_scale || "");
+      if (S.logText && S.logText.textContent !== label) S.logText.textContent = label;
+    }
+    if (typeof p.buttons === "string") S.prefix = p.buttons;
     if (p.full) {
       S.ver = p.ver; S.x = p.x; S.loss = p.loss; S.w = p.w; S.b = p.b; S.n = p.x.length;
       if (S.shown > S.n) S.shown = S.n;
@@ -266,8 +284,8 @@
     const step = k ? x[k - 1] : 0;
     const curW = k ? S.w.map(col => col[k - 1]) : m.w0;
     const curB = k ? S.b[k - 1] : m.b0;
-    const P = S.plots;
-    const xStep = { title: { text: "step" }, range: [0, m.total], autorange: false };
+    const P = S.plots, W = m.words;
+    const xStep = { title: { text: W.step }, range: [0, m.total], autorange: false };
 
     // 1. loss: batch loss per step, full-data loss at each epoch end, the noise floor
     const ex = [], ey = [];
@@ -277,18 +295,18 @@
     if (S.log) {
       const e = extent([ly.filter(v => v > 0), ey, [m.floor > 0 ? m.floor : null]]);
       const r = ratchet(P.loss, "log" + S.run, Math.log10(e[0] > 0 ? e[0] : 1e-8), Math.log10(e[1] > 0 ? e[1] : 1), 0.1);
-      yax = { title: { text: "loss (log scale)" }, type: "log", range: r, autorange: false };
+      yax = { title: { text: W.loss_log }, type: "log", range: r, autorange: false };
     } else {
       const e = extent([ly, ey, [m.floor]]);
       const r = ratchet(P.loss, "lin" + S.run, 0, e[1], 0.05);
-      yax = { title: { text: "loss" }, type: "linear", range: [0, r[1]], autorange: false };
+      yax = { title: { text: W.loss }, type: "linear", range: [0, r[1]], autorange: false };
     }
     draw(P.loss, [
-      { x: [0, m.total], y: [m.floor, m.floor], name: "noise floor σ²/2", mode: "lines", line: { dash: "dot", color: "#555" } },
+      { x: [0, m.total], y: [m.floor, m.floor], name: W.floor, mode: "lines", line: { dash: "dot", color: "#555" } },
     ], [
-      { x: x, y: ly, name: "batch loss", mode: "lines", line: { width: 1, color: "#1f77b4" }, opacity: 0.7 },
-      { x: ex, y: ey, name: "full-data loss (epoch end)", mode: "lines+markers", cliponaxis: false, marker: { size: 10, color: "#ff7f0e" }, line: { color: "#ff7f0e", width: 2 } },
-    ], base("Loss", "step", "loss", { xaxis: xStep, yaxis: yax, }));
+      { x: x, y: ly, name: W.batch_loss, mode: "lines", line: { width: 1, color: "#1f77b4" }, opacity: 0.7 },
+      { x: ex, y: ey, name: W.epoch_loss, mode: "lines+markers", cliponaxis: false, marker: { size: 10, color: "#ff7f0e" }, line: { color: "#ff7f0e", width: 2 } },
+    ], base(W.loss_title, W.step, W.loss, { xaxis: xStep, yaxis: yax, }));
 
     // 2. parameter paths against their true values
     const tr = [], cols = [], truths = [];
@@ -296,12 +314,12 @@
       const col = (j < m.d ? S.w[j] : S.b).slice(0, k);
       cols.push(col);
       tr.push({ x: x, y: col, name: nm, mode: "lines", line: { color: COLORS[j], width: 2.5 } });
-      truths.push({ x: [0, m.total], y: [m.truth[j], m.truth[j]], name: nm + " true", mode: "lines", showlegend: false, line: { color: COLORS[j], dash: "dash", width: 1.5 } });
+      truths.push({ x: [0, m.total], y: [m.truth[j], m.truth[j]], name: nm + " " + W.true, mode: "lines", showlegend: false, line: { color: COLORS[j], dash: "dash", width: 1.5 } });
     });
     const pe = extent(cols.concat([m.truth, m.w0, [m.b0]]));
     const pr = ratchet(P.params, "p" + S.run, pe[0], pe[1], 0.15);
-    draw(P.params, truths, tr, base("Parameters (dashed: true values)", "step", "value", {
-      xaxis: xStep, yaxis: { title: { text: "value" }, range: pr, autorange: false },
+    draw(P.params, truths, tr, base(W.params_title, W.step, W.value, {
+      xaxis: xStep, yaxis: { title: { text: W.value }, range: pr, autorange: false },
     }));
 
     // 3. path over loss contours (the contours are a separate static plot underneath)
@@ -312,7 +330,7 @@
       window.Plotly.react(P.pathBase, [
         { type: "contour", x: pa.gx, y: pa.gy, z: pa.gz, colorscale: [[0, "#f4f9ff"], [1, "#5b9bd5"]], showscale: false,
           contours: { coloring: "fill", showlines: true }, line: { width: 0.6, color: "rgba(0,0,0,0.2)" }, hoverinfo: "skip" },
-      ], base("Path over loss contours", pa.xname, pa.yname, Object.assign({ showlegend: false, margin: FIXED }, axes)), CFG);
+      ], base(W.path_title, pa.xname, pa.yname, Object.assign({ showlegend: false, margin: FIXED }, axes)), CFG);
       S.metaPainted = S.run;
     }
     // the overlay's axes are laid out exactly like the base's (so both plot areas match) but invisible;
@@ -323,11 +341,11 @@
     const px = pa.ix < m.d ? S.w[pa.ix] : S.b, py = pa.iy < m.d ? S.w[pa.iy] : S.b;
     const cx = [pa.start[0]].concat(px.slice(0, k)), cy = [pa.start[1]].concat(py.slice(0, k));
     draw(P.path, [
-      { x: [pa.opt[0]], y: [pa.opt[1]], name: "least squares", mode: "markers", marker: { symbol: "star", size: 16, color: "#000" } },
-      { x: [pa.truth[0]], y: [pa.truth[1]], name: "true", mode: "markers", marker: { symbol: "x", size: 11, color: "#2ca02c" } },
+      { x: [pa.opt[0]], y: [pa.opt[1]], name: W.least_squares, mode: "markers", marker: { symbol: "star", size: 16, color: "#000" } },
+      { x: [pa.truth[0]], y: [pa.truth[1]], name: W.true, mode: "markers", marker: { symbol: "x", size: 11, color: "#2ca02c" } },
     ], [
-      { x: cx, y: cy, name: "SGD path", mode: "lines", line: { color: "#d62728", width: 2 } },
-      { x: [cx[cx.length - 1]], y: [cy[cy.length - 1]], name: "now", mode: "markers", marker: { size: 12, color: "#d62728" } },
+      { x: cx, y: cy, name: W.sgd_path, mode: "lines", line: { color: "#d62728", width: 2 } },
+      { x: [cx[cx.length - 1]], y: [cy[cy.length - 1]], name: W.now, mode: "markers", marker: { size: 12, color: "#d62728" } },
     ], base("", "", "", { xaxis: hidden(pa.xr, pa.xname), yaxis: hidden(pa.yr, pa.yname), plot_bgcolor: clear,
       margin: FIXED }));
 
@@ -339,19 +357,19 @@
     if (m.d === 1) {
       const lo = dm.xr[0], hi = dm.xr[1];
       draw(P.data, [
-        { x: dm.x, y: dm.y, name: "data", mode: "markers", marker: { size: 5, color: "rgba(31,119,180,0.5)" } },
+        { x: dm.x, y: dm.y, name: W.data, mode: "markers", marker: { size: 5, color: "rgba(31,119,180,0.5)" } },
       ], [
-        { x: [lo, hi], y: [fin(curW[0] * lo + curB), fin(curW[0] * hi + curB)], name: "model ŷ = wx + b", mode: "lines", line: { color: "#d62728", width: 3 } },
-      ], base("Data and the current model", "x", "y", {
+        { x: [lo, hi], y: [fin(curW[0] * lo + curB), fin(curW[0] * hi + curB)], name: W.model, mode: "lines", line: { color: "#d62728", width: 3 } },
+      ], base(W.data_title, "x", "y", {
         xaxis: { title: { text: "x" }, range: dm.xr, autorange: false }, yaxis: { title: { text: "y" }, range: dm.yr, autorange: false } }));
     } else {
       const yh = dm.X.map(row => fin(row.reduce((s, v, j) => s + v * curW[j], curB)));
       draw(P.data, [
-        { x: dm.yr, y: dm.yr, name: "ŷ = y (perfect fit)", mode: "lines", line: { dash: "dash", color: "#555" } },
+        { x: dm.yr, y: dm.yr, name: W.perfect, mode: "lines", line: { dash: "dash", color: "#555" } },
       ], [
-        { x: dm.y, y: yh, name: "examples", mode: "markers", marker: { size: 6, color: "rgba(31,119,180,0.6)" } },
-      ], base("Predicted ŷ against true y", "true y", "predicted ŷ", {
-        xaxis: { title: { text: "true y" }, range: dm.yr, autorange: false }, yaxis: { title: { text: "predicted ŷ" }, range: dm.yr, autorange: false } }));
+        { x: dm.y, y: yh, name: W.examples, mode: "markers", marker: { size: 6, color: "rgba(31,119,180,0.6)" } },
+      ], base(W.pred_title, W.true_y, W.pred_y, {
+        xaxis: { title: { text: W.true_y }, range: dm.yr, autorange: false }, yaxis: { title: { text: W.pred_y }, range: dm.yr, autorange: false } }));
     }
     }
 
@@ -364,10 +382,11 @@
   function showStatus() {
     const m = S.meta, k = S.painted;
     if (!m || !S.statusEl || k < 0) return;
-    const step = k ? S.x[k - 1] : 0;
-    const text = !step ? `${m.total} steps to go (${m.epochs} epochs × ${m.per_epoch} batches)`
-      : `epoch ${Math.min(Math.ceil(step / m.per_epoch), m.epochs)} of ${m.epochs} · step ${step} of ${m.total}` +
-        (S.status === "paused" ? " · paused" : S.status === "diverged" ? " · diverged" : "");
+    const step = k ? S.x[k - 1] : 0, W = m.words;
+    let text = !step ? fmt(W.to_go, { total: m.total, epochs: m.epochs, per_epoch: m.per_epoch })
+      : fmt(W.progress, { epoch: Math.min(Math.ceil(step / m.per_epoch), m.epochs), epochs: m.epochs,
+                          step: step, total: m.total });
+    if (step && (S.status === "paused" || S.status === "diverged")) text = fmt(W[S.status], { progress: text });
     if (S.statusEl.textContent !== text) {
       S.statusEl.textContent = text;
       S.progressEl.style.width = (100 * Math.min(step / m.total, 1)).toFixed(1) + "%";
@@ -375,7 +394,7 @@
   }
 
   function paintParabola(m, step) {
-    const P = S.plots;
+    const P = S.plots, W = m.words;
     const pb = m.parabola, x0 = pb.x0, lr = m.lr, K = step, lim = pb.lim;
     const trail = [], ty = [];
     for (let j = Math.max(0, K - 8); j <= K; j++) {
@@ -387,13 +406,13 @@
       P.parabola.__curve = [[], []];
       for (let i = 0; i <= 80; i++) { const v = -lim + (2 * lim * i) / 80; P.parabola.__curve[0].push(v); P.parabola.__curve[1].push(v * v / 2); }
     }
-    const note = inView ? "" : `|x| = ${Math.abs(xk).toExponential(1)}: out of view, diverging`;
+    const note = inView ? "" : fmt(W.out_of_view, { x: Math.abs(xk).toExponential(1) });
     draw(P.parabola, [
       { x: P.parabola.__curve[0], y: P.parabola.__curve[1], name: "y = x²/2", mode: "lines", line: { color: "#555", width: 2 } },
     ], [
-      { x: trail, y: ty, name: "last steps", mode: "lines+markers", marker: { size: 7, color: "#1f77b4" }, line: { width: 1, dash: "dot" } },
+      { x: trail, y: ty, name: W.last_steps, mode: "lines+markers", marker: { size: 7, color: "#1f77b4" }, line: { width: 1, dash: "dot" } },
       { x: inView ? [xk] : [], y: inView ? [xk * xk / 2] : [], name: "x_k", mode: "markers", marker: { size: 14, color: "#d62728" } },
-    ], base(`y = x²/2 with the same lr = ${lr}: ${pb.regime}`, "x", "y", {
+    ], base(fmt(W.parabola_title, { lr: lr, regime: pb.regime }), "x", "y", {
       xaxis: { title: { text: "x" }, range: [-lim, lim], autorange: false },
       yaxis: { title: { text: "y" }, range: [-0.05 * lim * lim / 2, lim * lim / 2 * 1.05], autorange: false },
       annotations: note ? [{ text: note, x: 0, y: lim * lim / 4, showarrow: false, font: { size: 15, color: "#d62728" } }] : [],
@@ -404,14 +423,15 @@
   // Streamlit's own button never sees the click (capture phase, stopped), so the server gets one
   // rerun with the step, not two. When the charts are not playing the button works as usual.
   function onClick(e) {
-    const btn = e.target.closest && e.target.closest(".st-key-pause button, .st-key-step button");
+    const pause = ".st-key-" + S.prefix + "pause", stepKey = ".st-key-" + S.prefix + "step";
+    const btn = e.target.closest && e.target.closest(pause + " button, " + stepKey + " button");
     if (!btn || btn.disabled || !S.component || !S.node || !S.node.isConnected || S.hold) return;
     // while the charts move: a run in progress, or the end of one still being played back
     if (!(S.status === "running" || (playing() && S.shown < S.n))) return;
     e.preventDefault();
     e.stopPropagation();
     const k = Math.floor(S.shown);
-    const action = btn.closest(".st-key-pause") ? "pause" : "step";
+    const action = btn.closest(pause) ? "pause" : "step";
     S.nonce = (S.nonce + 1) % 1e9;
     const nonce = Date.now() + ":" + S.nonce;
     S.hold = { shown: k, t: performance.now(), nonce: nonce };
@@ -421,8 +441,6 @@
     S.component.setTriggerValue("transport", stats.lastTransport);
     schedule();
   }
-  document.addEventListener("click", onClick, true);
-
   function mount(parent, payload, component) {
     stats.mounts++;
     if (component) S.component = component;
@@ -436,5 +454,20 @@
     if (S.node && S.node.parentNode === parent) parent.removeChild(S.node);
   }
 
-  window.LRViz = { mount, unmount, state: S, stats };
+  return { mount, unmount, onClick, state: S, stats };
+  }
+
+  const instances = {};
+  function instance(id) {
+    return instances[id] || (instances[id] = create(id));
+  }
+  document.addEventListener("click", e => { for (const k in instances) instances[k].onClick(e); }, true);
+
+  window.LRViz = {
+    mount: (parent, payload, component) => instance(payload.id || "lrviz").mount(parent, payload, component),
+    unmount: parent => { for (const k in instances) instances[k].unmount(parent); },
+    instances: instances,
+    get state() { return instance("lrviz").state; },
+    get stats() { return instance("lrviz").stats; },
+  };
 })();

@@ -131,7 +131,7 @@ def test_browser_pause_rewinds_to_the_step_it_showed():
     at = at.run()
     run = the_run(at)
     assert run.status == PAUSED and len(run.history) == 120 and run.last.step == 120
-    assert any("step 120, epoch 2" in t for t in texts(at.latex)), texts(at.latex)
+    assert any("Step 120, epoch 2:" in t for t in texts(at.markdown)), texts(at.markdown)
     at.session_state["action"] = ("step", 60)
     at = at.run()
     assert len(the_run(at).history) == 61 and the_run(at).status == PAUSED

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-from pathlib import Path
 
 import pytest
+from conftest import open_page
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:       # plain `pytest` puts tests/, not the root, on sys.path
-    sys.path.insert(0, str(ROOT))
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from core.parabola import parabola_descent  # noqa: E402
-from ui.parabola_figures import (  # noqa: E402
+from core.parabola import parabola_descent
+from ui.parabola_figures import (
     first_out_of_view,
     iterates_figure,
     parabola_figure,
@@ -24,17 +17,14 @@ from ui.parabola_figures import (  # noqa: E402
     view_halfwidth,
 )
 
-PAGE = str(ROOT / "pages" / "1_Gradient_descent_on_parabola.py")
+PAGE = "pages/parabola.py"
 PRESETS = [("0.1", "Monotone", "success"), ("1", "One-step", "info"),
            ("1.5", "Oscillating", "success"), ("2", "Bouncing", "warning"),
            ("2.5", "Diverging", "error")]
 
 
 def run_page(**query):
-    at = AppTest.from_file(PAGE, default_timeout=30)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return open_page(PAGE, **query)
 
 
 def banner_texts(at, kind):
@@ -46,7 +36,7 @@ def test_default_render_names_monotone_regime():
     assert not at.exception
     assert any("Monotone" in t for t in banner_texts(at, "success"))
     assert not at.warning
-    assert dict(at.query_params) == {"x0": "4", "lr": "0.1", "steps": "12"}
+    assert dict(at.query_params) == {"x0": "4", "lr": "0.1", "steps": "12", "lang": "en"}
 
 
 @pytest.mark.parametrize("lr, name, kind", PRESETS)
@@ -80,7 +70,7 @@ def test_bad_query_params_warn_and_clamp():
     assert at.slider(key="parabola_x0").value == 5.0
     assert at.number_input(key="parabola_lr").value == 0.1
     assert at.slider(key="parabola_steps").value == 1
-    assert dict(at.query_params) == {"x0": "5", "lr": "0.1", "steps": "1"}     # the URL is cleaned
+    assert dict(at.query_params) == {"x0": "5", "lr": "0.1", "steps": "1", "lang": "en"}  # cleaned
 
 
 @pytest.mark.parametrize("query", [{"lr": "nan"}, {"lr": "-inf"}, {"x0": ""}, {"steps": "2.5"},

@@ -1,4 +1,9 @@
-"""The sidebar: widgets built from core.settings.SETTINGS; returns a settings dict."""
+"""The sidebar: widgets built from core.settings.SETTINGS; returns a settings dict.
+
+Labels and help texts come from the table (English msgids) and are translated here, when drawn.
+The widgets keep their values for the whole session (persist_state="session"), so a visit to
+another page and back finds the settings as they were.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import streamlit as st
 
 from core import settings as S
 from core.backends import BACKENDS, backend_installed
+from ui.i18n import _, word
 
 # slider stops: log-spaced where a quantity spans decades
 LR_STOPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0,
@@ -17,6 +23,17 @@ NOISE_STOPS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0
 SPEED_STOPS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 0.0)
 
 WIDGET = "ctl_"          # session_state key prefix of the sidebar widgets
+
+
+def from_url():
+    """Once per session: the settings from the URL, the widgets seeded from them. Returns the
+    URL's problems (core.problems.Problem) the first time, [] after."""
+    if "url_settings_read" in st.session_state:
+        return []
+    st.session_state.url_settings_read = True
+    values, warnings = S.parse_settings(st.query_params.to_dict())
+    init_widgets(values)
+    return warnings
 
 
 def init_widgets(values):
@@ -38,23 +55,24 @@ def _select(key, stops, fmt=None, lo=None, hi=None, disabled=False):
     options = _stops(stops, st.session_state[k], lo, hi)
     if st.session_state[k] not in options:               # outside [lo, hi] after n changed
         st.session_state[k] = min(options, key=lambda v: abs(v - st.session_state[k]))
-    return st.select_slider(s.label, options=options, key=k, help=s.help,
-                            format_func=fmt or (lambda v: f"{v:g}"), disabled=disabled)
+    return st.select_slider(_(s.label), options=options, key=k, help=_(s.help),
+                            format_func=fmt or (lambda v: f"{v:g}"), disabled=disabled,
+                            persist_state="session")
 
 
 def _speed_label(v):
-    return "as fast as possible" if v == 0 else f"{v:g} steps/s"
+    return _("as fast as possible") if v == 0 else _("{speed} steps/s").format(speed=f"{v:g}")
 
 
 def sidebar():
-    """Draw the controls; returns (settings dict, list of messages about bad input)."""
+    """Draw the controls; returns (settings dict, list of messages about bad input, worded)."""
     with st.sidebar:
         return _sidebar()
 
 
 def _sidebar():
     problems = []
-    st.header("Settings")
+    st.header(_("Settings"))
     values = {
         "lr": _select("lr", LR_STOPS),
         "noise": _select("noise", NOISE_STOPS),
@@ -63,24 +81,26 @@ def _sidebar():
     values["batch_size"] = _select("batch_size", BATCH_STOPS, hi=n)
     values["epochs"] = _select("epochs", EPOCH_STOPS)
     values["speed"] = _select("speed", SPEED_STOPS, fmt=_speed_label)
-    with st.expander("More: data, seed, backend"):
+    with st.expander(_("More: data, seed, backend")):
         values["n"] = _select("n", N_STOPS)
-        w_text = st.text_input(S.BY_KEY["w"].label, key=WIDGET + "w", help=S.BY_KEY["w"].help)
+        w = S.BY_KEY["w"]
+        w_text = st.text_input(_(w.label), key=WIDGET + "w", help=_(w.help), persist_state="session")
         try:
-            values["w"] = S.parse_value(S.BY_KEY["w"], w_text)
-        except ValueError as exc:
-            problems.append(f"{exc} — keeping the previous true w.")
+            values["w"] = S.parse_value(w, w_text)
+        except S.SettingError as exc:
+            problems.append(_("{problem} — keeping the previous true w.").format(problem=word(exc.problem)))
             values["w"] = st.session_state.get("last_good_w", S.DEFAULTS["w"])
         st.session_state.last_good_w = values["w"]
         b = S.BY_KEY["b"]
-        values["b"] = float(st.number_input(b.label, min_value=b.lo, max_value=b.hi, step=0.1,
-                                            key=WIDGET + "b", help=b.help))
+        values["b"] = float(st.number_input(_(b.label), min_value=b.lo, max_value=b.hi, step=0.1,
+                                            key=WIDGET + "b", help=_(b.help), persist_state="session"))
         seed = S.BY_KEY["seed"]
-        values["seed"] = int(st.number_input(seed.label, min_value=seed.lo, max_value=seed.hi,
-                                             step=1, key=WIDGET + "seed", help=seed.help))
+        values["seed"] = int(st.number_input(_(seed.label), min_value=seed.lo, max_value=seed.hi,
+                                             step=1, key=WIDGET + "seed", help=_(seed.help),
+                                             persist_state="session"))
         values["backend"] = backend_picker()
     values, more = S.reconcile(values)
-    return values, problems + more
+    return values, problems + [word(p) for p in more]
 
 
 def backend_picker():
@@ -90,14 +110,15 @@ def backend_picker():
     missing = {name for name in BACKENDS if not backend_installed(name)}
 
     def label(name):
-        text = BACKENDS[name].label
-        return text + (" — not installed" if name in missing else "")
+        text = _(BACKENDS[name].label)
+        return _("{backend} — not installed").format(backend=text) if name in missing else text
 
-    choice = st.radio("Backend", list(BACKENDS), key=k, format_func=label,
-                      help="NumPy: the lesson's hand-derived gradients. MindSpore: the same network "
-                           "with automatic differentiation (the first step compiles, about 1 s).")
+    choice = st.radio(_(S.BY_KEY["backend"].label), list(BACKENDS), key=k, format_func=label,
+                      persist_state="session",
+                      help=_("NumPy: the lesson's hand-derived gradients. MindSpore: the same network "
+                             "with automatic differentiation (the first step compiles, about 1 s)."))
     if choice in missing:
-        st.warning(f"{BACKENDS[choice].label} is not available here. Install it with: "
-                   f"`{BACKENDS[choice].install}`. Using NumPy.")
+        st.warning(_("{backend} is not available here. Install it with: `{install}`. Using NumPy.")
+                   .format(backend=_(BACKENDS[choice].label), install=BACKENDS[choice].install))
         return "numpy"
     return choice

@@ -15,13 +15,15 @@ import numpy as np
 import streamlit as st
 
 from core.parabola import regime
+from core.problems import N_
+from ui.i18n import _
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 DATA_SAMPLE = 120            # points of the data drawn in the data chart
 GRID = 60                    # contour grid per axis
-REGIME_WORDS = {"monotone": "monotone convergence", "one-step": "one step to the minimum",
-                "oscillating": "oscillating convergence", "bouncing": "bouncing between ±x0",
-                "diverging": "divergence"}
+REGIME_WORDS = {"monotone": N_("monotone convergence"), "one-step": N_("one step to the minimum"),
+                "oscillating": N_("oscillating convergence"), "bouncing": N_("bouncing between ±x0"),
+                "diverging": N_("divergence")}
 
 # a small loader: Plotly (a custom bundle with only the scatter and contour traces, built by
 # deploy/plotly-bundle/build.sh: a fifth of the full bundle's size) and the chart
@@ -42,7 +44,7 @@ export default function (component) {
   window.__lrvizLoading = window.__lrvizLoading || Promise.all([
     window.Plotly ? Promise.resolve() : load('PLOTLY'), load('live_charts.js?v=VERSION')]);
   window.__lrvizLoading.then(() => window.LRViz.mount(parentElement, data, component)).catch(err => {
-    parentElement.textContent = 'The live charts could not load (' + err.message + '). Reload the page.';
+    parentElement.textContent = (data.load_error || '{error}').replace('{error}', err.message);
   });
   return () => { if (window.LRViz) window.LRViz.unmount(parentElement); };
 }
@@ -66,9 +68,33 @@ def check_static_assets():
     """An error message when the chart code or plotly.js is missing from static/, else None."""
     missing = [name for name in (PLOTLY_JS, "live_charts.js") if not (STATIC / name).is_file()]
     if missing:
-        return (f"The live charts need {', '.join(missing)} in {STATIC}; "
-                "reinstall the app from its repository.")
+        return _("The live charts need {files} in {folder}; reinstall the app from its repository.") \
+            .format(files=", ".join(missing), folder=STATIC)
     return None
+
+
+def words():
+    """Every text inside the live charts, in the session's language. Sent once per run (in the
+    meta), never per frame; the browser code holds no words of its own. {name} placeholders are
+    filled in by the browser."""
+    return {
+        "log_scale": _("log-scale loss"),
+        "step": _("step"), "loss": _("loss"), "loss_log": _("loss (log scale)"),
+        "loss_title": _("Loss"), "floor": _("noise floor σ²/2"), "batch_loss": _("batch loss"),
+        "epoch_loss": _("full-data loss (epoch end)"),
+        "params_title": _("Parameters (dashed: true values)"), "value": _("value"),
+        "path_title": _("Path over loss contours"), "least_squares": _("least squares"),
+        "true": _("true"), "sgd_path": _("SGD path"), "now": _("now"),
+        "data": _("data"), "model": _("model ŷ = wx + b"), "data_title": _("Data and the current model"),
+        "perfect": _("ŷ = y (perfect fit)"), "examples": _("examples"),
+        "pred_title": _("Predicted ŷ against true y"), "true_y": _("true y"), "pred_y": _("predicted ŷ"),
+        "parabola_title": _("y = x²/2 with the same lr = {lr}: {regime}"),
+        "out_of_view": _("|x| = {x}: out of view, diverging"), "last_steps": _("last steps"),
+        "to_go": _("{total} steps to go ({epochs} epochs × {per_epoch} batches)"),
+        "progress": _("epoch {epoch} of {epochs} · step {step} of {total}"),
+        "paused": _("{progress} · paused"), "diverged": _("{progress} · diverged"),
+        "load_error": _("The live charts could not load ({error}). Reload the page."),
+    }
 
 
 def _version():
@@ -133,7 +159,8 @@ def meta(run):
                   "yr": _range(ys, 0.1)} if d == 1 else
                  {"X": [_nums(r, 4) for r in Xs], "y": _nums(ys, 4), "yr": _range(ys, 0.1)}),
         "parabola": {"x0": x0, "lim": x0 * 1.25,
-                     "regime": REGIME_WORDS[regime(lr)]},
+                     "regime": _(REGIME_WORDS[regime(lr)])},
+        "words": words(),
     }
 
 
@@ -155,6 +182,7 @@ def payload(run, key, view, full, start=0):
     }
     if full:
         p["meta"] = view["meta"]
+        p["load_error"] = view["meta"]["words"]["load_error"]
     return p
 
 

@@ -1,4 +1,7 @@
-"""Text panels of the main page: the current step as the lesson's equations, the results."""
+"""Text panels of the main page: the current step as the lesson's equations, the results.
+
+Words go through ui.i18n; the LaTeX itself (symbols, numbers) is the same in both languages.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import streamlit as st
 
 from core.model import linreg
 from core.run import DIVERGED, DONE, FAILED
+from ui.i18n import _
 
 
 def _num(v, digits=4):
@@ -26,16 +30,22 @@ def _vec(a, digits=4):
     return rf"\begin{{bmatrix}}{body}\end{{bmatrix}}" if a.size > 1 else body
 
 
+def step_heading(run):
+    """The newest step in words: which step, which epoch, how many examples in its batch."""
+    rec = run.last
+    return _("**Step {step}, epoch {epoch}:** a minibatch $\\mathcal{{B}}$ of {size} examples, "
+             "$\\hat y = Xw + b$").format(
+        step=rec.step, epoch=rec.epoch, size=len(rec.batch))
+
+
 def step_equations(run):
-    """LaTeX lines for the newest step: batch loss, both gradients and the update, in numbers."""
+    """LaTeX lines for the newest step: batch loss, both gradients and the update, in numbers.
+    No words: they are in step_heading, in the user's language."""
     rec, lr = run.last, run.settings["lr"]
     w_before = rec.w + lr * rec.grad_w           # the update undone: what the gradient saw
     b_before = rec.b + lr * rec.grad_b
-    B = len(rec.batch)
     mean = r"\frac{1}{|\mathcal{B}|}\sum_{i\in\mathcal{B}}"
     return [
-        rf"\text{{step {rec.step}, epoch {rec.epoch}: a batch }}\mathcal{{B}}\text{{ of }}{B}"
-        rf"\text{{ examples}},\quad \hat y = Xw + b",
         rf"L = {mean} \tfrac12(\hat y_i - y_i)^2 = {_num(rec.batch_loss)}",
         rf"\frac{{\partial L}}{{\partial w}} = {mean} (\hat y_i - y_i)\,x_i = {_vec(rec.grad_w)}",
         rf"\frac{{\partial L}}{{\partial b}} = {mean} (\hat y_i - y_i) = {_num(rec.grad_b)}",
@@ -52,7 +62,7 @@ def batch_table(run, rows=5):
     idx = rec.batch[:rows]
     Xb, yb = run.X[idx], run.y[idx]
     y_hat = linreg(Xb, rec.w + lr * rec.grad_w, rec.b + lr * rec.grad_b)
-    table = {"example": idx}
+    table = {_("example"): idx}
     for j in range(Xb.shape[1]):
         table[f"x{j + 1}"] = Xb[:, j]
     table.update({"y": yb, "ŷ": y_hat, "(ŷ − y)²/2": (y_hat - yb) ** 2 / 2})
@@ -75,28 +85,34 @@ def table_markdown(table):
 def show_step(run):
     """The current-step panel, or a hint before the first step."""
     if run.last is None:
-        st.caption("Press **Step** to see one minibatch update written out with its numbers, "
-                   "or **Train** to watch the whole run.")
+        st.caption(_("Press **Step** to see one minibatch update written out with its numbers, "
+                     "or **Train** to watch the whole run."))
         return
     if not np.all(np.isfinite(run.last.w)) or not np.isfinite(run.last.batch_loss):
-        st.caption(f"Step {run.last.step}: the numbers have left the range of floating point.")
+        st.caption(_("Step {step}: the numbers have left the range of floating point.")
+                   .format(step=run.last.step))
         return
+    st.markdown(step_heading(run))
     for line in step_equations(run):        # full width: the update lines are long
         st.latex(line)
-    st.caption(f"The batch (first {min(5, len(run.last.batch))} of {len(run.last.batch)} examples), "
-               "ŷ with the parameters before the update")
+    st.caption(_("The batch (first {shown} of {size} examples), ŷ with the parameters before the update")
+               .format(shown=min(5, len(run.last.batch)), size=len(run.last.batch)))
     st.markdown(table_markdown(batch_table(run)))
 
 
 def lesson_printout(run):
-    """What the lesson prints: one line per finished epoch, then the estimation errors."""
+    """What the lesson prints: one line per finished epoch, then the estimation errors.
+
+    As d2l-zh prints it: the epoch lines are code output and stay as they are in both
+    languages; the error lines are the book's own sentences (w的估计误差: ...)."""
     steps, losses = run.history.epoch_ends()
     lines = [f"epoch {int(e)}, loss {l:f}"
              for e, l in zip(run.history.column("epoch")[np.searchsorted(run.history.column("step"), steps)],
                              losses)]
     if run.status == DONE:
-        lines.append(f"error in estimating w: {np.array2string(run.true_w - run.last.w, precision=6)}")
-        lines.append(f"error in estimating b: {run.true_b - run.last.b:.6f}")
+        lines.append(_("error in estimating w: {error}").format(
+            error=np.array2string(run.true_w - run.last.w, precision=6)))
+        lines.append(_("error in estimating b: {error}").format(error=f"{run.true_b - run.last.b:.6f}"))
     return "\n".join(lines)
 
 
@@ -104,15 +120,17 @@ def show_alert(run):
     """Divergence or failure, said where everyone looks first: above the charts."""
     th, s = run.theory, run.settings
     if run.status == FAILED:
-        st.error(f"The {s['backend']} backend could not run: {run.error}. Choose NumPy under "
-                 "**More**, or install the backend as the README says.")
+        st.error(_("The {backend} backend could not run: {error}. Choose NumPy under **More**, "
+                   "or install the backend as the README says.").format(backend=s["backend"],
+                                                                        error=run.error))
         return
     if run.status == DIVERGED:
         rec = run.last
-        st.error(f"**Diverged at step {rec.step} (epoch {rec.epoch}).** With lr = {s['lr']:g} each step "
-                 f"overshoots the minimum by more than it corrects, and the loss grows without bound. "
-                 f"The largest stable learning rate for these data is about **{th.max_stable_lr:.3g}** "
-                 f"(2 / λ_max of the loss's curvature; for y = x²/2 it is 2). Try a smaller lr.")
+        st.error(_("**Diverged at step {step} (epoch {epoch}).** With lr = {lr} each step overshoots "
+                   "the minimum by more than it corrects, and the loss grows without bound. The "
+                   "largest stable learning rate for these data is about **{max_lr}** (2 / λ_max of "
+                   "the loss's curvature; for y = x²/2 it is 2). Try a smaller lr.").format(
+            step=rec.step, epoch=rec.epoch, lr=f"{s['lr']:g}", max_lr=f"{th.max_stable_lr:.3g}"))
 
 
 def show_results(run):
@@ -120,30 +138,30 @@ def show_results(run):
     th = run.theory
     if run.status != DONE:
         return
-    st.subheader("Result")
+    st.subheader(_("Result"))
     st.code(lesson_printout(run), language=None)
     d = run.X.shape[1]
     names = [f"w{j + 1}" for j in range(d)] + ["b"] if d > 1 else ["w", "b"]
     est = np.append(run.last.w, run.last.b)
     true = np.append(run.true_w, run.true_b)
     lsq = np.append(th.w_star, th.b_star)
-    st.dataframe({"parameter": names, "true": true, "estimated (SGD)": est,
-                  "least squares (exact optimum)": lsq, "error (true − estimated)": true - est},
+    st.dataframe({_("parameter"): names, _("true"): true, _("estimated (SGD)"): est,
+                  _("least squares (exact optimum)"): lsq, _("error (true − estimated)"): true - est},
                  hide_index=True, width="stretch")
-    final = run.last.epoch_loss
-    st.caption(f"Final full-data loss {final:.3g}; least-squares loss {th.min_loss:.3g}; "
-               f"noise floor σ²/2 = {th.loss_floor:.3g}. SGD cannot beat the least-squares loss, "
-               f"and the noise keeps both near the floor.")
+    st.caption(_("Final full-data loss {final}; least-squares loss {lsq}; noise floor σ²/2 = {floor}. "
+                 "SGD cannot beat the least-squares loss, and the noise keeps both near the floor.")
+               .format(final=f"{run.last.epoch_loss:.3g}", lsq=f"{th.min_loss:.3g}",
+                       floor=f"{th.loss_floor:.3g}"))
 
 
 def export_buttons(run, settings, url_query):
     """Downloads: every step as CSV (built on click), and the settings as JSON."""
     cols = st.columns(2)
-    cols[0].download_button("Download trajectory (CSV)", data=run.history.to_csv,
+    cols[0].download_button(_("Download trajectory (CSV)"), data=run.history.to_csv,
                             file_name="trajectory.csv", mime="text/csv", on_click="ignore",
                             disabled=len(run.history) == 0, width="stretch")
     spec = {"settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.items()},
             "query": url_query}
-    cols[1].download_button("Download settings (JSON)", data=json.dumps(spec, indent=2),
+    cols[1].download_button(_("Download settings (JSON)"), data=json.dumps(spec, indent=2),
                             file_name="settings.json", mime="application/json", on_click="ignore",
                             width="stretch")

@@ -1,6 +1,7 @@
 """Pure figure builders for descent on y = x^2 / 2: (steps) -> go.Figure. No streamlit here.
 
 `steps` is always a list of core.parabola.ParabolaStep, k = 0..N, as parabola_descent yields.
+`words` is WORDS translated by the page (translated(_)); without it the figures are in English.
 """
 
 from __future__ import annotations
@@ -9,12 +10,28 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.parabola import ParabolaStep, df, f
+from core.problems import N_
 
 VIEW_CLIP = 3.0         # the view holds |x| up to 3 |x0|: a diverging run leaves it in a few steps
 FONT_SIZE = 18          # read from the back of a lecture hall
 FRAME_MS = 700          # one descent step per 0.7 s when playing
 COLORS = {"curve": "#7f7f7f", "path": "#1f77b4", "point": "#d62728", "tangent": "#ff7f0e",
           "step": "#2ca02c"}
+# every text the figures show (English msgids; {name} placeholders)
+WORDS = {
+    "iterates": N_("iterates x_k"), "tangent": N_("tangent at x_k"), "step": N_("step −lr·f'(x_k)"),
+    "current": N_("current x_k"), "off_chart": N_("k = {k}: |x| = {x}, off the chart"),
+    "play": N_("▶ Play"), "pause": N_("❚❚ Pause"), "slider": N_("step k = "),
+    "diverging": N_("diverging: |x| = {x} after {k} steps (off the chart from k = {k_out})"),
+    "title": N_("Descent on y = x²/2 with lr = {lr}"),
+    "iterates_title": N_("x_k against step k"), "step_k": N_("step k"),
+    "iterates_y": N_("x_k (minimum at 0, dotted)"),
+}
+
+
+def translated(gettext):
+    """WORDS in the language of `gettext` (a function msgid -> text)."""
+    return {k: gettext(v) for k, v in WORDS.items()}
 
 
 def view_halfwidth(steps: list[ParabolaStep]) -> float:
@@ -30,14 +47,13 @@ def first_out_of_view(steps: list[ParabolaStep]) -> int | None:
     return next((s.k for s in steps if abs(s.x) > r), None)
 
 
-def out_of_view_note(steps: list[ParabolaStep]) -> str | None:
+def out_of_view_note(steps: list[ParabolaStep], words=None) -> str | None:
     """'diverging: |x| = ... after k steps' when iterates leave the view, else None."""
     k_out = first_out_of_view(steps)
     if k_out is None:
         return None
     last = steps[-1]
-    return (f"diverging: |x| = {abs(last.x):.3g} after {last.k} steps "
-            f"(off the chart from k = {k_out})")
+    return (words or WORDS)["diverging"].format(x=f"{abs(last.x):.3g}", k=last.k, k_out=k_out)
 
 
 def _arrow_marker(color, size, first_symbol):
@@ -45,7 +61,7 @@ def _arrow_marker(color, size, first_symbol):
     return dict(symbol=first_symbol, angleref="previous", size=size, color=color)
 
 
-def _moving_data(steps, k, lr, r):
+def _moving_data(steps, k, lr, r, words):
     """x/y data of tangent, guide, step arrow and current point at step k; [None] when off the chart.
 
     [None] rather than []: plotly drops empty traces from the legend.
@@ -53,7 +69,7 @@ def _moving_data(steps, k, lr, r):
     cur = steps[k]
     if abs(cur.x) > r:
         none = dict(x=[None], y=[None])
-        return none, none, none, none, f"k = {k}: |x| = {abs(cur.x):.3g}, off the chart"
+        return none, none, none, none, words["off_chart"].format(k=k, x=f"{abs(cur.x):.3g}")
     half = 0.3 * r              # a short tangent: long ones are steep lines across the plot
     tx = [cur.x - half, cur.x + half]
     tangent = dict(x=tx, y=[cur.fx + cur.dfx * (t - cur.x) for t in tx])
@@ -65,27 +81,27 @@ def _moving_data(steps, k, lr, r):
     return tangent, guide, step, point, f"k = {k}   x_k = {cur.x:.4g}   f'(x_k) = {cur.dfx:.4g}"
 
 
-def _frame_traces(steps, k, lr, r, y_top, k_out):
+def _frame_traces(steps, k, lr, r, y_top, k_out, words):
     """The six moving traces at step k: path, tangent, guide, step arrow, current point, label.
 
     The path keeps the first iterate off the chart (k_out): plotly clips that segment at the
     edge, which shows where the run goes; later ones would only bloat the figure.
     """
     shown = steps[: min(k, k_out) + 1]
-    tangent, guide, step, point, label = _moving_data(steps, k, lr, r)
+    tangent, guide, step, point, label = _moving_data(steps, k, lr, r, words)
     return [
         go.Scatter(x=[s.x for s in shown], y=[s.fx for s in shown], mode="lines+markers",
                    line=dict(color=COLORS["path"], width=2),
                    marker=_arrow_marker(COLORS["path"], 16, ["circle"] + ["arrow"] * (len(shown) - 1)),
-                   name="iterates x_k", hovertemplate="x = %{x:.4g}<br>f(x) = %{y:.4g}<extra></extra>"),
+                   name=words["iterates"], hovertemplate="x = %{x:.4g}<br>f(x) = %{y:.4g}<extra></extra>"),
         go.Scatter(**tangent, mode="lines", line=dict(color=COLORS["tangent"], width=3, dash="dash"),
-                   name="tangent at x_k", hoverinfo="skip"),
+                   name=words["tangent"], hoverinfo="skip"),
         go.Scatter(**guide, mode="lines", line=dict(color=COLORS["step"], width=2, dash="dot"),
                    showlegend=False, hoverinfo="skip"),
         go.Scatter(**step, mode="lines+markers", line=dict(color=COLORS["step"], width=4),
                    marker=_arrow_marker(COLORS["step"], 20, ["line-ns", "arrow"]),
-                   name="step −lr·f'(x_k)", hoverinfo="skip"),
-        go.Scatter(**point, mode="markers", name="current x_k",
+                   name=words["step"], hoverinfo="skip"),
+        go.Scatter(**point, mode="markers", name=words["current"],
                    marker=dict(size=18, color=COLORS["point"], line=dict(width=2, color="white")),
                    hovertemplate="x_k = %{x:.4g}<br>f(x_k) = %{y:.4g}<extra></extra>"),
         go.Scatter(x=[-0.97 * r], y=[0.95 * y_top], mode="text", text=[label],
@@ -94,13 +110,14 @@ def _frame_traces(steps, k, lr, r, y_top, k_out):
     ]
 
 
-def parabola_figure(steps: list[ParabolaStep], lr: float) -> go.Figure:
+def parabola_figure(steps: list[ParabolaStep], lr: float, words=None) -> go.Figure:
     """y = x^2/2 with the iterates, the tangent at x_k and the step −lr·f'(x_k), one frame per k.
 
     The figure opens on the last step (whole path); Play replays k = 0..N in the browser, so
     len(fig.frames) == len(steps). Iterates beyond the view [-R, R] are left out, never drawn
     as inf/NaN; the title then says how far they went.
     """
+    words = words or WORDS
     r = view_halfwidth(steps)
     y_top = 1.1 * f(r)
     n = len(steps) - 1
@@ -110,9 +127,9 @@ def parabola_figure(steps: list[ParabolaStep], lr: float) -> go.Figure:
     k_out = first_out_of_view(steps)
     k_out = n + 1 if k_out is None else k_out
     moving = list(range(1, 7))      # trace indices the frames update; the curve stays
-    frames = [go.Frame(data=_frame_traces(steps, k, lr, r, y_top, k_out), traces=moving, name=str(k))
-              for k in range(n + 1)]
-    fig = go.Figure(data=[curve, *_frame_traces(steps, n, lr, r, y_top, k_out)], frames=frames)
+    frames = [go.Frame(data=_frame_traces(steps, k, lr, r, y_top, k_out, words), traces=moving,
+                       name=str(k)) for k in range(n + 1)]
+    fig = go.Figure(data=[curve, *_frame_traces(steps, n, lr, r, y_top, k_out, words)], frames=frames)
 
     play = dict(frame=dict(duration=FRAME_MS, redraw=False), transition=dict(duration=FRAME_MS // 2),
                 fromcurrent=False, mode="immediate")
@@ -121,18 +138,18 @@ def parabola_figure(steps: list[ParabolaStep], lr: float) -> go.Figure:
         updatemenus=[dict(
             type="buttons", direction="left", x=0.0, y=-0.12, xanchor="left", yanchor="top",
             pad=dict(r=10, t=10), font=dict(size=FONT_SIZE),
-            buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
-                     dict(label="❚❚ Pause", method="animate", args=[[None], pause])])],
+            buttons=[dict(label=words["play"], method="animate", args=[None, play]),
+                     dict(label=words["pause"], method="animate", args=[[None], pause])])],
         sliders=[dict(
             active=n, x=0.25, y=-0.12, len=0.75, xanchor="left", yanchor="top",
             pad=dict(t=10), font=dict(size=FONT_SIZE - 4),
-            currentvalue=dict(prefix="step k = ", font=dict(size=FONT_SIZE)),
+            currentvalue=dict(prefix=words["slider"], font=dict(size=FONT_SIZE)),
             steps=[dict(label=str(k), method="animate",
                         args=[[str(k)], pause | dict(frame=dict(duration=0, redraw=False))])
                    for k in range(n + 1)])],
     )
-    note = out_of_view_note(steps)
-    _style(fig, title=note or f"Descent on y = x²/2 with lr = {lr:g}",
+    note = out_of_view_note(steps, words)
+    _style(fig, title=note or words["title"].format(lr=f"{lr:g}"),
            x_range=[-r, r], y_range=[-0.12 * y_top, y_top], x_title="x", y_title="y = x²/2")
     fig.update_layout(height=560, margin=dict(b=150))
     if note:
@@ -140,26 +157,28 @@ def parabola_figure(steps: list[ParabolaStep], lr: float) -> go.Figure:
     return fig
 
 
-def iterates_figure(steps: list[ParabolaStep]) -> go.Figure:
+def iterates_figure(steps: list[ParabolaStep], words=None) -> go.Figure:
     """x_k against k, with the minimum x = 0 marked."""
+    words = words or WORDS
     fig = go.Figure(go.Scatter(
         x=[s.k for s in steps], y=[s.x for s in steps], mode="lines+markers", name="x_k",
         line=dict(color=COLORS["path"], width=3), marker=dict(size=10),
         hovertemplate="k = %{x}<br>x_k = %{y:.4g}<extra></extra>"))
     fig.add_hline(y=0, line=dict(color=COLORS["point"], width=2, dash="dot"))
-    _style(fig, title="x_k against step k", x_title="step k", y_title="x_k (minimum at 0, dotted)")
+    _style(fig, title=words["iterates_title"], x_title=words["step_k"], y_title=words["iterates_y"])
     fig.update_layout(height=560, showlegend=False)
     return fig
 
 
-def steps_table(steps: list[ParabolaStep], lr: float) -> pd.DataFrame:
+def steps_table(steps: list[ParabolaStep], lr: float, words=None) -> pd.DataFrame:
     """One row per step: k, x_k, f(x_k), f'(x_k) and the step −lr·f'(x_k) taken from it."""
+    words = words or WORDS
     return pd.DataFrame({
         "k": [s.k for s in steps],
         "x_k": [s.x for s in steps],
         "f(x_k)": [s.fx for s in steps],
         "f'(x_k)": [s.dfx for s in steps],
-        "step −lr·f'(x_k)": [-lr * s.dfx for s in steps],
+        words["step"]: [-lr * s.dfx for s in steps],
     })
 
 

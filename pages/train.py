@@ -1,0 +1,46 @@
+"""Linear regression, step by step: the lesson's run, live.
+
+A thin page: settings from the sidebar (seeded once from the URL), one player for the run, the
+live charts, and the panels: the current step as the lesson's equations, the result, export.
+"""
+
+import streamlit as st
+
+from core import settings as S
+from core.run import RUNNING
+from ui import controls, live, panels, urlstate
+from ui.i18n import _, word
+from ui.player import Player
+
+url_problems = [word(p) for p in controls.from_url()]
+settings, problems = controls.sidebar()
+query = urlstate.sync(S.to_query(settings))
+
+st.title(_("Linear regression, step by step"))
+st.markdown(_("Data **y = Xw + b + noise**; the model **ŷ = Xw + b** learns w and b by minibatch SGD on "
+              "the squared loss (ŷ − y)²/2. Press **Train** and watch the loss fall, the parameters "
+              "find the true values, and the same learning rate at work on **y = x²/2**."))
+urlstate.show_warnings(url_problems + problems)
+missing = live.check_static_assets()
+if missing:
+    st.error(missing)
+
+player = Player()
+if player.start(settings):
+    st.info(_("Settings changed: this run is paused and kept as it was. **Train** or **Step** starts "
+              "a new run with the new settings; **Reset** shows its start."))
+player.buttons()
+run = player.run
+panels.show_alert(run)
+player.charts()
+st.caption(_("Stable learning rates — y = x²/2: lr < 2 · these data (full batch, 2/λ_max): lr < {max_lr} · "
+             "now lr = {lr}.").format(max_lr=f"{run.theory.max_stable_lr:.3g}", lr=f"{run.settings['lr']:g}"))
+panels.show_results(run)
+st.subheader(_("The current step"))
+if run.status == RUNNING:                   # the fragment reruns the whole page when it ends
+    st.caption(_("Training… **Pause** (or **Step**) to see the step on the charts written out as the "
+                 "lesson's equations, with its numbers."))
+else:
+    panels.show_step(run)
+with st.expander(_("Export")):
+    panels.export_buttons(run, run.settings, query)

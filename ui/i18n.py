@@ -1,0 +1,113 @@
+"""The interface's two languages: English (the source texts) and 简体中文, through stdlib gettext.
+
+Every sentence a user reads goes through _() (or is a msgid marked with N_ where it is declared,
+then translated where it is drawn). The catalogue is ui/locale/zh/LC_MESSAGES/messages.po, made
+and compiled by Babel (`bash tests/i18n`); tests/test_i18n.py fails on a message without a
+translation and on a catalogue entry no code uses. Placeholders are named ({step}, never %s or
+string concatenation), so a translation can put them in its own order.
+
+The language is the session's: from `lang` in the URL, else the browser's language
+(st.context.locale), else English; then the sidebar's picker. The URL always carries it.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from pathlib import Path
+
+import streamlit as st
+
+from core.problems import N_, Problem
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "messages"
+LANGS = {"en": "English", "zh": "简体中文"}
+DEFAULT = "en"
+KEY = "lang"            # session_state key of the session's language, and the URL's key
+PICKER = "lang_picker"  # the sidebar widget's key
+
+__all__ = ["N_", "_", "language", "picker", "word", "initial_language", "translations"]
+
+
+@functools.cache
+def translations(lang):
+    """The compiled catalogue of `lang` (English: the msgids themselves). Loaded once per process."""
+    if lang == DEFAULT:
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
+
+
+def initial_language(url_value=None, locale=None):
+    """(lang, problem or None): `lang` from the URL if it names one, else the browser's locale
+    ("zh-CN", "zh-TW", "zh" -> zh), else English. A URL value that names no language is a
+    problem to show."""
+    text = (url_value[-1] if isinstance(url_value, (list, tuple)) and url_value else url_value)
+    if isinstance(text, str) and text.strip().lower() in LANGS:
+        return text.strip().lower(), None
+    guess = DEFAULT
+    if isinstance(locale, str) and locale.strip().lower().split("-")[0].split("_")[0] in LANGS:
+        guess = locale.strip().lower().split("-")[0].split("_")[0]
+    if text is None or text == []:
+        return guess, None
+    return guess, Problem("choice", {"key": KEY, "choices": ", ".join(LANGS), "text": repr(str(text))},
+                          guess)
+
+
+def language():
+    """The session's language code, decided on its first script run."""
+    ss = st.session_state
+    if ss.get(KEY) not in LANGS:
+        try:
+            locale = st.context.locale
+        except Exception:          # no browser behind this run (a test harness): English
+            locale = None
+        ss[KEY], problem = initial_language(st.query_params.get_all(KEY) or None, locale)
+        ss[KEY + "_problem"] = problem
+    return ss[KEY]
+
+
+def _(message):
+    """The message in the session's language."""
+    return translations(language()).gettext(message)
+
+
+MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>$~|#"})
+
+
+def plain(text):
+    """User-typed text made inert for st.markdown and st.warning: no emphasis, link, HTML tag
+    or LaTeX can come of it; it reads the same."""
+    return str(text).translate(MARKDOWN)
+
+
+def word(problem):
+    """A core.problems.Problem as a sentence in the session's language, for Markdown elements:
+    the user's own text in it (its "text") is shown literally."""
+    if "text" in problem.params:
+        problem = problem._replace(params={**problem.params, "text": plain(problem.params["text"])})
+    return problem.words(_)
+
+
+def url_problem():
+    """A bad `lang` in the URL, worded, once; else None."""
+    problem = st.session_state.pop(KEY + "_problem", None)
+    return word(problem) if problem is not None else None
+
+
+def _picked():
+    choice = st.session_state.get(PICKER)
+    if choice in LANGS:
+        st.session_state[KEY] = choice
+
+
+def picker():
+    """The language picker (top of the sidebar, on every page); returns the chosen code.
+
+    The session's language lives in session_state[KEY], not in the widget: a widget's value is
+    dropped by Streamlit whenever a script run does not draw it."""
+    st.session_state[PICKER] = language()
+    with st.sidebar:
+        st.segmented_control("Language · 语言", list(LANGS), key=PICKER, format_func=LANGS.get,
+                             on_change=_picked, label_visibility="collapsed")
+    return st.session_state[KEY]

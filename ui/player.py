@@ -1,0 +1,205 @@
+"""The run player: one Run per session, advanced at its speed, fed to the live charts.
+
+A page makes a Player (one per run it shows; `prefix` keeps two players' session keys, buttons
+and chart elements apart), calls start() with the settings, then draws its parts where it wants
+them: buttons(), charts(), and the panels of ui.panels on player.run.
+
+While a run is running the charts are a fragment re-run every FRAME_SECONDS by the browser:
+only they are redrawn, not the whole page. A run that ends, or a click on Pause/Step that the
+browser answered itself, reruns the whole page.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from core.data import synthetic_data
+from core.run import PAUSED, RUNNING, Run, Theory
+from ui import live
+from ui.i18n import _, language
+
+FRAME_SECONDS = 0.25       # server frames; the browser paints in between on its own clock
+FULL_EVERY = 4             # every 4th frame resends the whole displayed history
+FAST_SLICE = 0.05          # at "as fast as possible", compute for this long per frame
+RUN_KEYS = ("lr", "batch_size", "epochs", "noise", "n", "w", "b", "seed", "backend")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_data(w, b, n, noise, seed):
+    """The synthetic data and what theory says about them; shared, because it is pure."""
+    X, y = synthetic_data(w, b, n, noise, seed=seed)
+    return X, y, Theory(X, y, noise)
+
+
+def run_settings(settings):
+    """The settings that make a run what it is (speed only paces it)."""
+    return {k: settings[k] for k in RUN_KEYS}
+
+
+class Player:
+    """One run's controller. Its state lives in st.session_state under `prefix` (the main
+    page's player has prefix "": keys run, action, view, ...); the object itself is rebuilt on
+    every script run and holds nothing of its own but names."""
+
+    def __init__(self, prefix=""):
+        self.prefix = prefix
+        self.chart_key = prefix + "lrviz"
+
+    # session-state slots of this player
+    def _k(self, name):
+        return self.prefix + name
+
+    def _get(self, name, default=None):
+        return st.session_state.get(self._k(name), default)
+
+    def _set(self, name, value):
+        st.session_state[self._k(name)] = value
+
+    @property
+    def run(self):
+        return self._get("run")
+
+    def _new_run(self, settings):
+        X, y, theory = cached_data(settings["w"], settings["b"], settings["n"], settings["noise"],
+                                   settings["seed"])
+        run = Run(settings, data=(X, y), theory=theory)
+        count = self._get("run_count", 0) + 1
+        self._set("run_count", count)
+        self._set("run_key", f"{self.prefix}{count}")
+        self._set("view", None)
+        self._set("run", run)
+        return run
+
+    def start(self, settings):
+        """Apply the click of the last script run to the run (new one when settings changed and
+        it has not started, or on Reset). Returns True when the run shown is stale: paused and
+        kept as it was while the settings have changed."""
+        run = self.run
+        if run is None or (run_settings(run.settings) != run_settings(settings) and len(run.history) == 0):
+            run = self._new_run(settings)
+        stale = run_settings(run.settings) != run_settings(settings)
+        run.settings["speed"] = settings["speed"]
+
+        # a click is applied before the buttons are drawn, so each button's enabled state
+        # matches the status it produced (Pause is clickable during the run Train just started)
+        action = st.session_state.pop(self._k("action"), None)
+        name = action[0] if isinstance(action, tuple) else action
+        if name == "reset" or (name in ("train", "step") and not isinstance(action, tuple)
+                               and (stale or run.finished)):
+            run = self._new_run(settings)
+            stale = False
+        if stale and run.status == RUNNING:
+            run.status = PAUSED
+        self._apply(run, action)
+        if name == "train" and run.status == RUNNING:     # the pace is counted from this click
+            self._view(run)["clock"] = (time.perf_counter(), len(run.history))
+        return stale
+
+    @staticmethod
+    def _apply(run, action):
+        """Apply a click (name, or (name, step the browser showed)) to the run."""
+        name, at = action if isinstance(action, tuple) else (action, None)
+        if name == "train" and not run.finished:
+            run.status = RUNNING
+        elif name == "pause" and (run.status == RUNNING or at is not None):
+            run.status = PAUSED if run.status == RUNNING else run.status
+            if at is not None:
+                run.rewind(at)
+        elif name == "step" and (not run.finished or at is not None):
+            if at is not None:
+                run.rewind(at)
+            run.advance(1)
+            if not run.finished:
+                run.status = PAUSED
+
+    def _act(self, name):
+        self._set("action", name)
+
+    def buttons(self):
+        """Train / Pause / Step / Reset; a click is stored by its callback and applied next run.
+        While the charts play, the browser answers Pause and Step itself (static/live_charts.js)."""
+        run, p = self.run, self.prefix
+        b = st.columns([1, 1, 1, 1, 3])
+        b[0].button(_("Train"), icon=":material/play_arrow:", type="primary", width="stretch",
+                    key=p + "train", help=_("Run to the end, or resume a paused run"),
+                    on_click=self._act, args=("train",), disabled=run.status == RUNNING)
+        b[1].button(_("Pause"), icon=":material/pause:", width="stretch", key=p + "pause",
+                    on_click=self._act, args=("pause",), disabled=run.status != RUNNING)
+        b[2].button(_("Step"), icon=":material/skip_next:", width="stretch", key=p + "step",
+                    on_click=self._act, args=("step",), help=_("Exactly one minibatch update"))
+        b[3].button(_("Reset"), icon=":material/restart_alt:", width="stretch", key=p + "reset",
+                    on_click=self._act, args=("reset",), help=_("Back to step 0 with these settings"))
+
+    def charts(self):
+        """The live charts, as a fragment that re-runs itself while the run is running."""
+        self._set("page_run", True)
+        every = FRAME_SECONDS if self.run.status == RUNNING else None
+        st.fragment(self._live_section, run_every=every)()
+
+    # ---- what the browser is sent
+
+    def _view(self, run):
+        """Per-session record of what the browser was sent for this run (meta built once per
+        run and language: a language change resends everything, in the new words)."""
+        view, key = self._get("view"), (self._get("run_key"), language())
+        if view is None or view["key"] != key:
+            view = {"key": key, "fulls": [0, 0], "ver": 0, "frame": 0, "meta": live.meta(run)}
+            self._set("view", view)
+        return view
+
+    def _draw(self, run, full):
+        """Send the browser what is new. The frontend may drop intermediate updates, so a tail
+        starts where the last-but-one full update ended: one dropped update (full or not) is
+        repaired by the next. Called once per script or fragment run (the component is keyed,
+        so the browser keeps one chart element for the whole session)."""
+        view = self._view(run)
+        if not full and (view["ver"] != run.history.stride or view["frame"] % FULL_EVERY == 0):
+            full = True
+        # a rewind (Pause or Step at the step the browser showed) can leave the run shorter
+        # than what the browser has: a tail from there tells it where the history now ends
+        n = live.display_len(run)
+        start = 0 if full else min(view["fulls"][0], n)
+        data = live.payload(run, self._get("run_key"), view, full, start)
+        data["ack"] = self._get("transport_ack")
+        data["id"], data["buttons"] = self.chart_key, self.prefix
+        live.live_charts(data, key=self.chart_key, on_transport_change=self._on_transport)
+        if full:
+            view["fulls"] = [view["fulls"][1], n]
+        view.update(ver=run.history.stride, frame=view["frame"] + 1)
+
+    def _pace(self, run):
+        """Advance a running run to where its speed says it should be by now (one frame's work)."""
+        speed = run.settings["speed"]
+        if speed > 0:
+            view = self._view(run)
+            t0, done0 = view.setdefault("clock", (time.perf_counter(), len(run.history)))
+            run.advance(int((time.perf_counter() - t0) * speed) - (len(run.history) - done0))
+        else:
+            run.advance(10**9, max_seconds=FAST_SLICE)
+
+    def _live_section(self):
+        ss = st.session_state
+        full = ss.pop(self._k("page_run"), False)     # the page's own call: the whole history
+        if ss.get(self._k("action")) is not None:      # the browser's Pause/Step: the page applies it
+            st.rerun()
+        run = self.run
+        was_running = run.status == RUNNING
+        if was_running:
+            self._pace(run)
+        self._draw(run, full=full)
+        if was_running and run.status != RUNNING:
+            st.rerun()                                 # the run ended: draw the finished page once
+
+    def _on_transport(self):
+        """Pause or Step clicked while the browser was playing: it froze the charts at the step
+        it showed and sends {"action", "at", "nonce"}; the page rewinds the run to that step."""
+        value = st.session_state.get(self.chart_key, {})
+        value = value.get("transport") if hasattr(value, "get") else None
+        # the same event can be delivered again (an interrupted run keeps its trigger values)
+        if isinstance(value, dict) and value.get("action") in ("pause", "step") \
+                and value.get("nonce") != self._get("transport_ack"):
+            at = value.get("at")
+            self._set("action", (value["action"], at if isinstance(at, int) else None))
+            self._set("transport_ack", value.get("nonce"))
