@@ -1,6 +1,6 @@
 """Linear regression, step by step: the lesson's linear network trained live, one minibatch at a time.
 
-The entry point: configures the app, picks the language and declares the pages. Each page is a
+The entry point: configures the app, decides the language and declares the pages. Each page is a
 thin file in pages/; what pages share lives in ui/.
 """
 
@@ -9,9 +9,10 @@ import streamlit as st
 from ui import i18n
 from ui.i18n import _
 
-# no page_title here: each page's title (in the session's language) names the browser tab
+# no page_title here: each page's title (in the session's language) names the browser tab.
+# The language is decided here, before the page titles are written; each page draws the picker.
 st.set_page_config(page_icon="📉", layout="wide")
-i18n.picker()
+i18n.language()
 st.navigation([
     st.Page("pages/train.py", title=_("Linear regression, step by step"), icon=":material/show_chart:",
             default=True),

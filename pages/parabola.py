@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.parabola import REGIMES, parabola_descent, regime
 from core.settings import Setting, format_value, parse_settings
-from ui import urlstate
+from ui import i18n, urlstate
 from ui.i18n import N_, _, word
 from ui.parabola_figures import (
     iterates_figure,
@@ -125,6 +125,7 @@ def show_table(table):
 
 
 def run():
+    i18n.picker()
     st.title(_("Gradient descent on y = x²/2"))
     st.markdown(_("The derivative f'(x) = x points uphill, so each step moves **against** it, "
                   "by lr times its size:"))

@@ -8,10 +8,11 @@ import streamlit as st
 
 from core import settings as S
 from core.run import RUNNING
-from ui import controls, live, panels, urlstate
+from ui import controls, i18n, live, panels, urlstate
 from ui.i18n import _, word
 from ui.player import Player
 
+i18n.picker()
 url_problems = [word(p) for p in controls.from_url()]
 settings, problems = controls.sidebar()
 query = urlstate.sync(S.to_query(settings))

@@ -55,8 +55,10 @@ def _select(key, stops, fmt=None, lo=None, hi=None, disabled=False):
     options = _stops(stops, st.session_state[k], lo, hi)
     if st.session_state[k] not in options:               # outside [lo, hi] after n changed
         st.session_state[k] = min(options, key=lambda v: abs(v - st.session_state[k]))
+    # labels made now, in this run's language: a format_func may be called outside the run
+    labels = {v: (fmt or (lambda v: f"{v:g}"))(v) for v in options}
     return st.select_slider(_(s.label), options=options, key=k, help=_(s.help),
-                            format_func=fmt or (lambda v: f"{v:g}"), disabled=disabled,
+                            format_func=labels.__getitem__, disabled=disabled,
                             persist_state="session")
 
 
@@ -113,7 +115,8 @@ def backend_picker():
         text = _(BACKENDS[name].label)
         return _("{backend} — not installed").format(backend=text) if name in missing else text
 
-    choice = st.radio(_(S.BY_KEY["backend"].label), list(BACKENDS), key=k, format_func=label,
+    labels = {name: label(name) for name in BACKENDS}
+    choice = st.radio(_(S.BY_KEY["backend"].label), list(BACKENDS), key=k, format_func=labels.__getitem__,
                       persist_state="session",
                       help=_("NumPy: the lesson's hand-derived gradients. MindSpore: the same network "
                              "with automatic differentiation (the first step compiles, about 1 s)."))

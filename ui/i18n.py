@@ -39,15 +39,16 @@ def translations(lang):
 
 
 def initial_language(url_value=None, locale=None):
-    """(lang, problem or None): `lang` from the URL if it names one, else the browser's locale
-    ("zh-CN", "zh-TW", "zh" -> zh), else English. A URL value that names no language is a
+    """(lang, problem or None): `lang` from the URL if it names one ("zh", "zh-CN"), else the
+    browser's locale ("zh-CN", "zh-TW", "zh" -> zh), else English. A URL value that names no language is a
     problem to show."""
+    def code(tag):          # "zh-CN", "zh_Hans", " ZH " -> "zh"
+        return tag.strip().lower().replace("_", "-").split("-")[0] if isinstance(tag, str) else None
+
     text = (url_value[-1] if isinstance(url_value, (list, tuple)) and url_value else url_value)
-    if isinstance(text, str) and text.strip().lower() in LANGS:
-        return text.strip().lower(), None
-    guess = DEFAULT
-    if isinstance(locale, str) and locale.strip().lower().split("-")[0].split("_")[0] in LANGS:
-        guess = locale.strip().lower().split("-")[0].split("_")[0]
+    if code(text) in LANGS:
+        return code(text), None
+    guess = code(locale) if code(locale) in LANGS else DEFAULT
     if text is None or text == []:
         return guess, None
     return guess, Problem("choice", {"key": KEY, "choices": ", ".join(LANGS), "text": repr(str(text))},
@@ -102,7 +103,8 @@ def _picked():
 
 
 def picker():
-    """The language picker (top of the sidebar, on every page); returns the chosen code.
+    """The language picker, at the top of the sidebar: every page draws it first. Returns the
+    chosen code.
 
     The session's language lives in session_state[KEY], not in the widget: a widget's value is
     dropped by Streamlit whenever a script run does not draw it."""
