@@ -1,4 +1,6 @@
 # One app replica. Build: docker build -t lrviz .   Run: docker run -p 8501:8501 lrviz
+# No CJK fonts here: the server renders no text (charts and pages are drawn by the browser,
+# with the student's own fonts), so the Chinese interface needs nothing in the image.
 FROM python:3.11-slim
 WORKDIR /app
 COPY requirements.txt .

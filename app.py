@@ -9,13 +9,16 @@ import streamlit as st
 from ui import i18n
 from ui.i18n import _
 
+# The page files are named unlike their URLs (/ and /parabola): Streamlit serves a fresh server's
+# first request from pages/ directly, without this file, when the URL names a file there, and
+# then keeps doing so for every session until a request reaches st.navigation below.
 # no page_title here: each page's title (in the session's language) names the browser tab.
 # The language is decided here, before the page titles are written; each page draws the picker.
 st.set_page_config(page_icon="📉", layout="wide")
 i18n.language()
 st.navigation([
-    st.Page("pages/train.py", title=_("Linear regression, step by step"), icon=":material/show_chart:",
+    st.Page("pages/lesson.py", title=_("Linear regression, step by step"), icon=":material/show_chart:",
             default=True),
-    st.Page("pages/parabola.py", title=_("The parabola y = x²/2"), icon=":material/timeline:",
+    st.Page("pages/parabola_descent.py", title=_("The parabola y = x²/2"), icon=":material/timeline:",
             url_path="parabola"),
 ]).run()

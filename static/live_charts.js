@@ -90,6 +90,10 @@
     if (S.hold && (p.ack === S.hold.nonce || performance.now() - S.hold.t > 5000)) S.hold = null;
     S.status = S.hold ? "paused" : p.status; S.speed = p.speed; S.stride = p.stride || 1;
     if (p.meta) {
+      // the same run in new words (the language changed): draw everything again, titles too
+      if (S.meta && p.run === S.run && JSON.stringify(S.meta.words) !== JSON.stringify(p.meta.words)) {
+        S.painted = -1; S.metaPainted = null;
+      }
       S.meta = p.meta;
       const label = " " + (p.meta.words.log_scale || "");
       if (S.logText && S.logText.textContent !== label) S.logText.textContent = label;

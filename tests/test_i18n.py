@@ -137,6 +137,6 @@ def test_the_pages_in_chinese_ask_for_nothing_untranslated(misses):
     _click(at, "train")
     assert at.session_state["run"].status == "diverged"
     for lr in ("0.1", "1", "1.5", "2", "3"):
-        at = open_page("pages/parabola.py", lang="zh", lr=lr, steps="abc")
+        at = open_page("pages/parabola_descent.py", lang="zh", lr=lr, steps="abc")
         assert not at.exception
     assert not at.exception and misses == [], sorted(set(misses))

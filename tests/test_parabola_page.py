@@ -17,7 +17,7 @@ from ui.parabola_figures import (
     view_halfwidth,
 )
 
-PAGE = "pages/parabola.py"
+PAGE = "pages/parabola_descent.py"
 PRESETS = [("0.1", "Monotone", "success"), ("1", "One-step", "info"),
            ("1.5", "Oscillating", "success"), ("2", "Bouncing", "warning"),
            ("2.5", "Diverging", "error")]

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core import settings as S
 from core.backends import BACKENDS, backend_installed
-from ui.i18n import _, word
+from ui.i18n import _, keep, word
 
 # slider stops: log-spaced where a quantity spans decades
 LR_STOPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0,
@@ -68,6 +68,7 @@ def _speed_label(v):
 
 def sidebar():
     """Draw the controls; returns (settings dict, list of messages about bad input, worded)."""
+    keep([WIDGET + s.key for s in S.SETTINGS])
     with st.sidebar:
         return _sidebar()
 

@@ -26,8 +26,9 @@ LANGS = {"en": "English", "zh": "简体中文"}
 DEFAULT = "en"
 KEY = "lang"            # session_state key of the session's language, and the URL's key
 PICKER = "lang_picker"  # the sidebar widget's key
+PINS = "lang_keep"      # widget keys that keep their values across a change of language
 
-__all__ = ["N_", "_", "language", "picker", "word", "initial_language", "translations"]
+__all__ = ["N_", "_", "language", "picker", "keep", "word", "plain", "initial_language", "translations"]
 
 
 @functools.cache
@@ -96,10 +97,21 @@ def url_problem():
     return word(problem) if problem is not None else None
 
 
+def keep(keys):
+    """Widget keys whose values must survive a change of language. To Streamlit a widget whose
+    labels or options' labels change is a new widget, which the browser would reset to its
+    default (the speed slider to 1 step/s): these values are set again when the language changes."""
+    st.session_state.setdefault(PINS, set()).update(keys)
+
+
 def _picked():
-    choice = st.session_state.get(PICKER)
-    if choice in LANGS:
-        st.session_state[KEY] = choice
+    ss = st.session_state
+    choice = ss.get(PICKER)
+    if choice in LANGS and choice != ss.get(KEY):
+        ss[KEY] = choice
+        for key in ss.get(PINS, ()):
+            if key in ss:
+                ss[key] = ss[key]
 
 
 def picker():

@@ -51,9 +51,11 @@ export default function (component) {
 """
 _CSS = """
 .lrviz { width: 100%; }
-.lrviz-bar { display: flex; gap: 1.5rem; align-items: center; font-size: 15px; margin: 0 0 4px 4px; }
-.lrviz-status { color: #31333f; font-variant-numeric: tabular-nums; min-width: 17em; }
-.lrviz-progress { flex: 1; height: 8px; background: #e6e9ef; border-radius: 4px; margin-right: 8px; }
+.lrviz-bar { display: flex; flex-wrap: wrap; gap: 4px 1.5rem; align-items: center; font-size: 15px;
+             margin: 0 0 4px 4px; }
+.lrviz-status { color: #31333f; font-variant-numeric: tabular-nums; min-width: min(17em, 100%); }
+.lrviz-progress { flex: 1 1 8em; height: 8px; background: #e6e9ef; border-radius: 4px; margin-right: 8px; }
+.lrviz-log { white-space: nowrap; }
 .lrviz-progress-fill { height: 100%; width: 0; background: #ff4b4b; border-radius: 4px; }
 .lrviz-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px; }
 .lrviz-cell { position: relative; min-height: 340px; }

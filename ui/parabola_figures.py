@@ -185,9 +185,13 @@ def steps_table(steps: list[ParabolaStep], lr: float, words=None) -> pd.DataFram
 def _style(fig, title, x_title, y_title, x_range=None, y_range=None):
     """Large fonts and fixed ranges (an animation must not rescale its axes)."""
     fig.update_layout(
-        title=dict(text=title, font=dict(size=FONT_SIZE + 4)), font=dict(size=FONT_SIZE),
-        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0.0, font=dict(size=FONT_SIZE - 2)),
-        margin=dict(t=90), hoverlabel=dict(font_size=FONT_SIZE))
+        # the title at the top of the figure, the legend (one to three rows, by width and
+        # language) between it and the plot: both push the plot down, neither covers the other
+        title=dict(text=title, font=dict(size=FONT_SIZE + 4), yref="container", y=1.0, yanchor="top",
+                   pad=dict(t=12), automargin=True),
+        font=dict(size=FONT_SIZE),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0.0, font=dict(size=FONT_SIZE - 2)),
+        margin=dict(t=40), hoverlabel=dict(font_size=FONT_SIZE))
     # streamlit's chart theme sets its own small axis fonts: set ours on each axis
     axis = dict(zeroline=True, tickfont=dict(size=FONT_SIZE - 2), title_font=dict(size=FONT_SIZE))
     fig.update_xaxes(title=x_title, range=x_range, **axis)

@@ -72,6 +72,7 @@ def _choose_preset(lr):
 
 def controls():
     """The sliders, the lr box and the preset buttons. Returns {x0, lr, steps}."""
+    i18n.keep([_wkey(s.key) for s in SETTINGS])
     x0_s, lr_s, steps_s = SETTINGS
     c1, c2, c3 = st.columns(3)
     c1.slider(_(x0_s.label), x0_s.lo, x0_s.hi, step=0.1, key=_wkey("x0"), help=_(x0_s.help),
