@@ -49,6 +49,9 @@ SETTINGS = (
             help=N_("Who computes the gradients."), cli="--backend", choices=tuple(BACKENDS)),
     Setting("speed", "float", 50.0, 0.0, 1000.0, N_("Animation speed"),
             N_("How fast the animation runs; 0 = as fast as possible.")),
+    Setting("present", "int", 0, 0, 1, N_("Presenter view"),
+            N_("For a projector: the sidebar closed, bigger text and thicker lines, four charts on "
+               "one screen with the buttons.")),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 DEFAULTS = {s.key: s.default for s in SETTINGS}

@@ -40,7 +40,7 @@
 
   function create(id) {
   const S = {
-    id: id, prefix: "",
+    id: id, prefix: "", present: false, cellH: 340,
     run: null, ver: null, meta: null, n: 0, shown: 0, painted: -1, log: true, status: "ready",
     speed: 0, stride: 1, x: [], loss: [], w: [], b: [], epochs: { x: [], loss: [] },
     node: null, plots: {}, lastT: 0, lastPaintT: 0, raf: 0, metaPainted: null,
@@ -63,13 +63,18 @@
     cb.onchange = () => { S.log = cb.checked; S.painted = -1; schedule(); };
     S.logText = document.createTextNode("");
     lab.appendChild(S.logText);
-    const grid = el("div", "lrviz-grid", root);
+    const grid = S.grid = el("div", "lrviz-grid", root);
+    S.titles = {};
     for (const name of ["loss", "params", "path", "data", "parabola"]) {
       const cell = el("div", "lrviz-cell lrviz-" + name, grid);
+      // the chart's title is page text above the plot, not Plotly's: it wraps, and Plotly's
+      // legend (above the plot) and axis titles never run into it
+      S.titles[name] = el("div", "lrviz-title", cell);
+      const stack = el("div", "lrviz-stack", cell);
       // the path chart is two stacked plots: animating scatter traces in a figure that also
       // holds a contour drops the contour, so the contours sit in a static plot underneath
-      if (name === "path") S.plots.pathBase = el("div", "lrviz-plot", cell);
-      S.plots[name] = el("div", name === "path" ? "lrviz-plot lrviz-overlay" : "lrviz-plot", cell);
+      if (name === "path") S.plots.pathBase = el("div", "lrviz-plot", stack);
+      S.plots[name] = el("div", name === "path" ? "lrviz-plot lrviz-overlay" : "lrviz-plot", stack);
     }
     return root;
   }
@@ -99,6 +104,7 @@
       if (S.logText && S.logText.textContent !== label) S.logText.textContent = label;
     }
     if (typeof p.buttons === "string") S.prefix = p.buttons;
+    if (!!p.present !== S.present) { S.present = !!p.present; layout(); }
     if (p.full) {
       S.ver = p.ver; S.x = p.x; S.loss = p.loss; S.w = p.w; S.b = p.b; S.n = p.x.length;
       if (S.shown > S.n) S.shown = S.n;
@@ -143,19 +149,36 @@
       paint(k);
     }
     showStatus();
-    if (S.status === "running" || S.shown < S.n || k !== S.painted) schedule();
+    if (S.status === "running" || S.shown < S.n || k !== S.painted || S.metaPainted !== S.run) schedule();
     else S.lastT = 0;
   }
 
-  const FONT = { size: 14 };
-  const MARGIN = { l: 62, r: 15, t: 42, b: 92 };
-  // the path chart's two stacked plots must have the same plot area: no automatic margins
-  const FIXED = Object.assign({ autoexpand: false }, MARGIN);
-  function base(title, xt, yt, extra) {
+  // sizes for a laptop, and for a projector (presenter view: bigger text, thicker lines)
+  const SIZES = {
+    normal: { font: 14, title: 17, legend: 13, line: 1, margin: { l: 62, r: 15, t: 12, b: 56 } },
+    present: { font: 18, title: 22, legend: 16, line: 1.8, margin: { l: 78, r: 18, t: 10, b: 60 } },
+  };
+  function sizes() { return S.present ? SIZES.present : SIZES.normal; }
+  // The legend (one or two rows, each entry as wide as its text) sits above the plot and
+  // pushes the top margin; the x-axis title is alone under the ticks; the chart's title is
+  // page text above (setTitle): nothing overlaps whatever the chart's size or language. The
+  // path chart's two stacked plots must keep the same plot area, so their margins are fixed,
+  // with room for two legend rows.
+  function fixedMargin() {
+    const z = sizes();
+    return Object.assign({}, z.margin, { autoexpand: false, t: Math.round(z.legend * 3.4) });
+  }
+  function setTitle(name, text) {
+    const t = S.titles && S.titles[name];
+    if (t && t.textContent !== text) t.textContent = text;
+  }
+  function base(name, title, xt, yt, extra) {
+    const z = sizes();
+    if (title) setTitle(name, title);
     return Object.assign({
-      title: { text: title, font: { size: 17 } }, font: FONT, height: 340,
-      margin: MARGIN, showlegend: true,
-      legend: { orientation: "h", x: 0, y: -0.3, yanchor: "top", font: { size: 13 } },
+      font: { size: z.font }, height: S.cellH, margin: z.margin, showlegend: true,
+      legend: { orientation: "h", x: 0, y: 1.02, xanchor: "left", yanchor: "bottom", font: { size: z.legend },
+                entrywidth: 0, entrywidthmode: "pixels" },
       xaxis: { title: { text: xt } }, yaxis: { title: { text: yt } },
       uirevision: S.run, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fafafa",
     }, extra || {});
@@ -176,7 +199,7 @@
     // Plotly leaves empty traces out of the legend and animate() does not redraw it: a trace
     // getting its first points is part of the signature, so it triggers one full redraw
     const sig = JSON.stringify([S.run, fixed.length, layout.title, layout.xaxis, layout.yaxis, layout.annotations,
-                                layout.meta, moving.map(t => !!(t.x && t.x.length))]);
+                                layout.meta, layout.height, S.present, moving.map(t => !!(t.x && t.x.length))]);
     if (div.__sig !== sig || !div.data || div.data.length !== fixed.length + moving.length) {
       window.Plotly.react(div, fixed.concat(moving), layout, CFG);
       stats.reacts++;
@@ -275,7 +298,27 @@
     return [lo, hi];
   }
 
+  // a number for a note: 3 significant digits, or 1.3e+15
+  function num(v) {
+    const a = Math.abs(v);
+    return a >= 1e4 || (a < 1e-3 && a > 0) ? v.toExponential(1) : String(+v.toPrecision(3));
+  }
+  // A note at the top (or bottom) edge of a plot for a value beyond its y range [lo, hi]
+  // (pos: the value on the axis' own scale, log10 for a log axis); null when it is in range.
+  // row: stacks several notes.
+  function edgeNote(xv, pos, range, name, value, color, row) {
+    if (value == null || xv == null) return null;
+    const up = pos == null ? value > 0 : pos > range[1], down = pos != null && pos < range[0];
+    if (!up && !down) return null;
+    const right = xv > S.meta.total / 2;
+    return { x: xv, xref: "x", y: up ? 1 - 0.1 * row : 0.1 * row, yref: "paper", yanchor: up ? "top" : "bottom",
+             xanchor: right ? "right" : "left", showarrow: false, bgcolor: "rgba(255,255,255,0.8)",
+             text: (up ? "↑ " : "↓ ") + fmt(S.meta.words.off_scale, { name: name, value: num(value) }),
+             font: { size: sizes().legend, color: color } };
+  }
+
   function paint(k) {
+    const lw = sizes().line;
     const m = S.meta;
     if (!m || !window.Plotly) return;
     S.painted = k;
@@ -295,46 +338,78 @@
     const ex = [], ey = [];
     for (let i = 0; i < S.epochs.x.length; i++) if (S.epochs.x[i] <= step) { ex.push(S.epochs.x[i]); ey.push(S.epochs.loss[i]); }
     const ly = S.loss.slice(0, k);
+    // The axes stay on the scale of the data: the loss up to 100x its starting value, the
+    // parameters a few times their true values. A diverging run's values beyond are marked at
+    // the edge with their value (edgeNote); the zig-zag before they left stays readable.
+    const start = m.start_loss > 0 ? m.start_loss : 1;
+    const notes = [];
     let yax;
     if (S.log) {
-      const e = extent([ly.filter(v => v > 0), ey, [m.floor > 0 ? m.floor : null]]);
-      const r = ratchet(P.loss, "log" + S.run, Math.log10(e[0] > 0 ? e[0] : 1e-8), Math.log10(e[1] > 0 ? e[1] : 1), 0.1);
-      yax = { title: { text: W.loss_log }, type: "log", range: r, autorange: false };
+      const e = extent([ly.filter(v => v > 0), ey]), cap = Math.log10(start) + 2;
+      let lo = Math.min(m.floor > 0 ? Math.log10(m.floor) : Infinity, e[0] > 0 ? Math.log10(e[0]) : Infinity,
+                        Math.log10(start));
+      if (!isFinite(lo)) lo = Math.log10(start) - 6;
+      const hi = Math.min(cap, Math.max(Math.log10(start), e[1] > 0 ? Math.log10(e[1]) : -Infinity));
+      const r = ratchet(P.loss, "log" + S.run, lo, hi, 0.08);
+      const range = [r[0], Math.min(r[1], cap + 0.15)];
+      // ticks at powers of ten, written as such (10⁻⁴ … 10²), as many as the plot's height holds
+      const z = sizes(), plotH = Math.max(40, S.cellH - z.margin.b - z.legend * 2.2 - z.margin.t);
+      const dtick = Math.max(1, Math.ceil((range[1] - range[0]) / (plotH / (z.font * 1.9))));
+      yax = { title: { text: W.loss_log }, type: "log", range: range, autorange: false, exponentformat: "power",
+              dtick: dtick };
+      if (k) notes.push(edgeNote(x[k - 1], ly[k - 1] > 0 ? Math.log10(ly[k - 1]) : null, range, W.loss, ly[k - 1], "#1f77b4", 0));
     } else {
-      const e = extent([ly, ey, [m.floor]]);
-      const r = ratchet(P.loss, "lin" + S.run, 0, e[1], 0.05);
-      yax = { title: { text: W.loss }, type: "linear", range: [0, r[1]], autorange: false };
+      const e = extent([ly, ey, [m.floor]]), cap = 3 * start;
+      const r = ratchet(P.loss, "lin" + S.run, 0, Math.min(cap, Math.max(e[1], start)), 0.05);
+      const range = [0, Math.min(r[1], cap * 1.05)];
+      yax = { title: { text: W.loss }, type: "linear", range: range, autorange: false };
+      if (k) notes.push(edgeNote(x[k - 1], ly[k - 1], range, W.loss, ly[k - 1], "#1f77b4", 0));
     }
+    // the noise floor is named on its line, not in the legend: one legend row is enough
+    const floorY = S.log ? (m.floor > 0 ? Math.log10(m.floor) : null) : m.floor;
+    if (floorY !== null) notes.push({ x: m.total, y: floorY, xanchor: "right", yanchor: "bottom", text: W.floor,
+                                      showarrow: false, font: { size: sizes().legend, color: "#555" } });
     draw(P.loss, [
-      { x: [0, m.total], y: [m.floor, m.floor], name: W.floor, mode: "lines", line: { dash: "dot", color: "#555" } },
+      { x: [0, m.total], y: [m.floor, m.floor], name: W.floor, showlegend: false, mode: "lines", line: { dash: "dot", color: "#555" } },
     ], [
-      { x: x, y: ly, name: W.batch_loss, mode: "lines", line: { width: 1, color: "#1f77b4" }, opacity: 0.7 },
-      { x: ex, y: ey, name: W.epoch_loss, mode: "lines+markers", cliponaxis: false, marker: { size: 10, color: "#ff7f0e" }, line: { color: "#ff7f0e", width: 2 } },
-    ], base(W.loss_title, W.step, W.loss, { xaxis: xStep, yaxis: yax, }));
+      { x: x, y: ly, name: W.batch_loss, mode: "lines", line: { width: 1 * lw, color: "#1f77b4" }, opacity: 0.7 },
+      { x: ex, y: ey, name: W.epoch_loss, mode: "lines+markers", cliponaxis: false, marker: { size: 10, color: "#ff7f0e" }, line: { color: "#ff7f0e", width: 2 * lw } },
+    ], base("loss", W.loss_title, W.step, W.loss, { xaxis: xStep, yaxis: yax, annotations: notes.filter(Boolean) }));
 
     // 2. parameter paths against their true values
     const tr = [], cols = [], truths = [];
     m.names.forEach((nm, j) => {
       const col = (j < m.d ? S.w[j] : S.b).slice(0, k);
       cols.push(col);
-      tr.push({ x: x, y: col, name: nm, mode: "lines", line: { color: COLORS[j], width: 2.5 } });
-      truths.push({ x: [0, m.total], y: [m.truth[j], m.truth[j]], name: nm + " " + W.true, mode: "lines", showlegend: false, line: { color: COLORS[j], dash: "dash", width: 1.5 } });
+      tr.push({ x: x, y: col, name: nm, mode: "lines", line: { color: COLORS[j], width: 2.5 * lw } });
+      truths.push({ x: [0, m.total], y: [m.truth[j], m.truth[j]], name: nm + " " + W.true, mode: "lines", showlegend: false, line: { color: COLORS[j], dash: "dash", width: 1.5 * lw } });
     });
+    const known = extent([m.truth, m.w0, [m.b0, 0]]);
+    const reach = Math.max(1, ...m.truth.map(Math.abs), ...m.w0.map(Math.abs), Math.abs(m.b0));
+    const pcap = [known[0] - 1.5 * reach, known[1] + 1.5 * reach];
     const pe = extent(cols.concat([m.truth, m.w0, [m.b0]]));
-    const pr = ratchet(P.params, "p" + S.run, pe[0], pe[1], 0.15);
-    draw(P.params, truths, tr, base(W.params_title, W.step, W.value, {
+    const pr0 = ratchet(P.params, "p" + S.run, Math.max(pe[0], pcap[0]), Math.min(pe[1], pcap[1]), 0.15);
+    const pr = [Math.max(pr0[0], pcap[0]), Math.min(pr0[1], pcap[1])];
+    const pnotes = k ? m.names.map((nm, j) => edgeNote(x[k - 1], cols[j][k - 1], pr, nm, cols[j][k - 1], COLORS[j], j)) : [];
+    draw(P.params, truths, tr, base("params", W.params_title, W.step, W.value, {
       xaxis: xStep, yaxis: { title: { text: W.value }, range: pr, autorange: false },
+      annotations: pnotes.filter(Boolean),
     }));
 
     // 3. path over loss contours (the contours are a separate static plot underneath)
     const pa = m.path;
     const axes = { xaxis: { title: { text: pa.xname }, range: pa.xr, autorange: false },
                    yaxis: { title: { text: pa.yname }, range: pa.yr, autorange: false } };
-    if (S.metaPainted !== S.run) {
-      window.Plotly.react(P.pathBase, [
+    // drawn anew (newPlot), one drawing at a time: Plotly.react of the same contour with a new
+    // layout (presenter view, a resize) fails inside Plotly's contour code ("reading 'z'")
+    if (S.metaPainted !== S.run && !S.baseBusy) {
+      S.baseBusy = true;
+      const idle = () => { S.baseBusy = false; schedule(); };
+      Promise.resolve(window.Plotly.newPlot(P.pathBase, [
         { type: "contour", x: pa.gx, y: pa.gy, z: pa.gz, colorscale: [[0, "#f4f9ff"], [1, "#5b9bd5"]], showscale: false,
-          contours: { coloring: "fill", showlines: true }, line: { width: 0.6, color: "rgba(0,0,0,0.2)" }, hoverinfo: "skip" },
-      ], base(W.path_title, pa.xname, pa.yname, Object.assign({ showlegend: false, margin: FIXED }, axes)), CFG);
+          contours: { coloring: "fill", showlines: true }, line: { width: 0.6 * lw, color: "rgba(0,0,0,0.2)" }, hoverinfo: "skip" },
+      ], base("path", W.path_title, pa.xname, pa.yname, Object.assign({ showlegend: false, margin: fixedMargin() }, axes)), CFG))
+        .then(idle, idle);
       S.metaPainted = S.run;
     }
     // the overlay's axes are laid out exactly like the base's (so both plot areas match) but invisible;
@@ -344,41 +419,60 @@
       tickfont: { color: clear }, title: { text: t, font: { color: clear } } });
     const px = pa.ix < m.d ? S.w[pa.ix] : S.b, py = pa.iy < m.d ? S.w[pa.iy] : S.b;
     const cx = [pa.start[0]].concat(px.slice(0, k)), cy = [pa.start[1]].concat(py.slice(0, k));
+    const lx = cx[cx.length - 1], lyp = cy[cy.length - 1];
+    const inside = (v, r) => v != null && v >= r[0] && v <= r[1];
+    const pathNote = k && !(inside(lx, pa.xr) && inside(lyp, pa.yr)) ? [{
+      x: Math.min(Math.max(lx, pa.xr[0]), pa.xr[1]), y: Math.min(Math.max(lyp, pa.yr[0]), pa.yr[1]),
+      xanchor: lx > pa.xr[1] ? "right" : "left", yanchor: lyp > pa.yr[1] ? "top" : "bottom", showarrow: false,
+      text: fmt(W.path_off, { x: num(lx), y: num(lyp) }), bgcolor: "rgba(255,255,255,0.8)",
+      font: { size: sizes().legend, color: "#d62728" } }] : [];
     draw(P.path, [
       { x: [pa.opt[0]], y: [pa.opt[1]], name: W.least_squares, mode: "markers", marker: { symbol: "star", size: 16, color: "#000" } },
       { x: [pa.truth[0]], y: [pa.truth[1]], name: W.true, mode: "markers", marker: { symbol: "x", size: 11, color: "#2ca02c" } },
     ], [
-      { x: cx, y: cy, name: W.sgd_path, mode: "lines", line: { color: "#d62728", width: 2 } },
-      { x: [cx[cx.length - 1]], y: [cy[cy.length - 1]], name: W.now, mode: "markers", marker: { size: 12, color: "#d62728" } },
-    ], base("", "", "", { xaxis: hidden(pa.xr, pa.xname), yaxis: hidden(pa.yr, pa.yname), plot_bgcolor: clear,
-      margin: FIXED }));
+      { x: cx, y: cy, name: W.sgd_path, mode: "lines", line: { color: "#d62728", width: 2 * lw } },
+      { x: [lx], y: [lyp], name: W.now, mode: "markers", marker: { size: 12, color: "#d62728" } },
+    ], base("path", "", "", "", { xaxis: hidden(pa.xr, pa.xname), yaxis: hidden(pa.yr, pa.yname), plot_bgcolor: clear,
+      margin: fixedMargin(), annotations: pathNote }));
 
     // 4. the data and the current model (changes slowly: every 2nd frame while playing)
     const dm = m.data;
     const every = (n) => !playing() || k === S.n || stats.paints % n === 0;
     if (every(2)) {
     const fin = v => (v != null && isFinite(v) ? v : null);
+    // the model's predictions far outside the data's range: say so, with how far they went
+    const predNote = (vals) => {
+      let worst = null;
+      for (const v of vals) if (v != null && (v < dm.yr[0] || v > dm.yr[1]) && (worst === null || Math.abs(v) > Math.abs(worst))) worst = v;
+      const span = dm.yr[1] - dm.yr[0];
+      return worst !== null && (worst < dm.yr[0] - span || worst > dm.yr[1] + span) ? [{
+        x: 0.5, xref: "paper", y: 0.95, yref: "paper", yanchor: "top", showarrow: false, bgcolor: "rgba(255,255,255,0.85)",
+        text: fmt(W.pred_off, { value: num(worst) }), font: { size: sizes().legend, color: "#d62728" } }] : [];
+    };
     if (m.d === 1) {
       const lo = dm.xr[0], hi = dm.xr[1];
+      const ends = [fin(curW[0] * lo + curB), fin(curW[0] * hi + curB)];
       draw(P.data, [
         { x: dm.x, y: dm.y, name: W.data, mode: "markers", marker: { size: 5, color: "rgba(31,119,180,0.5)" } },
       ], [
-        { x: [lo, hi], y: [fin(curW[0] * lo + curB), fin(curW[0] * hi + curB)], name: W.model, mode: "lines", line: { color: "#d62728", width: 3 } },
-      ], base(W.data_title, "x", "y", {
-        xaxis: { title: { text: "x" }, range: dm.xr, autorange: false }, yaxis: { title: { text: "y" }, range: dm.yr, autorange: false } }));
+        { x: [lo, hi], y: ends, name: W.model, mode: "lines", line: { color: "#d62728", width: 3 * lw } },
+      ], base("data", W.data_title, "x", "y", {
+        xaxis: { title: { text: "x" }, range: dm.xr, autorange: false }, yaxis: { title: { text: "y" }, range: dm.yr, autorange: false },
+        annotations: predNote(ends) }));
     } else {
       const yh = dm.X.map(row => fin(row.reduce((s, v, j) => s + v * curW[j], curB)));
       draw(P.data, [
         { x: dm.yr, y: dm.yr, name: W.perfect, mode: "lines", line: { dash: "dash", color: "#555" } },
       ], [
         { x: dm.y, y: yh, name: W.examples, mode: "markers", marker: { size: 6, color: "rgba(31,119,180,0.6)" } },
-      ], base(W.pred_title, W.true_y, W.pred_y, {
-        xaxis: { title: { text: W.true_y }, range: dm.yr, autorange: false }, yaxis: { title: { text: W.pred_y }, range: dm.yr, autorange: false } }));
+      ], base("data", W.pred_title, W.true_y, W.pred_y, {
+        xaxis: { title: { text: W.true_y }, range: dm.yr, autorange: false }, yaxis: { title: { text: W.pred_y }, range: dm.yr, autorange: false },
+        annotations: predNote(yh) }));
     }
     }
 
     // 5. the same lr on y = x²/2: x_k = (1 - lr)^k x0, one step per training step
-    paintParabola(m, step);
+    if (!S.present) paintParabola(m, step);       // presenter view shows four charts, not five
     stats.paintMs += performance.now() - now;
   }
 
@@ -398,6 +492,7 @@
   }
 
   function paintParabola(m, step) {
+    const lw = sizes().line;
     const P = S.plots, W = m.words;
     const pb = m.parabola, x0 = pb.x0, lr = m.lr, K = step, lim = pb.lim;
     const trail = [], ty = [];
@@ -412,11 +507,11 @@
     }
     const note = inView ? "" : fmt(W.out_of_view, { x: Math.abs(xk).toExponential(1) });
     draw(P.parabola, [
-      { x: P.parabola.__curve[0], y: P.parabola.__curve[1], name: "y = x²/2", mode: "lines", line: { color: "#555", width: 2 } },
+      { x: P.parabola.__curve[0], y: P.parabola.__curve[1], name: "y = x²/2", mode: "lines", line: { color: "#555", width: 2 * lw } },
     ], [
-      { x: trail, y: ty, name: W.last_steps, mode: "lines+markers", marker: { size: 7, color: "#1f77b4" }, line: { width: 1, dash: "dot" } },
+      { x: trail, y: ty, name: W.last_steps, mode: "lines+markers", marker: { size: 7, color: "#1f77b4" }, line: { width: 1 * lw, dash: "dot" } },
       { x: inView ? [xk] : [], y: inView ? [xk * xk / 2] : [], name: "x_k", mode: "markers", marker: { size: 14, color: "#d62728" } },
-    ], base(fmt(W.parabola_title, { lr: lr, regime: pb.regime }), "x", "y", {
+    ], base("parabola", fmt(W.parabola_title, { lr: lr, regime: pb.regime }), "x", "y", {
       xaxis: { title: { text: "x" }, range: [-lim, lim], autorange: false },
       yaxis: { title: { text: "y" }, range: [-0.05 * lim * lim / 2, lim * lim / 2 * 1.05], autorange: false },
       annotations: note ? [{ text: note, x: 0, y: lim * lim / 4, showarrow: false, font: { size: 15, color: "#d62728" } }] : [],
@@ -445,12 +540,36 @@
     S.component.setTriggerValue("transport", stats.lastTransport);
     schedule();
   }
+  // Presenter view: two charts a row, each half of what the window has below the grid's top
+  // (measured as if scrolled to the top), so the buttons and four charts fit one projector
+  // screen; the page around them gets smaller margins (body class, CSS in ui/live.py).
+  function layout() {
+    if (!S.node) return;
+    S.node.classList.toggle("present", S.present);
+    if (S.id === "lrviz") document.body.classList.toggle("lrviz-present", S.present);
+    let h = 340;
+    if (S.present && S.grid && S.grid.isConnected) {
+      const main = S.node.closest("[data-testid='stMain']");
+      const top = S.grid.getBoundingClientRect().top + (main ? main.scrollTop : window.scrollY);
+      const title = S.titles.loss.getBoundingClientRect().height;
+      h = Math.max(200, Math.floor((window.innerHeight - top - 16) / 2 - title - 4));
+    }
+    if (h !== S.cellH) { S.cellH = h; S.grid.style.setProperty("--lrviz-cell", h + "px"); }
+    S.painted = -1; S.metaPainted = null;
+    schedule();
+  }
+
   function mount(parent, payload, component) {
     stats.mounts++;
     if (component) S.component = component;
-    if (!S.node) S.node = build();
+    const fresh = !S.node;
+    if (fresh) S.node = build();
     if (S.node.parentNode !== parent) parent.appendChild(S.node);
     ingest(payload);
+    if (fresh) {
+      window.addEventListener("resize", () => { if (S.present) layout(); });
+      requestAnimationFrame(layout);      // once the grid is in the page: its top is known
+    }
     schedule();
   }
 
@@ -460,6 +579,42 @@
 
   return { mount, unmount, onClick, state: S, stats };
   }
+
+  // Keys, as a keyboard or a presentation clicker sends them: Space = Train (or Pause while it
+  // runs), Right arrow or PageDown = Step, R = Reset. A key presses the page's button with a real
+  // click, so Pause and Step while the charts play go through onClick like a mouse click.
+  // Never while the focus is in a field, a slider or a menu (their keys are theirs), never with
+  // a modifier (Ctrl+R still reloads), and before Streamlit's own R (rerun) hotkey.
+  const KEYS = { " ": "space", ArrowRight: "step", PageDown: "step", r: "reset", R: "reset" };
+  function typing(t) {
+    return !!(t && t.closest && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) ||
+      t.closest("[role='slider'],[role='combobox'],[role='textbox'],[role='listbox'],[role='spinbutton']")));
+  }
+  function keyButton(what) {
+    const prefix = instances.lrviz ? instances.lrviz.state.prefix : "";
+    const find = name => document.querySelector(".st-key-" + prefix + name + " button");
+    if (what !== "space") return find(what);
+    const train = find("train");
+    return train && !train.disabled ? train : find("pause");
+  }
+  let keyed = null;       // the key we handled, so its keyup does not press a focused button too
+  window.addEventListener("keydown", e => {
+    const what = KEYS[e.key];
+    if (!what || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+    const btn = keyButton(what);
+    if (!btn) return;                    // a page without the player: leave the key alone
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    keyed = e.key;
+    if (!e.repeat && !btn.disabled) {
+      stats().keys = (stats().keys || 0) + 1;
+      btn.click();
+    }
+  }, true);
+  window.addEventListener("keyup", e => {
+    if (keyed !== null && e.key === keyed) { e.preventDefault(); e.stopImmediatePropagation(); keyed = null; }
+  }, true);
+  function stats() { return instance("lrviz").stats; }
 
   const instances = {};
   function instance(id) {

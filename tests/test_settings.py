@@ -68,7 +68,7 @@ def test_defaults_round_trip():
 def test_custom_values_round_trip_exactly():
     custom = dict(lr=math.sqrt(0.001), batch_size=37, epochs=12, noise=0.123456789, n=5000,
                   w=(1.0 / 3.0, -2.5, 7.0), b=-0.1 + 0.2, seed=2**32 - 1, backend="mindspore",
-                  speed=0.0)
+                  speed=0.0, present=1)
     assert set(custom) == set(S.DEFAULTS)
     query = S.to_query(custom)
     assert all(isinstance(v, str) for v in query.values())

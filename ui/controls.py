@@ -36,11 +36,18 @@ def from_url():
     return warnings
 
 
+TOGGLES = ("present",)     # 0/1 settings drawn as a toggle
+
+
 def init_widgets(values):
     """Seed every widget's session_state from a settings dict (once per session, or on Reset)."""
     for s in S.SETTINGS:
-        st.session_state[WIDGET + s.key] = (S.format_value(s, values[s.key]) if s.kind == "floats"
-                                            else values[s.key])
+        value = values[s.key]
+        if s.kind == "floats":
+            value = S.format_value(s, value)
+        elif s.key in TOGGLES:
+            value = bool(value)
+        st.session_state[WIDGET + s.key] = value
 
 
 def _stops(stops, current, lo=None, hi=None):
@@ -76,6 +83,8 @@ def sidebar():
 def _sidebar():
     problems = []
     st.header(_("Settings"))
+    present = S.BY_KEY["present"]
+    st.toggle(_(present.label), key=WIDGET + "present", help=_(present.help), persist_state="session")
     values = {
         "lr": _select("lr", LR_STOPS),
         "noise": _select("noise", NOISE_STOPS),
@@ -102,6 +111,7 @@ def _sidebar():
                                              step=1, key=WIDGET + "seed", help=_(seed.help),
                                              persist_state="session"))
         values["backend"] = backend_picker()
+    values["present"] = int(bool(st.session_state[WIDGET + "present"]))
     values, more = S.reconcile(values)
     return values, problems + [word(p) for p in more]
 

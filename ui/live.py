@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from core.model import full_loss
 from core.parabola import regime
 from core.problems import N_
 from ui.i18n import _
@@ -57,8 +58,19 @@ _CSS = """
 .lrviz-progress { flex: 1 1 8em; height: 8px; background: #e6e9ef; border-radius: 4px; margin-right: 8px; }
 .lrviz-log { white-space: nowrap; }
 .lrviz-progress-fill { height: 100%; width: 0; background: #ff4b4b; border-radius: 4px; }
-.lrviz-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px; }
-.lrviz-cell { position: relative; min-height: 340px; }
+.lrviz-grid { display: grid; gap: 8px;
+              grid-template-columns: repeat(auto-fit, minmax(min(420px, 100%), 1fr)); }
+.lrviz-cell { min-width: 0; }
+.lrviz-title { text-align: center; font: 17px "Open Sans", verdana, arial, sans-serif; color: #2a3f5f;
+               line-height: 1.35; padding: 2px 4px 0; }
+.lrviz-stack { position: relative; min-height: var(--lrviz-cell, 340px); }
+.lrviz.present .lrviz-title { font-size: 22px; }
+.lrviz.present .lrviz-grid { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 4px 12px; }
+.lrviz.present .lrviz-parabola { display: none; }
+.lrviz.present .lrviz-bar { font-size: 18px; }
+body.lrviz-present [data-testid="stMainBlockContainer"] { padding-top: 3.4rem; padding-bottom: 1rem; }
+body.lrviz-present [data-testid="stHeading"] { display: none; }
+body.lrviz-present .st-key-intro { display: none; }
 .lrviz-overlay { position: absolute; inset: 0; }
 """
 
@@ -96,6 +108,10 @@ def words():
         "progress": _("epoch {epoch} of {epochs} · step {step} of {total}"),
         "paused": _("{progress} · paused"), "diverged": _("{progress} · diverged"),
         "load_error": _("The live charts could not load ({error}). Reload the page."),
+        # a diverging run: what leaves a chart's scale is marked at its edge, with its value
+        "off_scale": _("{name} = {value}, off the scale"),
+        "path_off": _("now at ({x}, {y}), off the chart"),
+        "pred_off": _("the predictions have left the plot: ŷ up to {value}"),
     }
 
 
@@ -153,6 +169,7 @@ def meta(run):
         "d": d, "names": names, "truth": _nums(truth), "total": run.total_steps,
         "epochs": run.settings["epochs"], "per_epoch": run.steps_per_epoch,
         "lr": lr, "floor": run.theory.loss_floor, "w0": _nums(w0), "b0": float(b0),
+        "start_loss": full_loss(run.X, run.y, w0, b0),
         "path": {"ix": ix, "iy": iy, "xname": names[ix], "yname": names[iy], "xr": xr, "yr": yr,
                  "gx": _nums(gx, 4), "gy": _nums(gy, 4), "gz": [_nums(r, 4) for r in np.log10(gz)],
                  "opt": _nums([opt[ix], opt[iy]]), "truth": _nums([truth[ix], truth[iy]]),

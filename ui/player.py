@@ -81,6 +81,7 @@ class Player:
             run = self._new_run(settings)
         stale = run_settings(run.settings) != run_settings(settings)
         run.settings["speed"] = settings["speed"]
+        self._set("present", settings.get("present", 0))
 
         # a click is applied before the buttons are drawn, so each button's enabled state
         # matches the status it produced (Pause is clickable during the run Train just started)
@@ -118,19 +119,23 @@ class Player:
         self._set("action", name)
 
     def buttons(self):
-        """Train / Pause / Step / Reset; a click is stored by its callback and applied next run.
-        While the charts play, the browser answers Pause and Step itself (static/live_charts.js)."""
+        """Train / Pause / Step / Reset and the keys that press them; a click is stored by its
+        callback and applied next run. While the charts play, the browser answers Pause and Step
+        itself, and it maps the keys (and a presentation clicker's) to these buttons
+        (static/live_charts.js). The row wraps: no label is ever cut, at any width."""
         run, p = self.run, self.prefix
-        b = st.columns([1, 1, 1, 1, 3])
-        b[0].button(_("Train"), icon=":material/play_arrow:", type="primary", width="stretch",
-                    key=p + "train", help=_("Run to the end, or resume a paused run"),
-                    on_click=self._act, args=("train",), disabled=run.status == RUNNING)
-        b[1].button(_("Pause"), icon=":material/pause:", width="stretch", key=p + "pause",
-                    on_click=self._act, args=("pause",), disabled=run.status != RUNNING)
-        b[2].button(_("Step"), icon=":material/skip_next:", width="stretch", key=p + "step",
-                    on_click=self._act, args=("step",), help=_("Exactly one minibatch update"))
-        b[3].button(_("Reset"), icon=":material/restart_alt:", width="stretch", key=p + "reset",
-                    on_click=self._act, args=("reset",), help=_("Back to step 0 with these settings"))
+        row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+        row.button(_("Train"), icon=":material/play_arrow:", type="primary", key=p + "train",
+                   help=_("Run to the end, or resume a paused run"), wrap=False,
+                   on_click=self._act, args=("train",), disabled=run.status == RUNNING)
+        row.button(_("Pause"), icon=":material/pause:", key=p + "pause", wrap=False,
+                   on_click=self._act, args=("pause",), disabled=run.status != RUNNING)
+        row.button(_("Step"), icon=":material/skip_next:", key=p + "step", wrap=False,
+                   on_click=self._act, args=("step",), help=_("Exactly one minibatch update"))
+        row.button(_("Reset"), icon=":material/restart_alt:", key=p + "reset", wrap=False,
+                   on_click=self._act, args=("reset",), help=_("Back to step 0 with these settings"))
+        if not p:                       # the keys drive the page's first player
+            row.caption(_("Keys: Space train / pause · → or PageDown step · R reset"))
 
     def charts(self):
         """The live charts, as a fragment that re-runs itself while the run is running."""
@@ -164,6 +169,7 @@ class Player:
         data = live.payload(run, self._get("run_key"), view, full, start)
         data["ack"] = self._get("transport_ack")
         data["id"], data["buttons"] = self.chart_key, self.prefix
+        data["present"] = bool(self._get("present"))
         live.live_charts(data, key=self.chart_key, on_transport_change=self._on_transport)
         if full:
             view["fulls"] = [view["fulls"][1], n]
