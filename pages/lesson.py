@@ -47,4 +47,4 @@ if run.status == RUNNING:                   # the fragment reruns the whole page
 else:
     panels.show_step(run)
 with st.expander(_("Export")):
-    panels.export_buttons(run, run.settings, query)
+    panels.export_buttons(run, run.settings, query, player.ghosts)

@@ -40,7 +40,7 @@
 
   function create(id) {
   const S = {
-    id: id, prefix: "", present: false, cellH: 340,
+    id: id, prefix: "", present: false, cellH: 340, hidden: new Set(),
     run: null, ver: null, meta: null, n: 0, shown: 0, painted: -1, log: true, status: "ready",
     speed: 0, stride: 1, x: [], loss: [], w: [], b: [], epochs: { x: [], loss: [] },
     node: null, plots: {}, lastT: 0, lastPaintT: 0, raf: 0, metaPainted: null,
@@ -95,8 +95,10 @@
     if (S.hold && (p.ack === S.hold.nonce || performance.now() - S.hold.t > 5000)) S.hold = null;
     S.status = S.hold ? "paused" : p.status; S.speed = p.speed; S.stride = p.stride || 1;
     if (p.meta) {
-      // the same run in new words (the language changed): draw everything again, titles too
-      if (S.meta && p.run === S.run && JSON.stringify(S.meta.words) !== JSON.stringify(p.meta.words)) {
+      // the same run in new words (the language changed) or with other runs to compare (kept,
+      // cleared): draw everything again, titles too
+      const look = mt => JSON.stringify([mt.words, (mt.ghosts || []).map(g => [g.id, g.label])]);
+      if (S.meta && p.run === S.run && look(S.meta) !== look(p.meta)) {
         S.painted = -1; S.metaPainted = null;
       }
       S.meta = p.meta;
@@ -185,6 +187,38 @@
   }
   // live charts are redrawn up to 60 times a second: no hover layers, no drag handlers
   const CFG = { displayModeBar: false, responsive: true, staticPlot: true };
+  // the loss and parameter charts hold the compared runs, whose legend entries hide and show
+  // them: a live legend, but still no zoom, drag or hover
+  const CFG_LEGEND = { displayModeBar: false, responsive: true, staticPlot: false, scrollZoom: false,
+                       doubleClick: false, showTips: false };
+  const GHOST_COLORS = ["#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"];
+  // faded traces of the earlier runs (meta.ghosts): of the loss, or of each parameter
+  function ghostTraces(m, which) {
+    const out = [], lw = sizes().line;
+    (m.ghosts || []).forEach((g, i) => {
+      const style = { mode: "lines", legendgroup: "ghost" + g.id, meta: { ghost: g.id },
+                      visible: S.hidden.has(g.id) ? "legendonly" : true, opacity: 0.5,
+                      line: { color: GHOST_COLORS[i % GHOST_COLORS.length], width: 1.6 * lw } };
+      if (which === "loss") out.push(Object.assign({ x: g.x, y: g.loss, name: g.label }, style));
+      else if (g.same_d) m.names.forEach((nm, j) => out.push(Object.assign({
+        x: g.x, y: j < m.d ? g.w[j] : g.b, name: g.label, showlegend: j === 0 }, style)));
+    });
+    return out;
+  }
+  // a click on a compared run's legend entry hides it in both charts (the other entries do nothing)
+  function onLegend(div) {
+    if (div.__legend || typeof div.on !== "function") return;
+    div.__legend = true;
+    div.on("plotly_legendclick", ev => {
+      const t = ev.data[ev.curveNumber], id = t && t.meta && t.meta.ghost;
+      if (id) {
+        if (S.hidden.has(id)) S.hidden.delete(id); else S.hidden.add(id);
+        S.painted = -1; schedule();
+      }
+      return false;
+    });
+    div.on("plotly_legenddoubleclick", () => false);
+  }
 
   // Redraw cost: a full Plotly.react redraws axes, legend and all; Plotly.animate with
   // redraw: false only moves the traces, and fastDraw only rewrites their SVG. So each chart
@@ -195,13 +229,15 @@
   let inflight = 0;     // Plotly.animate calls not yet drawn: paint again only when all are
   // `fixed` traces (contours, true values, the parabola) are drawn only on a full react;
   // per frame only the `moving` ones are sent, as trace indices after the fixed ones.
-  function draw(div, fixed, moving, layout) {
+  function draw(div, fixed, moving, layout, cfg) {
     // Plotly leaves empty traces out of the legend and animate() does not redraw it: a trace
     // getting its first points is part of the signature, so it triggers one full redraw
     const sig = JSON.stringify([S.run, fixed.length, layout.title, layout.xaxis, layout.yaxis, layout.annotations,
-                                layout.meta, layout.height, S.present, moving.map(t => !!(t.x && t.x.length))]);
+                                layout.meta, layout.height, S.present, [...S.hidden],
+                                fixed.map(t => t.name), moving.map(t => [t.name, !!(t.x && t.x.length)])]);
     if (div.__sig !== sig || !div.data || div.data.length !== fixed.length + moving.length) {
-      window.Plotly.react(div, fixed.concat(moving), layout, CFG);
+      window.Plotly.react(div, fixed.concat(moving), layout, cfg || CFG);
+      if (cfg === CFG_LEGEND) onLegend(div);
       stats.reacts++;
       div.__sig = sig;
       div.__groups = null;
@@ -369,12 +405,13 @@
     const floorY = S.log ? (m.floor > 0 ? Math.log10(m.floor) : null) : m.floor;
     if (floorY !== null) notes.push({ x: m.total, y: floorY, xanchor: "right", yanchor: "bottom", text: W.floor,
                                       showarrow: false, font: { size: sizes().legend, color: "#555" } });
-    draw(P.loss, [
+    draw(P.loss, ghostTraces(m, "loss").concat([
       { x: [0, m.total], y: [m.floor, m.floor], name: W.floor, showlegend: false, mode: "lines", line: { dash: "dot", color: "#555" } },
-    ], [
+    ]), [
       { x: x, y: ly, name: W.batch_loss, mode: "lines", line: { width: 1 * lw, color: "#1f77b4" }, opacity: 0.7 },
       { x: ex, y: ey, name: W.epoch_loss, mode: "lines+markers", cliponaxis: false, marker: { size: 10, color: "#ff7f0e" }, line: { color: "#ff7f0e", width: 2 * lw } },
-    ], base("loss", W.loss_title, W.step, W.loss, { xaxis: xStep, yaxis: yax, annotations: notes.filter(Boolean) }));
+    ], base("loss", W.loss_title, W.step, W.loss, { xaxis: xStep, yaxis: yax, annotations: notes.filter(Boolean),
+                                                  dragmode: false, hovermode: false }), CFG_LEGEND);
 
     // 2. parameter paths against their true values
     const tr = [], cols = [], truths = [];
@@ -387,14 +424,15 @@
     const known = extent([m.truth, m.w0, [m.b0, 0]]);
     const reach = Math.max(1, ...m.truth.map(Math.abs), ...m.w0.map(Math.abs), Math.abs(m.b0));
     const pcap = [known[0] - 1.5 * reach, known[1] + 1.5 * reach];
-    const pe = extent(cols.concat([m.truth, m.w0, [m.b0]]));
+    const shown = (m.ghosts || []).filter(g => g.same_d && !S.hidden.has(g.id));
+    const pe = extent(cols.concat([m.truth, m.w0, [m.b0]], ...shown.map(g => g.w.concat([g.b]))));
     const pr0 = ratchet(P.params, "p" + S.run, Math.max(pe[0], pcap[0]), Math.min(pe[1], pcap[1]), 0.15);
     const pr = [Math.max(pr0[0], pcap[0]), Math.min(pr0[1], pcap[1])];
     const pnotes = k ? m.names.map((nm, j) => edgeNote(x[k - 1], cols[j][k - 1], pr, nm, cols[j][k - 1], COLORS[j], j)) : [];
-    draw(P.params, truths, tr, base("params", W.params_title, W.step, W.value, {
+    draw(P.params, ghostTraces(m, "params").concat(truths), tr, base("params", W.params_title, W.step, W.value, {
       xaxis: xStep, yaxis: { title: { text: W.value }, range: pr, autorange: false },
-      annotations: pnotes.filter(Boolean),
-    }));
+      annotations: pnotes.filter(Boolean), dragmode: false, hovermode: false,
+    }), CFG_LEGEND);
 
     // 3. path over loss contours (the contours are a separate static plot underneath)
     const pa = m.path;

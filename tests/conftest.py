@@ -8,6 +8,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import contextlib  # noqa: E402
+import os  # noqa: E402
+
 import pytest  # noqa: E402
 
 
@@ -40,3 +43,65 @@ def open_page(page=None, timeout=30, **query):
     if page is not None:
         at.switch_page(page)
     return at.run()
+
+
+# ---- the browser tests' shared set-up: one server and one Chromium for the whole run (a second
+# Playwright in the same thread fails, so every browser test file uses these)
+
+def _bench():
+    bench = str(ROOT / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    import _server
+    return _server
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not os.path.exists(_bench().CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{_bench().CHROMIUM} is missing in CI: install Debian's chromium (tests/run does)")
+        pytest.skip(f"{_bench().CHROMIUM} is missing: install Debian's chromium to run the browser tests")
+    return _bench().CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def server(chromium_path):
+    """`streamlit run app.py` on a free port; yields its base URL, stops the whole process group."""
+    try:
+        with _bench().Server("app.py", cwd=ROOT) as srv:
+            yield srv.url
+    except RuntimeError as exc:          # not healthy within 60 s: the server's log says why
+        pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path, args=_bench().CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@contextlib.contextmanager
+def new_tab(browser, server):
+    """A fresh tab (a fresh Streamlit session); page.errors collects uncaught JS errors."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=server)
+    context.set_default_timeout(30_000)
+    p = context.new_page()
+    p.errors = []
+    p.on("pageerror", lambda exc: p.errors.append(str(exc)))
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    with new_tab(browser, server) as p:
+        yield p
+
+

@@ -8,8 +8,6 @@ is a failure.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import sys
 from pathlib import Path
@@ -21,7 +19,8 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 # the benchmarks start the app and Chromium the same way: one implementation, in bench/
-from _server import CHROMIUM, CHROMIUM_ARGS, IDLE, Server  # noqa: E402
+from _server import IDLE  # noqa: E402
+from conftest import new_tab  # noqa: E402
 from test_app import estimation_errors  # noqa: E402
 
 TOL = 5e-3
@@ -29,55 +28,6 @@ TOL = 5e-3
 # one component update); the margin is for a busy one
 PAUSE_WITHIN_MS = 2_000
 CHARTS_LOADED = "window.LRViz && window.LRViz.stats.paints > 0"
-
-
-@pytest.fixture(scope="session")
-def chromium_path():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing in CI: install Debian's chromium (tests/run does)")
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def server(chromium_path):
-    """`streamlit run app.py` on a free port; yields its base URL, stops the whole process group."""
-    try:
-        with Server("app.py", cwd=ROOT) as srv:
-            yield srv.url
-    except RuntimeError as exc:          # not healthy within 60 s: the server's log says why
-        pytest.fail(str(exc))
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@contextlib.contextmanager
-def new_tab(browser, server):
-    """A fresh tab (a fresh Streamlit session); page.errors collects uncaught JS errors."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=server)
-    context.set_default_timeout(30_000)
-    p = context.new_page()
-    p.errors = []
-    p.on("pageerror", lambda exc: p.errors.append(str(exc)))
-    try:
-        yield p
-    finally:
-        context.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    with new_tab(browser, server) as p:
-        yield p
 
 
 @pytest.fixture(scope="module")

@@ -144,8 +144,35 @@ def _range(values, pad=0.15):
     return [lo - pad * span, hi + pad * span]
 
 
-def meta(run):
-    """What does not change during a run: data sample, contour grid, true and optimal values."""
+# what a compared run's label names when it differs from the current run: (key, msgid)
+GHOST_LABELS = (("lr", N_("lr {value}")), ("batch_size", N_("batch {value}")),
+                ("epochs", N_("epochs {value}")), ("noise", N_("σ {value}")), ("n", N_("n {value}")),
+                ("w", N_("w {value}")), ("b", N_("b {value}")), ("seed", N_("seed {value}")),
+                ("backend", N_("{value}")))
+
+
+def ghost(run, number, points=400):
+    """A finished or paused run kept to compare with later ones: its settings, and its batch
+    loss and parameters at about `points` evenly spaced steps. number: its place in the session."""
+    h = run.history
+    idx = np.unique(np.linspace(0, len(h) - 1, min(points, len(h))).round().astype(int))
+    return {"number": number, "settings": dict(run.settings), "status": run.status,
+            "x": _nums(h.column("step")[idx]), "loss": _nums(h.column("batch_loss")[idx]),
+            "w": [_nums(col) for col in h.column("w")[idx].T], "b": _nums(h.column("b")[idx])}
+
+
+def ghost_label(g, settings):
+    """What the kept run `g` did differently from a run with `settings`, in the user's words:
+    'lr 0.1 · batch 100'; the run's number when nothing differs."""
+    from core.settings import BY_KEY, format_value
+    parts = [_(msgid).format(value=format_value(BY_KEY[key], g["settings"][key]))
+             for key, msgid in GHOST_LABELS if g["settings"][key] != settings[key]]
+    return " · ".join(parts) if parts else _("run {number}, same settings").format(number=g["number"])
+
+
+def meta(run, ghosts=()):
+    """What does not change during a run: data sample, contour grid, true and optimal values,
+    and the earlier runs kept to compare (ghost() records), labelled against this one."""
     th, d = run.theory, run.X.shape[1]
     truth = list(run.true_w) + [run.true_b]
     opt = list(th.w_star) + [th.b_star]
@@ -180,6 +207,9 @@ def meta(run):
         "parabola": {"x0": x0, "lim": x0 * 1.25,
                      "regime": _(REGIME_WORDS[regime(lr)])},
         "words": words(),
+        "ghosts": [{"id": g["number"], "label": ghost_label(g, run.settings), "x": g["x"],
+                    "loss": g["loss"], "w": g["w"], "b": g["b"], "same_d": len(g["w"]) == d}
+                   for g in ghosts],
     }
 
 

@@ -154,14 +154,20 @@ def show_results(run):
                        floor=f"{th.loss_floor:.3g}"))
 
 
-def export_buttons(run, settings, url_query):
-    """Downloads: every step as CSV (built on click), and the settings as JSON."""
+def _plain(settings):
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.items()}
+
+
+def export_buttons(run, settings, url_query, compared=()):
+    """Downloads: every step as CSV (built on click), and the settings as JSON, with those of
+    the earlier runs kept to compare (ghost records, oldest first)."""
     cols = st.columns(2)
     cols[0].download_button(_("Download trajectory (CSV)"), data=run.history.to_csv,
                             file_name="trajectory.csv", mime="text/csv", on_click="ignore",
                             disabled=len(run.history) == 0, width="stretch")
-    spec = {"settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.items()},
-            "query": url_query}
+    spec = {"settings": _plain(settings), "query": url_query,
+            "compared": [{"run": g["number"], "status": g["status"], "settings": _plain(g["settings"])}
+                         for g in compared]}
     cols[1].download_button(_("Download settings (JSON)"), data=json.dumps(spec, indent=2),
                             file_name="settings.json", mime="application/json", on_click="ignore",
                             width="stretch")

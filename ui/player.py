@@ -21,6 +21,8 @@ from ui import live
 from ui.i18n import _, language
 
 FRAME_SECONDS = 0.25       # server frames; the browser paints in between on its own clock
+MAX_GHOSTS = 5             # earlier runs kept for comparison, oldest dropped
+GHOST_POINTS = 400         # points kept of each
 FULL_EVERY = 4             # every 4th frame resends the whole displayed history
 FAST_SLICE = 0.05          # at "as fast as possible", compute for this long per frame
 RUN_KEYS = ("lr", "batch_size", "epochs", "noise", "n", "w", "b", "seed", "backend")
@@ -61,7 +63,21 @@ class Player:
     def run(self):
         return self._get("run")
 
+    @property
+    def ghosts(self):
+        """Earlier runs of this player kept for comparison, oldest first: live.ghost() records."""
+        return self._get("ghosts", [])
+
+    def clear_ghosts(self):
+        self._set("ghosts", [])
+        self._set("view", None)           # the charts' meta carries the ghosts: send it again
+
     def _new_run(self, settings):
+        old = self.run
+        if old is not None and len(old.history):   # a run that did something is kept to compare
+            count = self._get("ghost_count", 0) + 1
+            self._set("ghost_count", count)
+            self._set("ghosts", (self.ghosts + [live.ghost(old, count, GHOST_POINTS)])[-MAX_GHOSTS:])
         X, y, theory = cached_data(settings["w"], settings["b"], settings["n"], settings["noise"],
                                    settings["seed"])
         run = Run(settings, data=(X, y), theory=theory)
@@ -134,6 +150,12 @@ class Player:
                    on_click=self._act, args=("step",), help=_("Exactly one minibatch update"))
         row.button(_("Reset"), icon=":material/restart_alt:", key=p + "reset", wrap=False,
                    on_click=self._act, args=("reset",), help=_("Back to step 0 with these settings"))
+        if self.ghosts:
+            row.button(_("Clear compared runs ({count})").format(count=len(self.ghosts)),
+                       icon=":material/layers_clear:", key=p + "clear_ghosts", type="tertiary",
+                       help=_("The faded curves are earlier runs, kept to compare (up to {max}); "
+                              "click a legend entry to hide one.").format(max=MAX_GHOSTS),
+                       on_click=self.clear_ghosts)
         if not p:                       # the keys drive the page's first player
             row.caption(_("Keys: Space train / pause · → or PageDown step · R reset"))
 
@@ -150,7 +172,8 @@ class Player:
         run and language: a language change resends everything, in the new words)."""
         view, key = self._get("view"), (self._get("run_key"), language())
         if view is None or view["key"] != key:
-            view = {"key": key, "fulls": [0, 0], "ver": 0, "frame": 0, "meta": live.meta(run)}
+            view = {"key": key, "fulls": [0, 0], "ver": 0, "frame": 0,
+                    "meta": live.meta(run, self.ghosts)}
             self._set("view", view)
         return view
 

@@ -1,0 +1,223 @@
+"""The lecture hall in a real browser: every width and the presenter view, the keys a keyboard
+or a clicker sends, runs kept to compare, and a diverging run that stays readable."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import re
+
+import pytest
+from conftest import ROOT
+from test_browser import IDLE, assert_healthy, button, lrviz, open_app, wait_js
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(1024, 768), (1280, 720), (390, 844), (360, 800), (1400, 1000)]
+DOCS = ROOT / "docs"
+
+
+@contextlib.contextmanager
+def tab(browser, server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=server)
+    context.set_default_timeout(30_000)
+    p = context.new_page()
+    p.errors = []
+    p.on("pageerror", lambda exc: p.errors.append(str(exc)))
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+# what does not fit: the page wider than the window, or a button whose label is cut
+FIT = """() => {
+  const doc = document.documentElement, main = document.querySelector("[data-testid='stMain']");
+  const cut = Array.from(document.querySelectorAll("[data-testid='stMain'] button")).filter(b => {
+    const label = b.querySelector("[data-testid='stMarkdownContainer']") || b;
+    return b.offsetParent !== null &&
+      (label.scrollWidth > label.clientWidth + 1 || b.scrollWidth > b.clientWidth + 1);
+  }).map(b => b.innerText);
+  return {page: [doc.scrollWidth, doc.clientWidth], main: main ? [main.scrollWidth, main.clientWidth] : null,
+          cut: cut};
+}"""
+
+
+@pytest.mark.parametrize("present", [0, 1])
+@pytest.mark.parametrize("width, height", SIZES)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_nothing_is_cut_or_wider_than_the_window(browser, server, width, height, present, lang):
+    with tab(browser, server, width, height) as page:
+        open_app(page, f"/?speed=0&present={present}&lang={lang}")
+        fit = page.evaluate(FIT)
+        assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
+        assert fit["cut"] == [], fit
+        labels = page.evaluate("Array.from(document.querySelectorAll('[data-testid=stMain] button'))"
+                               ".filter(b => b.offsetParent).map(b => b.innerText.trim())")
+        assert len([t for t in labels if t]) >= 4, labels          # the four buttons, labelled
+        assert_healthy(page)
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1280, 720)])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_presenter_view_fits_buttons_and_four_charts_on_one_screen(browser, server, width, height, lang):
+    with tab(browser, server, width, height) as page:
+        open_app(page, f"/?speed=0&present=1&lang={lang}")
+        button(page, "Train" if lang == "en" else "训练").click()
+        wait_js(page, "window.LRViz.state.painted === 300", 30_000)
+        page.wait_for_selector(IDLE)
+        page.wait_for_timeout(500)
+        box = page.evaluate("""() => {
+          const r = s => { const e = document.querySelector(s); if (!e) return null;
+                           const b = e.getBoundingClientRect(); return [b.top, b.bottom, b.width]; };
+          return {train: r('.st-key-train button'), step: r('.st-key-step button'),
+                  charts: ['loss', 'params', 'path', 'data', 'parabola'].map(n => r('.lrviz-' + n)),
+                  sidebar: (s => s && [s.getBoundingClientRect().right, s.getBoundingClientRect().width])(
+                    document.querySelector("[data-testid='stSidebar']")),
+                  h: innerHeight};
+        }""")
+        loss, params, path, data, parabola = box["charts"]
+        assert box["train"][0] >= 0 and box["step"][1] <= box["h"], box
+        for chart in (loss, params, path, data):
+            assert chart[0] >= 0 and chart[1] <= box["h"] + 1 and chart[2] > width / 3, box
+        assert abs(loss[0] - params[0]) < 2 and abs(path[0] - data[0]) < 2 and path[0] >= loss[1] - 1, box
+        assert parabola[2] == 0, "the fifth chart is left out of the presenter view"
+        assert box["sidebar"] is None or box["sidebar"][0] <= 1 or box["sidebar"][1] < 10, box["sidebar"]
+        assert page.evaluate("getComputedStyle(document.querySelector('.lrviz-loss .xtick text')).fontSize") \
+            == "18px"                                                         # bigger text
+        if lang == "en" and (width, height) == (1280, 720):
+            page.mouse.move(width - 5, height - 5)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(DOCS / "presenter.png"))
+        assert_healthy(page)
+
+
+def status(page):
+    return page.evaluate("window.LRViz.state.status")
+
+
+def test_keys_drive_the_run(page):
+    open_app(page, "/?speed=20")
+    page.keyboard.press("Space")
+    wait_js(page, "window.LRViz.state.status === 'running'", 10_000)
+    page.wait_for_timeout(1200)
+    page.keyboard.press("Space")                                   # Space again: Pause
+    wait_js(page, "window.LRViz.state.status === 'paused' && window.LRViz.state.hold === null", 10_000)
+    page.wait_for_selector(IDLE)
+    n = lrviz(page, "n")
+    assert 0 < n < 300
+    page.keyboard.press("ArrowRight")
+    wait_js(page, f"window.LRViz.state.n === {n + 1}", 10_000)
+    page.wait_for_selector(IDLE)
+    page.keyboard.press("PageDown")                                # a clicker's "next"
+    wait_js(page, f"window.LRViz.state.n === {n + 2}", 10_000)
+    page.wait_for_selector(IDLE)
+    page.keyboard.press("r")
+    wait_js(page, "window.LRViz.state.n === 0 && window.LRViz.state.status === 'ready'", 10_000)
+    assert page.evaluate("window.LRViz.stats.keys") == 5
+    assert_healthy(page)
+
+
+def test_keys_are_left_alone_while_typing_in_a_field(page):
+    open_app(page, "/?speed=0")
+    page.locator("[data-testid='stSidebar'] [data-testid='stExpander'] summary").click()
+    field = page.locator(".st-key-ctl_w input")
+    field.click()
+    field.press("End")
+    page.keyboard.type(" r")                                     # a space and an r, typed
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(600)
+    assert field.input_value() == "2,-3.4 r"
+    assert page.evaluate("window.LRViz.stats.keys || 0") == 0
+    assert lrviz(page, "n") == 0 and status(page) == "ready"
+
+
+def legend(page, chart):
+    return page.evaluate(f"Array.from(document.querySelectorAll('.lrviz-{chart} .legendtext'))"
+                         ".map(e => e.textContent)")
+
+
+def train_to_end(page, label="Train"):
+    button(page, label).click()
+    wait_js(page, "window.LRViz.state.status === 'done' && window.LRViz.state.painted === "
+                  "window.LRViz.state.n && window.LRViz.state.n > 0", 60_000)
+    page.wait_for_selector(IDLE)
+
+
+def next_lr(page):
+    """Move the learning-rate slider one stop up, as a user would with the keyboard."""
+    page.locator(".st-key-ctl_lr input[type=range]").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(300)
+    page.wait_for_selector(IDLE)
+    page.evaluate("document.activeElement && document.activeElement.blur()")   # focus off the slider
+
+
+def test_three_learning_rates_leave_three_labelled_curves(page):
+    open_app(page, "/?speed=0")
+    for i in range(3):
+        if i:
+            next_lr(page)
+        train_to_end(page)
+    assert page.evaluate("window.LRViz.state.x.length") == 300
+    assert legend(page, "loss")[:2] == ["lr 0.03", "lr 0.05"], legend(page, "loss")
+    assert legend(page, "params")[:2] == ["lr 0.03", "lr 0.05"], legend(page, "params")
+    assert "lr=0.1" in page.url
+    drawn = page.evaluate("document.querySelectorAll('.lrviz-loss .scatterlayer .trace').length")
+    page.mouse.move(5, 995)
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(DOCS / "compare.png"))
+    page.locator(".lrviz-loss .legendtoggle").first.click()          # hide the lr 0.03 run
+    wait_js(page, "window.LRViz.state.hidden.size === 1", 5_000)
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.querySelectorAll('.lrviz-loss .scatterlayer .trace').length") == drawn - 1
+    button(page, re.escape("Clear compared runs (2)")).click()
+    page.wait_for_selector(IDLE)
+    wait_js(page, "window.LRViz.state.meta.ghosts.length === 0", 10_000)
+    assert legend(page, "loss")[:1] == ["batch loss"]
+    assert_healthy(page)
+
+
+def test_a_diverging_run_keeps_readable_axes(page):
+    open_app(page, "/?speed=0&lr=5")
+    button(page, "Train").click()
+    wait_js(page, "window.LRViz.state.status === 'diverged'", 30_000)
+    page.wait_for_selector(IDLE)
+    page.wait_for_timeout(500)
+    ranges = page.evaluate("Object.fromEntries(['loss', 'params', 'path', 'data'].map(n => [n, ["
+                           "window.LRViz.state.plots[n]._fullLayout.yaxis.range,"
+                           "window.LRViz.state.plots[n]._fullLayout.xaxis.range]]))")
+    assert all(math.isfinite(v) for r in ranges.values() for axis in r for v in axis), ranges
+    start = page.evaluate("window.LRViz.state.meta.start_loss")
+    assert ranges["loss"][0][1] <= math.log10(start) + 2.2, ranges        # log axis: powers of ten
+    assert -20 < ranges["params"][0][0] and ranges["params"][0][1] < 20, ranges
+    notes = page.evaluate("Object.fromEntries(['loss', 'params', 'path', 'data'].map(n => [n, Array.from("
+                          "document.querySelectorAll('.lrviz-' + n + ' .annotation-text'))"
+                          ".map(e => e.textContent)]))")
+    assert any("off the scale" in t for t in notes["loss"]), notes
+    assert sum("off the scale" in t for t in notes["params"]) >= 2, notes
+    assert any("off the chart" in t for t in notes["path"]), notes
+    assert any("left the plot" in t for t in notes["data"]), notes
+    assert_healthy(page)
+
+
+def test_the_empty_log_axis_has_clean_ticks(page):
+    open_app(page, "/")
+    ticks = page.evaluate("Array.from(document.querySelectorAll('.lrviz-loss .ytick text'))"
+                          ".map(e => e.textContent)")
+    ticks = [t.replace("\u200b", "") for t in ticks]
+    assert len(ticks) >= 3 and all(len(t) <= 4 and "µ" not in t for t in ticks), ticks     # 10−4 … 10
+
+
+def test_the_export_names_the_compared_runs(page):
+    open_app(page, "/?speed=0")
+    train_to_end(page)
+    next_lr(page)
+    train_to_end(page)
+    page.locator("[data-testid='stMain'] [data-testid='stExpander'] summary").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile("settings \\(JSON\\)")).click()
+    spec = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert spec["settings"]["lr"] == 0.05
+    assert [c["settings"]["lr"] for c in spec["compared"]] == [0.03]
