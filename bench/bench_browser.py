@@ -164,8 +164,32 @@ class Bench:
         return ctx, page, frames
 
     # 1 + 7 ------------------------------------------------------------------------------------
-    def fps_run(self, label, url, lrviz=True, warm=False):
-        """One run at ?speed=100 in a fresh tab; warm: a first run, Reset, then the measured run."""
+    def keep_runs(self, page, count):
+        """Leave `count` finished runs to compare (each a full run at full speed, then Reset), and
+        set the speed back to 100 steps/s with the keyboard, as a user would."""
+        speed = page.locator(".st-key-ctl_speed input[type=range]")
+        speed.focus()
+        page.keyboard.press("End")                       # the last stop: as fast as possible
+        page.wait_for_timeout(300)
+        page.wait_for_selector(IDLE)
+        for i in range(count):
+            button(page, "Train").click()
+            when(page, "LRViz.state.status === 'done' && LRViz.state.painted === 300", 60_000)
+            page.wait_for_selector(IDLE)
+            button(page, "Reset").click()
+            when(page, f"LRViz.state.n === 0 && LRViz.state.meta.ghosts.length === {i + 1}")
+            page.wait_for_selector(IDLE)
+        speed.focus()
+        for _ in range(4):                                # 0 -> 1000 -> 500 -> 200 -> 100
+            page.keyboard.press("ArrowLeft")
+            page.wait_for_timeout(200)
+        page.wait_for_selector(IDLE)
+        page.evaluate("document.activeElement.blur()")
+        assert "100" in speed.get_attribute("aria-valuetext"), speed.get_attribute("aria-valuetext")
+
+    def fps_run(self, label, url, lrviz=True, warm=False, ghosts=0):
+        """One run at ?speed=100 in a fresh tab; warm: a first run, Reset, then the measured run;
+        ghosts: that many finished runs kept to compare before the measured run."""
         ctx, page, frames = self.fresh(url, cdp=True)
         try:
             if lrviz:
@@ -180,6 +204,8 @@ class Bench:
                 page.wait_for_selector(IDLE)
                 button(page, "Reset").click()
                 when(page, f"LRViz.state.n === 0 && document.querySelector(\"{IDLE}\")")
+            if ghosts:
+                self.keep_runs(page, ghosts)
             page.wait_for_timeout(500)
             t_wall = time.perf_counter()
             button(page, "Train").click()
@@ -227,6 +253,9 @@ class Bench:
         for _ in range(self.runs):
             self.deadline.check("(fps warm)")
             self.fps_run("app 2nd run", self.srv.url + "/?speed=100", warm=True)
+        for _ in range(self.runs):
+            self.deadline.check("(fps 5 compared runs)")
+            self.fps_run("app 5 ghosts", self.srv.url + "/?speed=100", ghosts=5)
         for _ in range(self.runs if self.naive else 0):
             self.deadline.check("(fps naive)")
             self.fps_run("naive", self.naive.url + "/?speed=100", lrviz=False)
@@ -487,6 +516,8 @@ SUMMARY = [
     # (label, result key, target text, check)
     ("paints/s, ?speed=100 (app)", "app: paints/s (median of 1-s bins)", ">= 24", lambda v: v >= 24),
     ("fps from inter-paint gap (app)", "app: fps from median inter-paint gap", ">= 24", lambda v: v >= 24),
+    ("paints/s, 5 compared runs kept (app)", "app 5 ghosts: paints/s (median of 1-s bins)", ">= 50",
+     lambda v: v >= 50),
     ("paints/s baseline (naive st.plotly_chart)", "naive: paints/s (median of 1-s bins)", "", None),
     ("fps from gap, baseline (naive)", "naive: fps from median inter-paint gap", "", None),
     ("visible changes/s (app)", "app: visible changes/s (median of 1-s bins)", "", None),
