@@ -86,9 +86,11 @@ def browser(chromium_path):
 
 
 @contextlib.contextmanager
-def new_tab(browser, server):
-    """A fresh tab (a fresh Streamlit session); page.errors collects uncaught JS errors."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=server)
+def new_tab(browser, server, width=1400, height=1000, locale=None):
+    """A fresh tab (a fresh Streamlit session) in a window of width x height, in a browser whose
+    language is `locale` ("zh-CN"; None: Chromium's own); page.errors collects uncaught JS errors."""
+    extra = {"locale": locale} if locale else {}
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=server, **extra)
     context.set_default_timeout(30_000)
     p = context.new_page()
     p.errors = []

@@ -84,11 +84,16 @@ def test_train_at_full_speed_reaches_the_lesson_result(trained):
     assert len(errors) == 3 and all(abs(e) < TOL for e in errors), errors
     assert lrviz(page, "n") == 300 and lrviz(page, "status") == "done"
     assert_healthy(page)
-    page.mouse.move(700, 40)            # no tooltip over the picture
+    screenshot(page, "screenshot.png")
+
+
+def screenshot(page, name, mouse=(700, 40)):
+    """docs/<name>, for the README: the mouse parked where no tooltip covers the picture."""
+    page.mouse.move(*mouse)
     page.wait_for_timeout(800)          # let Plotly finish its last frame, the tooltip fade
     docs = ROOT / "docs"
     docs.mkdir(exist_ok=True)
-    page.screenshot(path=str(docs / "screenshot.png"))
+    page.screenshot(path=str(docs / name))
 
 
 def test_every_chart_names_its_traces(trained):

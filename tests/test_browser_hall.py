@@ -3,32 +3,17 @@ or a clicker sends, runs kept to compare, and a diverging run that stays readabl
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import re
 
 import pytest
-from conftest import ROOT
-from test_browser import IDLE, assert_healthy, button, lrviz, open_app, wait_js
+from conftest import new_tab
+from test_browser import IDLE, assert_healthy, button, lrviz, open_app, screenshot, wait_js
 
 pytestmark = pytest.mark.browser
 
 SIZES = [(1024, 768), (1280, 720), (390, 844), (360, 800), (1400, 1000)]
-DOCS = ROOT / "docs"
-
-
-@contextlib.contextmanager
-def tab(browser, server, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height}, base_url=server)
-    context.set_default_timeout(30_000)
-    p = context.new_page()
-    p.errors = []
-    p.on("pageerror", lambda exc: p.errors.append(str(exc)))
-    try:
-        yield p
-    finally:
-        context.close()
 
 
 # what does not fit: the page wider than the window, or a button whose label is cut
@@ -48,7 +33,7 @@ FIT = """() => {
 @pytest.mark.parametrize("width, height", SIZES)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_nothing_is_cut_or_wider_than_the_window(browser, server, width, height, present, lang):
-    with tab(browser, server, width, height) as page:
+    with new_tab(browser, server, width, height) as page:
         open_app(page, f"/?speed=0&present={present}&lang={lang}")
         fit = page.evaluate(FIT)
         assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
@@ -62,7 +47,7 @@ def test_nothing_is_cut_or_wider_than_the_window(browser, server, width, height,
 @pytest.mark.parametrize("width, height", [(1024, 768), (1280, 720)])
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_presenter_view_fits_buttons_and_four_charts_on_one_screen(browser, server, width, height, lang):
-    with tab(browser, server, width, height) as page:
+    with new_tab(browser, server, width, height) as page:
         open_app(page, f"/?speed=0&present=1&lang={lang}")
         button(page, "Train" if lang == "en" else "训练").click()
         wait_js(page, "window.LRViz.state.painted === 300", 30_000)
@@ -87,9 +72,7 @@ def test_presenter_view_fits_buttons_and_four_charts_on_one_screen(browser, serv
         assert page.evaluate("getComputedStyle(document.querySelector('.lrviz-loss .xtick text')).fontSize") \
             == "18px"                                                         # bigger text
         if lang == "en" and (width, height) == (1280, 720):
-            page.mouse.move(width - 5, height - 5)
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(DOCS / "presenter.png"))
+            screenshot(page, "presenter.png", (width - 5, height - 5))
         assert_healthy(page)
 
 
@@ -139,9 +122,12 @@ def legend(page, chart):
 
 
 def train_to_end(page, label="Train"):
+    """Train a new run (after settings changed, or a finished one) to its end, drawn."""
+    before, steps = page.evaluate("[window.LRViz.state.run, window.LRViz.state.n]")
     button(page, label).click()
-    wait_js(page, "window.LRViz.state.status === 'done' && window.LRViz.state.painted === "
-                  "window.LRViz.state.n && window.LRViz.state.n > 0", 60_000)
+    fresh = "true" if steps == 0 else f"window.LRViz.state.run !== {before!r}"   # a new run's charts
+    wait_js(page, f"{fresh} && window.LRViz.state.status === 'done' && "
+                  "window.LRViz.state.painted === window.LRViz.state.n && window.LRViz.state.n > 0", 60_000)
     page.wait_for_selector(IDLE)
 
 
@@ -165,9 +151,7 @@ def test_three_learning_rates_leave_three_labelled_curves(page):
     assert legend(page, "params")[:2] == ["lr 0.03", "lr 0.05"], legend(page, "params")
     assert "lr=0.1" in page.url
     drawn = page.evaluate("document.querySelectorAll('.lrviz-loss .scatterlayer .trace').length")
-    page.mouse.move(5, 995)
-    page.wait_for_timeout(400)
-    page.screenshot(path=str(DOCS / "compare.png"))
+    screenshot(page, "compare.png", (5, 995))
     page.locator(".lrviz-loss .legendtoggle").first.click()          # hide the lr 0.03 run
     wait_js(page, "window.LRViz.state.hidden.size === 1", 5_000)
     page.wait_for_timeout(300)

@@ -9,7 +9,6 @@ Chromium and helpers (skipped without Debian's /usr/bin/chromium, as those are).
 
 from __future__ import annotations
 
-import contextlib
 import gettext
 import re
 
@@ -24,6 +23,7 @@ from test_browser import (
     button,
     lrviz,
     open_app,
+    screenshot,
     wait_js,
 )
 
@@ -110,20 +110,6 @@ LOSS_TITLE = ("(() => { const t = document.querySelector('.lrviz-loss .lrviz-tit
 def assert_no_english(text, allowed=ALLOWED):
     stray = english_words(text) - allowed
     assert not stray, f"English words in the Chinese interface: {sorted(stray)}"
-
-
-@contextlib.contextmanager
-def tab_in(browser, server, locale):
-    """Like test_browser.new_tab, in a browser whose language is `locale` ("zh-CN", "en-US")."""
-    context = browser.new_context(viewport=VIEWPORT, base_url=server, locale=locale)
-    context.set_default_timeout(30_000)
-    p = context.new_page()
-    p.errors = []
-    p.on("pageerror", lambda exc: p.errors.append(str(exc)))
-    try:
-        yield p
-    finally:
-        context.close()
 
 
 def wait_url(page, fragment, timeout=10_000):
@@ -231,11 +217,7 @@ def test_chinese_run_reaches_the_lesson_result_in_chinese(trained_zh):
     assert_healthy(page)
 
     page.set_viewport_size(VIEWPORT)
-    page.mouse.move(700, 40)            # no tooltip over the picture
-    page.wait_for_timeout(800)          # let Plotly finish its last frame, the tooltip fade
-    docs = ROOT / "docs"
-    docs.mkdir(exist_ok=True)
-    page.screenshot(path=str(docs / "screenshot-zh.png"))
+    screenshot(page, "screenshot-zh.png")
 
 
 def test_chinese_expanders_hold_no_english(trained_zh):
@@ -302,7 +284,7 @@ def test_language_survives_reset(page):
 
 def test_picker_switches_the_page_live(browser, server):
     """The sidebar's picker: title, buttons, status line and URL follow it, both ways."""
-    with tab_in(browser, server, "en-US") as page:
+    with new_tab(browser, server, locale="en-US") as page:
         open_app(page, "/")
         assert heading(page, TITLE).count() == 1 and "lang=en" in page.url, page.url
         pick(page, "简体中文")
@@ -334,7 +316,7 @@ def translated_charts(charts, translate):
 def test_picker_switches_the_chart_texts_live(browser, server):
     """The charts' own texts (Plotly's titles, axis titles, legends) follow the picker too,
     without a step being drawn (they used to keep the first language until the next step)."""
-    with tab_in(browser, server, "en-US") as page:
+    with new_tab(browser, server, locale="en-US") as page:
         open_app(page, "/")
         english = page.evaluate(CHART_TEXTS)
         assert english["loss"]["title"] == ["Loss"], english["loss"]
@@ -360,7 +342,7 @@ def test_picker_switches_the_chart_texts_live(browser, server):
 def test_picker_keeps_the_settings(browser, server):
     """Switching the language changes no setting (a bug: the second switch of a session reset
     the Animation speed slider, whose labels are translated, to 1 step/s)."""
-    with tab_in(browser, server, "en-US") as page:
+    with new_tab(browser, server, locale="en-US") as page:
         open_app(page, "/?speed=20&lr=0.1")
         before = query(page)
         assert before["speed"] == "20" and before["lr"] == "0.1", before
@@ -375,7 +357,7 @@ def test_picker_keeps_the_settings(browser, server):
 
 @pytest.mark.parametrize("locale, lang, title", [("zh-CN", "zh", zh(TITLE)), ("en-US", "en", TITLE)])
 def test_browser_language_decides_without_lang(browser, server, locale, lang, title):
-    with tab_in(browser, server, locale) as page:
+    with new_tab(browser, server, locale=locale) as page:
         assert page.evaluate("navigator.language") == locale
         open_app(page, "/")
         assert heading(page, title).count() == 1
