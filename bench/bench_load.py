@@ -118,7 +118,7 @@ def record_backmsgs(pw, url):
 
 # --- websocket sessions --------------------------------------------------------------------------
 
-async def ws_session(url, load_msg, train_msg, start_at, train_at, result, frame_msg=None):
+async def ws_session(url, load_msg, train_msg, start_at, train_at, result, frame_msg=None, headers=None):
     """One session: connect at start_at, load, press Train at train_at (loop times), run to the end.
 
     Like Streamlit's frontend, it answers an auto_rerun message (a fragment with run_every) by
@@ -135,7 +135,8 @@ async def ws_session(url, load_msg, train_msg, start_at, train_at, result, frame
     try:
         async with websockets.connect(url.replace("http", "ws", 1) + "/_stcore/stream",
                                       subprotocols=["streamlit"], max_size=None,
-                                      open_timeout=60, ping_interval=None) as ws:
+                                      open_timeout=60, ping_interval=None,
+                                      additional_headers=headers) as ws:
             result["connected"] = True
             timers = {}
             result["frames"] = 0
