@@ -242,7 +242,7 @@ class _Lanes(NamedTuple):
 
 
 def _check_lrs(lrs):
-    lrs = np.asarray(lrs, dtype=float).reshape(-1)
+    lrs = np.array(lrs, dtype=float).reshape(-1)         # a copy: the result's is read-only
     if lrs.size == 0 or not np.all((lrs > 0) & (lrs <= LR_MAX)):
         raise ValueError(f"lrs must be 1 or more numbers in (0, {LR_MAX:g}], got {lrs!r}")
     return lrs

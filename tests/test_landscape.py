@@ -299,6 +299,31 @@ def test_sweep_is_pure_and_read_only(lesson):
         assert np.array_equal(x, z)
     with pytest.raises(ValueError, match="read-only"):
         a.final_loss[0] = 0.0
+    lrs = ls.lr_grid(num=3)
+    ls.lr_sweep(X, y, lrs, steps=5)
+    lrs[0] = 0.5                                   # the caller's array is not frozen with it
+
+
+@pytest.mark.parametrize("scale, lr", [(1e12, 1e3), (1e12, 1e-4), (1e-12, 1e3), (1.0, 1e3)])
+def test_sweep_on_extreme_but_valid_data_never_warns_and_agrees_with_train(scale, lr):
+    rng = np.random.default_rng(0)
+    X = np.clip(scale * rng.normal(size=(50, 3)), -1e12, 1e12)
+    y = np.clip(scale * rng.normal(size=50), -1e12, 1e12)
+    sweep = no_warnings(ls.lr_sweep, X, y, [lr, 1e-2], steps=40, batch_size=7)
+    for i, lr_i in enumerate([lr, 1e-2]):
+        loss, diverged_at = reference_final(X, y, lr_i, 40, 7)
+        assert sweep.diverged_at[i] == diverged_at
+        assert sweep.final_loss[i] == (math.inf if diverged_at else pytest.approx(loss, rel=1e-12))
+
+
+def test_sweep_with_more_features_off_centre():
+    X, y = random_data(300, 4, seed=11, shift=1.0)
+    lrs = ls.lr_grid(1e-3, 1.0, 9)
+    sweep = ls.lr_sweep(X, y, lrs, steps=100, batch_size=16, seed=4)
+    for i, lr in enumerate(lrs):
+        loss, diverged_at = reference_final(X, y, lr, 100, 16, seed=4)
+        assert sweep.diverged_at[i] == diverged_at
+        assert sweep.final_loss[i] == (math.inf if diverged_at else pytest.approx(loss, rel=1e-12)), lr
 
 
 @pytest.mark.parametrize("kw, match", [(dict(lrs=[]), "lrs"), (dict(lrs=[0.1, -1.0]), "lrs"),
