@@ -88,8 +88,9 @@
   //           status, speed, stride, meta (on full payloads)}
   function ingest(p) {
     stats.payloads++;
-    // the last payloads' outline, for tests and benchmarks: [full, start, steps, ack, status]
-    stats.log.push([p.full, p.start, p.x.length, p.ack, p.status]);
+    // the last payloads' outline, for tests and benchmarks: [full, start, steps, ack, status, meta]
+    stats.log.push([p.full, p.start, p.x.length, p.ack, p.status, !!p.meta]);
+    if (p.meta) stats.metas = (stats.metas || 0) + 1;
     if (stats.log.length > 40) stats.log.shift();
     if (p.run !== S.run) { reset(p.run); S.hold = null; }
     if (S.hold && (p.ack === S.hold.nonce || performance.now() - S.hold.t > 5000)) S.hold = null;
@@ -104,6 +105,11 @@
       S.meta = p.meta;
       const label = " " + (p.meta.words.log_scale || "");
       if (S.logText && S.logText.textContent !== label) S.logText.textContent = label;
+    } else if (!S.meta && S.component && performance.now() - (S.metaAsked || -1e9) > 1000) {
+      // every update that carried this run's meta was dropped: ask for it again (once a second)
+      S.metaAsked = performance.now();
+      stats.metaAsks = (stats.metaAsks || 0) + 1;
+      S.component.setTriggerValue("meta", Date.now());
     }
     if (typeof p.buttons === "string") S.prefix = p.buttons;
     if (!!p.present !== S.present) { S.present = !!p.present; layout(); }
@@ -425,7 +431,7 @@
     const reach = Math.max(1, ...m.truth.map(Math.abs), ...m.w0.map(Math.abs), Math.abs(m.b0));
     const pcap = [known[0] - 1.5 * reach, known[1] + 1.5 * reach];
     const shown = (m.ghosts || []).filter(g => g.same_d && !S.hidden.has(g.id));
-    const pe = extent(cols.concat([m.truth, m.w0, [m.b0]], ...shown.map(g => g.w.concat([g.b]))));
+    const pe = extent(cols.concat([m.truth, m.w0, [m.b0]], shown.map(g => g.range)));
     const pr0 = ratchet(P.params, "p" + S.run, Math.max(pe[0], pcap[0]), Math.min(pe[1], pcap[1]), 0.15);
     const pr = [Math.max(pr0[0], pcap[0]), Math.min(pr0[1], pcap[1])];
     const pnotes = k ? m.names.map((nm, j) => edgeNote(x[k - 1], cols[j][k - 1], pr, nm, cols[j][k - 1], COLORS[j], j)) : [];

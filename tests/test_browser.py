@@ -245,3 +245,23 @@ def test_parabola_page_from_the_sidebar(page):
     page.get_by_text("Rule: x_k = (1 − lr)^k").wait_for()
     assert page.locator("[data-testid='stAlert']").filter(has_text="Monotone").count() == 1
     assert_healthy(page)
+
+
+def test_the_meta_goes_with_a_few_updates_and_is_asked_for_again_when_lost(page):
+    """The run's meta (words, contours, compared runs) is not resent every second: a run at
+    ?speed=100 gets it from the page and a few full updates. A browser that lost it (as if
+    every update carrying it had been dropped) asks, gets it again, and paints on."""
+    open_app(page, "/?speed=100")
+    metas0 = page.evaluate("window.LRViz.stats.metas")
+    button(page, "Train").click()
+    wait_js(page, "window.LRViz.state.n > 100", 20_000)
+    page.evaluate("window.LRViz.state.meta = null")
+    wait_js(page, "window.LRViz.state.meta !== null && window.LRViz.stats.metaAsks >= 1", 5_000)
+    page.get_by_text("error in estimating w").wait_for(timeout=30_000)
+    wait_js(page, "window.LRViz.state.painted === 300", 10_000)
+    payloads = page.evaluate("window.LRViz.stats.payloads")
+    metas = page.evaluate("window.LRViz.stats.metas") - metas0
+    # about 13 updates carry history in 3 s; the meta: Train's page run, 2 full updates, the
+    # asked-for ones (2-3), the finished page
+    assert payloads > 10 and metas <= 8, (payloads, metas)
+    assert_healthy(page)

@@ -17,6 +17,7 @@ import streamlit as st
 from core.model import full_loss
 from core.parabola import regime
 from core.problems import N_
+from core.settings import BY_KEY, format_value
 from ui.i18n import _
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -156,15 +157,18 @@ def ghost(run, number, points=400):
     loss and parameters at about `points` evenly spaced steps. number: its place in the session."""
     h = run.history
     idx = np.unique(np.linspace(0, len(h) - 1, min(points, len(h))).round().astype(int))
+    params = np.column_stack([h.column("w")[idx], h.column("b")[idx]])
+    finite = params[np.isfinite(params)]
     return {"number": number, "settings": dict(run.settings), "status": run.status,
             "x": _nums(h.column("step")[idx]), "loss": _nums(h.column("batch_loss")[idx]),
-            "w": [_nums(col) for col in h.column("w")[idx].T], "b": _nums(h.column("b")[idx])}
+            "w": [_nums(col) for col in h.column("w")[idx].T], "b": _nums(h.column("b")[idx]),
+            # the parameters' range, once: the parameter chart's axis makes room for it
+            "range": _nums([finite.min(), finite.max()]) if finite.size else [0.0, 0.0]}
 
 
 def ghost_label(g, settings):
     """What the kept run `g` did differently from a run with `settings`, in the user's words:
     'lr 0.1 · batch 100'; the run's number when nothing differs."""
-    from core.settings import BY_KEY, format_value
     parts = [_(msgid).format(value=format_value(BY_KEY[key], g["settings"][key]))
              for key, msgid in GHOST_LABELS if g["settings"][key] != settings[key]]
     return " · ".join(parts) if parts else _("run {number}, same settings").format(number=g["number"])
@@ -208,16 +212,18 @@ def meta(run, ghosts=()):
                      "regime": _(REGIME_WORDS[regime(lr)])},
         "words": words(),
         "ghosts": [{"id": g["number"], "label": ghost_label(g, run.settings), "x": g["x"],
-                    "loss": g["loss"], "w": g["w"], "b": g["b"], "same_d": len(g["w"]) == d}
+                    "loss": g["loss"], "w": g["w"], "b": g["b"], "range": g["range"],
+                    "same_d": len(g["w"]) == d}
                    for g in ghosts],
     }
 
 
-def payload(run, key, view, full, start=0):
+def payload(run, key, view, full, start=0, meta=None):
     """The update for the browser: the display view of run.history from position `start`.
 
     key: identifies the run (a new key resets the charts); view: dict the caller keeps per
-    session with the meta it computed (so the contour grid is built once per run).
+    session with the meta it computed (so the contour grid is built once per run); meta: send
+    it (default: with every full update).
     """
     h = run.history
     idx = h.display_index(start)
@@ -229,9 +235,9 @@ def payload(run, key, view, full, start=0):
         "b": _nums(h.column("b")[idx]), "epochs": {"x": _nums(steps), "loss": _nums(losses)},
         "status": run.status, "speed": run.settings.get("speed", 0) or 0, "stride": h.stride,
     }
-    if full:
+    p["load_error"] = view["meta"]["words"]["load_error"]
+    if full if meta is None else meta:
         p["meta"] = view["meta"]
-        p["load_error"] = view["meta"]["words"]["load_error"]
     return p
 
 
@@ -241,7 +247,9 @@ def display_len(run):
     return len(h.display_index(0))
 
 
-def live_charts(data, key=None, on_transport_change=None):
+def live_charts(data, key=None, on_transport_change=None, on_meta_change=None):
     """Mount (or update) the live charts with a payload from payload(). With a key the browser
-    keeps one element for the session; on_transport_change gets the browser's Pause/Step."""
-    return _component(data=data, key=key, on_transport_change=on_transport_change)
+    keeps one element for the session; on_transport_change gets the browser's Pause/Step,
+    on_meta_change its request for a meta it missed."""
+    return _component(data=data, key=key, on_transport_change=on_transport_change,
+                      on_meta_change=on_meta_change)

@@ -24,6 +24,7 @@ FRAME_SECONDS = 0.25       # server frames; the browser paints in between on its
 MAX_GHOSTS = 5             # earlier runs kept for comparison, oldest dropped
 GHOST_POINTS = 400         # points kept of each
 FULL_EVERY = 4             # every 4th frame resends the whole displayed history
+META_SENDS = 3             # full payloads that carry a run's meta (then only when asked again)
 FAST_SLICE = 0.05          # at "as fast as possible", compute for this long per frame
 RUN_KEYS = ("lr", "batch_size", "epochs", "noise", "n", "w", "b", "seed", "backend")
 
@@ -96,8 +97,8 @@ class Player:
         if run is None or (run_settings(run.settings) != run_settings(settings) and len(run.history) == 0):
             run = self._new_run(settings)
         stale = run_settings(run.settings) != run_settings(settings)
-        run.settings["speed"] = settings["speed"]
-        self._set("present", settings.get("present", 0))
+        run.settings["speed"] = settings["speed"]       # view settings: they change no run
+        run.settings["present"] = settings.get("present", 0)
 
         # a click is applied before the buttons are drawn, so each button's enabled state
         # matches the status it produced (Pause is clickable during the run Train just started)
@@ -160,10 +161,17 @@ class Player:
             row.caption(_("Keys: Space train / pause · → or PageDown step · R reset"))
 
     def charts(self):
-        """The live charts, as a fragment that re-runs itself while the run is running."""
+        """The live charts: while the run is running, a fragment that re-runs itself every
+        FRAME_SECONDS; otherwise plain page elements. A stopped run registers no fragment at
+        all: the browser's timer can still send a tick or two after the run ended, and a
+        registered fragment would answer each with a new script run racing the page's own
+        (under load Streamlit then lost the end text or the script_finished message of 19 of
+        120 sessions, bench/bench_load.py --sessions 60). Unregistered, a late tick is ignored."""
         self._set("page_run", True)
-        every = FRAME_SECONDS if self.run.status == RUNNING else None
-        st.fragment(self._live_section, run_every=every)()
+        if self.run.status == RUNNING:
+            st.fragment(self._live_section, run_every=FRAME_SECONDS)()
+        else:
+            self._live_section()
 
     # ---- what the browser is sent
 
@@ -172,28 +180,37 @@ class Player:
         run and language: a language change resends everything, in the new words)."""
         view, key = self._get("view"), (self._get("run_key"), language())
         if view is None or view["key"] != key:
-            view = {"key": key, "fulls": [0, 0], "ver": 0, "frame": 0,
+            view = {"key": key, "fulls": [0, 0], "ver": 0, "frame": 0, "meta_sends": 0,
                     "meta": live.meta(run, self.ghosts)}
             self._set("view", view)
         return view
 
-    def _draw(self, run, full):
+    def _draw(self, run, full, page=False):
         """Send the browser what is new. The frontend may drop intermediate updates, so a tail
         starts where the last-but-one full update ended: one dropped update (full or not) is
         repaired by the next. Called once per script or fragment run (the component is keyed,
-        so the browser keeps one chart element for the whole session)."""
+        so the browser keeps one chart element for the whole session).
+
+        The meta (words, contour grid, compared runs: ~90 kB with five) goes with the page's own
+        update and the next META_SENDS - 1 full ones, not with every full one: resent each
+        second it cost the browser paints. A browser that still lacks it asks (on_meta)."""
         view = self._view(run)
+        if page:
+            view["meta_sends"] = 0
         if not full and (view["ver"] != run.history.stride or view["frame"] % FULL_EVERY == 0):
             full = True
         # a rewind (Pause or Step at the step the browser showed) can leave the run shorter
         # than what the browser has: a tail from there tells it where the history now ends
         n = live.display_len(run)
         start = 0 if full else min(view["fulls"][0], n)
-        data = live.payload(run, self._get("run_key"), view, full, start)
+        with_meta = full and view["meta_sends"] < META_SENDS
+        data = live.payload(run, self._get("run_key"), view, full, start, meta=with_meta)
+        view["meta_sends"] += with_meta
         data["ack"] = self._get("transport_ack")
         data["id"], data["buttons"] = self.chart_key, self.prefix
-        data["present"] = bool(self._get("present"))
-        live.live_charts(data, key=self.chart_key, on_transport_change=self._on_transport)
+        data["present"] = bool(run.settings.get("present"))
+        live.live_charts(data, key=self.chart_key, on_transport_change=self._on_transport,
+                         on_meta_change=self._on_meta)
         if full:
             view["fulls"] = [view["fulls"][1], n]
         view.update(ver=run.history.stride, frame=view["frame"] + 1)
@@ -217,9 +234,17 @@ class Player:
         was_running = run.status == RUNNING
         if was_running:
             self._pace(run)
-        self._draw(run, full=full)
+        self._draw(run, full=full, page=full)
         if was_running and run.status != RUNNING:
             st.rerun()                                 # the run ended: draw the finished page once
+
+    def _on_meta(self):
+        """The browser has data of this run but not its meta (every update that carried it was
+        dropped): send it with the next full updates again."""
+        view = self._get("view")
+        if view is not None:
+            view["meta_sends"] = 0
+            view["frame"] = 0                 # and make the next update a full one
 
     def _on_transport(self):
         """Pause or Step clicked while the browser was playing: it froze the charts at the step
