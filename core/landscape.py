@@ -190,6 +190,26 @@ def loss_grid(X, y, w1_range, w2_range, n=60) -> LossGrid:
     return LossGrid(w1, w2, loss, w_star, b_star, min_loss)
 
 
+def profiled_loss(X, y, w):
+    """L(w, b*(w)): the loss with b at its optimum for each w, the surface loss_grid draws.
+
+    X (n, d), y (n,), w (..., d) -> (...). Exact for this quadratic (min_loss + (w - w*)^T C
+    (w - w*) / 2, C = hessian(X, with_b=False)); inf where w is not finite (a diverged path).
+    """
+    X, y = check_data(X, y)
+    w = np.asarray(w, dtype=float)
+    if w.shape[-1:] != (X.shape[1],):
+        raise ValueError(f"w must end in {X.shape[1]} entries (one per feature), got shape {w.shape}")
+    w_star, b_star = lstsq_optimum(X, y)
+    err = X @ w_star + b_star - y
+    min_loss = float(err @ err) / (2 * len(y))
+    C = hessian(X, with_b=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        D = w - w_star
+        loss = min_loss + np.einsum("...i,...i->...", D @ C, D) / 2
+    return np.where(np.all(np.isfinite(w), axis=-1), loss, np.inf)
+
+
 class Path(NamedTuple):
     batch_size: int
     w: np.ndarray           # (k+1, d): the start, then after each update
