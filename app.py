@@ -21,4 +21,6 @@ st.navigation([
             default=True),
     st.Page("pages/parabola_descent.py", title=_("The parabola y = x²/2"), icon=":material/timeline:",
             url_path="parabola"),
+    st.Page("pages/loss_landscape.py", title=_("The loss landscape"), icon=":material/landscape:",
+            url_path="landscape"),
 ]).run()

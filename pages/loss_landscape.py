@@ -1,0 +1,378 @@
+"""The loss landscape: L(w1, w2) as contours and a surface, its conditioning, three paths on it,
+a learning-rate finder whose choice goes to the main page, and an lr x batch-size map.
+
+Settings k, rho, std, lr, batch_size, steps live in the URL (?k=3&rho=0.5&std=1&lr=0.2...), so a
+shared link shows the same valley; bad values there are clamped or defaulted with a warning,
+never an error. Every number comes from core.landscape; the figures from ui.landscape_figures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core import landscape as ls
+from core.model import full_loss
+from core.settings import Setting, format_value, parse_settings
+from core.theory import lstsq_optimum
+from ui import controls, i18n, urlstate
+from ui.i18n import N_, _, word
+from ui.landscape_figures import (
+    contour_figure,
+    finder_figure,
+    fmt,
+    map_figure,
+    surface_figure,
+    translated,
+    view_box,
+)
+
+SETTINGS = (
+    Setting("k", "float", 1.0, 0.1, 10.0, N_("Feature scale k (x2 × k)"),
+            N_("Multiplies the second feature by k: the same data in other units. k ≠ 1 stretches the "
+               "valley by k along w2. Kept in [0.1, 10].")),
+    Setting("rho", "float", 0.0, -0.95, 0.95, N_("Correlation ρ of x1 and x2"),
+            N_("How much the two features move together; the valley turns and narrows as |ρ| grows. "
+               "Kept in [−0.95, 0.95].")),
+    Setting("std", "int", 0, 0, 1, N_("Standardise features"),
+            N_("Train on (x − mean) / std for each feature: the cure for a stretched valley. The "
+               "fitted model is mapped back to the original units.")),
+    Setting("lr", "float", 0.03, 1e-4, 10.0, N_("Learning rate lr"),
+            N_("Step size of the three paths. Type any value in [0.0001, 10], or pick one in the "
+               "learning-rate finder below.")),
+    Setting("batch_size", "int", 10, 1, 1000, N_("Batch size"),
+            N_("Examples per update of the minibatch SGD path and of the finder's runs.")),
+    Setting("steps", "int", 300, 1, 1000, N_("Number of steps"),
+            N_("Updates of each path and of each run of the finder (300 = the lesson's 3 epochs of "
+               "batch 10).")),
+)
+BY_KEY = {s.key: s for s in SETTINGS}
+# a URL value out of range says what the range protects against
+HINTS = {"k": N_("k = 0 would make x2 all zeros and the valley infinitely long (a singular Hessian, "
+                 "condition number ∞); a very large k makes the valley so narrow that no lr is both "
+                 "stable and fast. k is kept in [0.1, 10]."),
+         "rho": N_("ρ = ±1 makes x2 a copy of ±x1: the Hessian is singular, the condition number ∞ "
+                   "and the optimum not unique. ρ is kept in [−0.95, 0.95].")}
+K_STOPS = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0)
+BATCH_STOPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+REGION_TEXT = {
+    "creeping": (st.info, N_("**Creeping** — lr · λ_min = {low}: in {steps} steps even the flattest "
+                             "direction of the valley does not shrink 10×. Try a larger lr.")),
+    "fast": (st.success, N_("**Fast** — lr · λ_max = {high} < 1: every direction of the valley shrinks "
+                            "at each step, none overshoots.")),
+    "oscillating": (st.warning, N_("**Oscillating** — 1 < lr · λ_max = {high} < 2: along the steep axis "
+                                   "each step overshoots the valley floor and comes back closer: the "
+                                   "zig-zag. It still converges.")),
+    "diverging": (st.error, N_("**Diverging** — lr · λ_max = {high} ≥ 2: along the steep axis each step "
+                               "overshoots further, and the loss grows without bound.")),
+}
+REGION_NAMES = {"creeping": N_("creeping"), "fast": N_("fast"), "oscillating": N_("oscillating"),
+                "diverging": N_("diverging")}
+ZIGZAG = 0.9            # the zig-zag preset: lr = 0.9 x 2 / lambda_max
+LESSON_LR = 0.03
+MAP_LRS = ls.lr_grid(1e-4, 10.0, 31)        # 6 a decade
+MAP_EPOCHS = 3
+STATE = "landscape"     # this page's settings; its widget keys are "landscape_<key>"
+FINDER = "landscape_finder"
+PICK = "landscape_pick"
+LESSON = "pages/lesson.py"
+
+
+def _wkey(key):
+    return f"{STATE}_{key}"
+
+
+def parse_query(raw):
+    """raw: mapping key -> text, e.g. st.query_params. Returns (values, [Problem]); never raises."""
+    return parse_settings(raw, SETTINGS)
+
+
+def round_lr(lr):
+    """lr to 3 significant digits, as it is shown and written into a link."""
+    return float(f"{float(lr):.3g}")
+
+
+# ---- the numbers: pure and cached on the settings -------------------------------------------
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def data(k, rho, std):
+    """(X, y, raw X, Standardised or None): the conditioned lesson data, standardised if asked."""
+    X, y = ls.conditioned_data(k=k, rho=rho)
+    if not std:
+        return X, y, X, None
+    s = ls.standardise(X)
+    return s.X, y, X, s
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def landscape(k, rho, std, lr, batch_size, steps):
+    """The three paths and the loss grid over the view they need."""
+    X, y, _raw, _s = data(k, rho, std)
+    paths = ls.paths(X, y, lr, steps, batch_sizes=(batch_size, None, 1))
+    w_star, _b = lstsq_optimum(X, y)
+    box = view_box(paths[0].w[0], w_star, [p.w for p in paths])
+    return paths, ls.loss_grid(X, y, *box, n=80)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def sweep(k, rho, std, batch_size, steps):
+    X, y, _raw, _s = data(k, rho, std)
+    with np.errstate(over="ignore", invalid="ignore"):     # diverged runs end in inf / nan (core, ok)
+        return ls.lr_sweep(X, y, ls.lr_grid(), steps=steps, batch_size=batch_size)
+
+
+def start_loss(X, y):
+    """The full-data loss at the start every run shares (core.train's w0, b0 for seed 0)."""
+    w0, b0 = ls.initial_params(0, X.shape[1])
+    return full_loss(X, y, w0, b0)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def lr_batch(k, rho, std):
+    X, y, _raw, _s = data(k, rho, std)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return ls.lr_batch_map(X, y, MAP_LRS, ls.batch_grid(len(y)), num_epochs=MAP_EPOCHS)
+
+
+# ---- state and controls ---------------------------------------------------------------------
+
+def init_state():
+    """Once per session the settings come from the URL; the widget keys are refilled from them.
+
+    Streamlit forgets a widget's key while another page is shown, hence the separate STATE copy.
+    """
+    if STATE not in st.session_state:
+        values, problems = parse_query(st.query_params)
+        st.session_state[STATE] = values
+        st.session_state[f"{STATE}_warnings"] = problems
+    for s in SETTINGS:
+        if _wkey(s.key) not in st.session_state:
+            value = st.session_state[STATE][s.key]
+            st.session_state[_wkey(s.key)] = bool(value) if s.key == "std" else value
+
+
+def warnings():
+    """The link's problems, worded, each with what its range protects against."""
+    out = []
+    for p in st.session_state[f"{STATE}_warnings"]:
+        text = _("Link setting {problem}").format(problem=word(p))
+        key = p.params.get("key")
+        if key in HINTS:
+            text += " " + _(HINTS[key])
+        out.append(text)
+    return out
+
+
+def _changed():
+    st.session_state[f"{STATE}_warnings"] = []     # the user has moved on from the bad link
+
+
+def set_lr(lr):
+    st.session_state[_wkey("lr")] = round_lr(min(max(lr, BY_KEY["lr"].lo), BY_KEY["lr"].hi))
+    _changed()
+
+
+def _picked_point():
+    """A click on a point of the finder: its x is the lr of that run."""
+    event = st.session_state.get(FINDER)
+    points = (event or {}).get("selection", {}).get("points", []) if hasattr(event, "get") else []
+    xs = [p["x"] for p in points if isinstance(p.get("x"), (int, float))]
+    if xs:
+        set_lr(xs[0])
+
+
+def _picked_option():
+    lr = st.session_state.get(PICK)
+    if lr is not None:
+        set_lr(lr)
+
+
+def _stops(stops, current):
+    return sorted(set(stops) | {current})
+
+
+def sidebar():
+    """The conditioning controls, in the sidebar. Returns {k, rho, std}."""
+    k_s, rho_s, std_s = BY_KEY["k"], BY_KEY["rho"], BY_KEY["std"]
+    with st.sidebar:
+        st.header(_("Conditioning"))
+        st.select_slider(_(k_s.label), options=_stops(K_STOPS, st.session_state[_wkey("k")]),
+                         key=_wkey("k"), help=_(k_s.help), format_func=lambda v: f"{v:g}", on_change=_changed)
+        st.slider(_(rho_s.label), rho_s.lo, rho_s.hi, step=0.05, key=_wkey("rho"), help=_(rho_s.help),
+                  on_change=_changed)
+        st.toggle(_(std_s.label), key=_wkey("std"), help=_(std_s.help), on_change=_changed)
+        st.caption(_("Stretch the valley with k or ρ, watch the zig-zag, then standardise."))
+    return {"k": float(st.session_state[_wkey("k")]), "rho": float(st.session_state[_wkey("rho")]),
+            "std": int(bool(st.session_state[_wkey("std")]))}
+
+
+def run_controls(curv):
+    """lr, batch size and steps above the charts, with two presets. Returns {lr, batch_size, steps}."""
+    lr_s, batch_s, steps_s = BY_KEY["lr"], BY_KEY["batch_size"], BY_KEY["steps"]
+    c1, c2, c3 = st.columns(3)
+    c1.number_input(_(lr_s.label), lr_s.lo, lr_s.hi, step=0.01, format="%.4g", key=_wkey("lr"),
+                    help=_(lr_s.help), on_change=_changed)
+    c2.select_slider(_(batch_s.label), options=_stops(BATCH_STOPS, st.session_state[_wkey("batch_size")]),
+                     key=_wkey("batch_size"), help=_(batch_s.help), on_change=_changed)
+    c3.slider(_(steps_s.label), steps_s.lo, steps_s.hi, step=1, key=_wkey("steps"), help=_(steps_s.help),
+              on_change=_changed)
+    zigzag = round_lr(ZIGZAG * curv.lr_stable)
+    b1, b2, _rest = st.columns([1, 1, 1])
+    b1.button(_("Zig-zag: lr = 0.9 · 2/λ_max = {lr}").format(lr=fmt(zigzag)), key=_wkey("preset_zigzag"),
+              width="stretch", on_click=set_lr, args=(zigzag,))
+    b2.button(_("The lesson's lr = {lr}").format(lr=f"{LESSON_LR:g}"), key=_wkey("preset_lesson"),
+              width="stretch", on_click=set_lr, args=(LESSON_LR,))
+    ss = st.session_state
+    return {"lr": float(ss[_wkey("lr")]), "batch_size": int(ss[_wkey("batch_size")]),
+            "steps": int(ss[_wkey("steps")])}
+
+
+def sync_url(values):
+    urlstate.sync({s.key: format_value(s, values[s.key]) for s in SETTINGS})
+
+
+# ---- what the page shows --------------------------------------------------------------------
+
+def metric_row(before, after):
+    """lambda_max, lambda_min, condition number, 2/lambda_max; "before → after" when standardised."""
+    def value(f):
+        return f"{fmt(f(before))} → {fmt(f(after))}" if after is not None else fmt(f(before))
+
+    cols = st.columns(4)
+    cols[0].metric(_("λ_max (largest Hessian eigenvalue)"), value(lambda c: c.lambda_max))
+    cols[1].metric(_("λ_min (smallest Hessian eigenvalue)"), value(lambda c: c.lambda_min))
+    cols[2].metric(_("Condition number κ = λ_max/λ_min"), value(lambda c: c.cond))
+    cols[3].metric(_("Stable learning rate 2/λ_max"), value(lambda c: c.lr_stable))
+    if after is not None:
+        st.caption(_("Before → after standardising: the Hessian of (w, b) on the raw features, then on "
+                     "the standardised ones."))
+
+
+def show_region(lr, curv, steps):
+    name = ls.lr_region(lr, ls.region_bounds(curv, steps))
+    banner, text = REGION_TEXT[name]
+    banner(_(text).format(low=fmt(lr * curv.lambda_min), high=fmt(lr * curv.lambda_max), steps=steps))
+
+
+def show_valley(paths, grid, X, y, std, words):
+    axes = ls.curvature(X, with_b=False)
+    st.subheader(_("The valley: L(w1, w2) with b at its optimum"))
+    left, right = st.columns([11, 9])
+    with left:
+        st.plotly_chart(contour_figure(grid, paths, axes, words, standardised=bool(std)),
+                        key=_wkey("contour"))
+        st.caption(_("Contours of the loss, each line about 3× the next one in. The dashed lines are the "
+                     "Hessian's eigenvectors, the valley's axes: the short one is steep (λ_max), the long "
+                     "one flat (λ_min). Three paths from one start: minibatch SGD, full-batch gradient "
+                     "descent and single-example SGD."))
+    with right:
+        st.plotly_chart(surface_figure(grid, paths, lambda w: ls.profiled_loss(X, y, w), words,
+                                       standardised=bool(std)), key=_wkey("surface"))
+        st.caption(_("The same loss as a surface: drag to turn it. A stretched valley is a long trough with "
+                     "steep sides; a well-conditioned one is a round bowl."))
+
+
+def show_original_units(paths, raw_X, y, s):
+    """The standardised model mapped back: ŷ = X (w_s / std) + (b_s − mean · w_s / std)."""
+    st.markdown(_("**Back to the original units.** The model was fitted on standardised features; "
+                  "w = w_s / std and b = b_s − mean · w, so it predicts from the raw x as before:"))
+    w_ls, b_ls = lstsq_optimum(raw_X, y)
+    rows = [(_("least squares on the raw features"), w_ls, b_ls)]
+    for name, path in zip((_("minibatch SGD, mapped back"), _("gradient descent, mapped back")), paths):
+        if path.diverged:
+            continue
+        w, b = ls.to_original_units(path.w[-1], path.b[-1], s.mean, s.std)
+        rows.append((name, w, b))
+    st.dataframe({"": [r[0] for r in rows], "w1": [f"{r[1][0]:.4g}" for r in rows],
+                  "w2": [f"{r[1][1]:.4g}" for r in rows], "b": [f"{r[2]:.4g}" for r in rows]},
+                 hide_index=True)
+
+
+def show_finder(values, curv, words):
+    st.subheader(_("Learning-rate finder"))
+    st.markdown(_("Each point is a short run of minibatch SGD ({steps} steps of batch {batch}) at one of "
+                  "40 learning rates from 0.0001 to 10; above, the loss where it ended, below, how many "
+                  "steps it took to reach 10× the loss floor. **Click a point** to choose its lr.").format(
+        steps=values["steps"], batch=values["batch_size"]))
+    sw = sweep(values["k"], values["rho"], values["std"], values["batch_size"], values["steps"])
+    bounds = ls.region_bounds(curv, values["steps"])
+    st.plotly_chart(finder_figure(sw, bounds, values["lr"], words), key=FINDER, on_select=_picked_point,
+                    selection_mode="points")
+    st.caption(_("The regions, as on the parabola page: creeping (too small to get anywhere in {steps} "
+                 "steps), fast, oscillating (the zig-zag, still converging) and diverging, from 2/λ_max = "
+                 "{stable} on (full-batch gradient descent's bound; a small batch can diverge a little "
+                 "earlier).").format(steps=values["steps"], stable=fmt(bounds.stable)))
+    lrs = [round_lr(v) for v in sw.lrs]
+    labels = {lr: _("lr = {lr} · {region} · final loss {loss}").format(
+        lr=f"{lr:g}", region=_(REGION_NAMES[ls.lr_region(lr, bounds)]),
+        loss=_("diverged") if d else fmt(f)) for lr, f, d in zip(lrs, sw.final_loss, sw.diverged)}
+    current = round_lr(values["lr"])
+    st.session_state[PICK] = current if current in labels else None
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    c1.selectbox(_("Or choose a learning rate of the sweep"), lrs, key=PICK, format_func=labels.__getitem__,
+                 placeholder=_("lr = {lr} (not on the sweep's grid)").format(lr=f"{current:g}"),
+                 on_change=_picked_option)
+    carry = c2.button(_("Use lr = {lr} on the main page").format(lr=f"{current:g}"), key=_wkey("carry"),
+                      type="primary", width="stretch", icon=":material/arrow_forward:")
+    if (values["k"], values["rho"]) != (1.0, 0.0) or values["std"]:
+        st.caption(_("The main page trains on the lesson's data (k = 1, ρ = 0, features not standardised); "
+                     "this lr was found for k = {k}, ρ = {rho}{std}.").format(
+            k=f"{values['k']:g}", rho=f"{values['rho']:g}",
+            std=_(", standardised") if values["std"] else ""))
+    if carry:
+        carry_lr(current)
+
+
+def carry_lr(lr):
+    """Open the main page with this lr. A session that has shown the main page reads its settings
+    from the sidebar's widget keys (set here); a fresh one from the URL (passed along)."""
+    st.session_state[controls.WIDGET + "lr"] = lr
+    st.switch_page(LESSON, query_params={"lr": f"{lr:g}", i18n.KEY: i18n.language()})
+
+
+def show_map(values, words):
+    st.subheader(_("Learning rate × batch size"))
+    lbmap = lr_batch(values["k"], values["rho"], values["std"])
+    X, y, _raw, _s = data(values["k"], values["rho"], values["std"])
+    st.plotly_chart(map_figure(lbmap, start_loss(X, y), words), key=_wkey("map"))
+    st.caption(_("The final loss after {epochs} epochs (the lesson's budget: a larger batch takes fewer "
+                 "steps) for each learning rate and batch size; crossed cells diverged or ended above "
+                 "their start. The white line is, for each batch size, the largest lr up to which every "
+                 "run's loss went down: it approaches 2/λ_max = {stable} as the batch grows, and sits "
+                 "lower for small batches, whose gradients are noisier.").format(
+        epochs=MAP_EPOCHS, stable=fmt(lbmap.lr_stable)))
+
+
+def run():
+    i18n.picker()
+    st.title(_("The loss landscape"))
+    st.markdown(_("The squared loss of linear regression is a bowl over (w, b): a quadratic whose Hessian "
+                  "is the same everywhere. Its eigenvalues decide everything here: the condition number "
+                  "κ = λ_max/λ_min is how stretched the valley is, and 2/λ_max the largest stable "
+                  "learning rate."))
+    init_state()
+    urlstate.show_warnings(warnings())
+    i18n.keep([_wkey(s.key) for s in SETTINGS])
+    values = sidebar()
+    try:
+        X, y, raw_X, s = data(values["k"], values["rho"], values["std"])
+        raw = ls.curvature(raw_X)
+        curv = ls.curvature(X)
+    except ValueError as exc:       # the settings' ranges should make this unreachable
+        st.error(_("Cannot build these data: {error}").format(error=i18n.plain(exc)))
+        return
+    values |= run_controls(curv)
+    sync_url(values)
+    metric_row(raw, curv if values["std"] else None)
+    show_region(values["lr"], curv, values["steps"])
+    words = translated(_)
+    paths, grid = landscape(values["k"], values["rho"], values["std"], values["lr"], values["batch_size"],
+                            values["steps"])
+    show_valley(paths, grid, X, y, values["std"], words)
+    if s is not None:
+        show_original_units(paths, raw_X, y, s)
+    show_finder(values, curv, words)
+    show_map(values, words)
+
+
+run()

@@ -1,0 +1,414 @@
+"""Pure figure builders for the loss landscape page: (values) -> go.Figure. No streamlit here.
+
+The values are core.landscape's: a LossGrid, Paths, a Curvature, a Sweep with its RegionBounds,
+an LrBatchMap. `words` is WORDS translated by the page (translated(_)); without it the figures
+are in English. Chart titles are the page's text (a subheader above each chart), so every figure
+here has none: its legend sits at the top, where a title would be.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.landscape import NEVER, REGIONS
+from core.problems import N_
+
+FONT_SIZE = 16
+HEIGHT = 540
+VIEW_PAD = 1.25         # the view's half-width: 1.25 x what the start and the optimum need
+VIEW_GROW = 3.0         # paths widen the view up to 3 x that; a diverging one leaves it
+AXIS_MIN = 0.04         # the shorter valley axis is drawn at least this fraction of the view
+COLORS = {"minibatch": "#d62728", "gd": "#1f77b4", "single": "#ff7f0e", "axis": "#222222",
+          "optimum": "#000000", "lr": "#6a3d9a", "stable": "#d62728", "edge": "#ffffff"}
+REGION_COLORS = {"creeping": "#c6dbef", "fast": "#c7e9c0", "oscillating": "#fdd0a2",
+                 "diverging": "#fcbba1"}
+# contours of the loss every half decade: each line is 10^0.5 ~ 3.2 x the next one in
+CONTOUR_STEP = 0.5
+LANDSCAPE_SCALE = [[0.0, "#f7fcf5"], [0.35, "#c7e9c0"], [0.7, "#74c476"], [1.0, "#238b45"]]
+MAP_SCALE = "Viridis"
+
+# every text the figures show (English msgids; {name} placeholders)
+WORDS = {
+    "minibatch": N_("minibatch SGD (batch {batch})"),
+    "gd": N_("gradient descent (full batch)"),
+    "single": N_("single-example SGD (batch 1)"),
+    "diverged_path": N_("{name}, diverged at step {step}"),
+    "left_view": N_("{name}, off the chart at step {step}"),
+    "optimum": N_("least squares (w1*, w2*)"),
+    "start": N_("start"),
+    "valley_axes": N_("valley axes (Hessian eigenvectors)"),
+    "w1": N_("weight w1"), "w2": N_("weight w2"),
+    "w1_std": N_("weight w1 (standardised x1)"), "w2_std": N_("weight w2 (standardised x2)"),
+    "lr": N_("learning rate lr (log scale)"),
+    "final_loss": N_("final loss (log)"),
+    "steps_10x": N_("steps to 10× floor"),
+    "sweep": N_("after {steps} steps of batch {batch}"),
+    "reached": N_("first step with loss ≤ 10× floor"),
+    "steps_hover": N_("{steps} steps"),
+    "off_chart": N_("loss {loss}, above the chart"),
+    "diverged": N_("diverged"),
+    "diverged_hover": N_("diverged at step {step}"),
+    "stable": N_("stable bound 2/λ_max = {lr}"),
+    "chosen": N_("chosen lr = {lr}"),
+    "creeping": N_("creeping"), "fast": N_("fast"), "oscillating": N_("oscillating"),
+    "diverging": N_("diverging"),
+    "batch_size": N_("batch size (log scale)"),
+    "map_loss": N_("final loss (log₁₀)"),
+    "edge": N_("largest lr whose loss went down"),
+    "grew": N_("diverged, or loss above its start"),
+    "map_hover": N_("lr {lr} · batch size {batch}: loss {loss}"),
+    "map_hover_diverged": N_("lr {lr} · batch size {batch}: diverged"),
+}
+
+
+def translated(gettext):
+    """WORDS in the language of `gettext` (a function msgid -> text)."""
+    return {k: gettext(v) for k, v in WORDS.items()}
+
+
+def fmt(x):
+    """A number as the pages print one: 3 significant digits."""
+    return f"{x:.3g}"
+
+
+def path_name(kind, path, words, shown=None):
+    """The legend name of a path: its kind, and where it diverged or left the view if it did
+    (shown: how many of its points are drawn)."""
+    name = words[kind].format(batch=path.batch_size)
+    if path.diverged:
+        return words["diverged_path"].format(name=name, step=len(path.w) - 1)
+    if shown is not None and shown < len(path.w):
+        return words["left_view"].format(name=name, step=shown - 1)
+    return name
+
+
+# ---- the landscape --------------------------------------------------------------------------
+
+def view_box(start, w_star, paths_w=()):
+    """A square view (w1_range, w2_range) around the start and the optimum (2,) each, widened for
+    the paths' points (each (k+1, 2)) that stay within VIEW_GROW x the first view: a diverging
+    path leaves the view rather than shrinking everything else to a dot."""
+    start, w_star = np.asarray(start, float), np.asarray(w_star, float)
+    centre = (start + w_star) / 2
+    half = max(VIEW_PAD * float(np.max(np.abs(w_star - start))) / 2, 0.5)
+    reach = half
+    for w in paths_w:
+        w = np.asarray(w, float)
+        with np.errstate(invalid="ignore"):
+            dist = np.max(np.abs(w - centre), axis=1)
+        inside = dist[np.isfinite(dist) & (dist <= VIEW_GROW * half)]
+        if inside.size:
+            reach = max(reach, 1.05 * float(inside.max()))
+    return (centre[0] - reach, centre[0] + reach), (centre[1] - reach, centre[1] + reach)
+
+
+def clipped(w, box):
+    """Rows of w (k+1, 2) up to the first one after the last inside the box: a path that comes
+    back is drawn whole (plotly clips its excursions at the edge), one that leaves for good
+    stops one point outside, which shows where it went. Returns (k'+1, 2), finite."""
+    (x0, x1), (y0, y1) = box
+    with np.errstate(invalid="ignore"):
+        inside = (w[:, 0] >= x0) & (w[:, 0] <= x1) & (w[:, 1] >= y0) & (w[:, 1] <= y1)
+    last = int(np.flatnonzero(inside)[-1]) if inside.any() else 0
+    keep = w[: last + 2]
+    return keep[np.all(np.isfinite(keep), axis=1)]
+
+
+def valley_axes(axes, w_star, box):
+    """The two valley axes as segments through w*: [(kind, lambda, end point (2,))].
+
+    axes: curvature(X, with_b=False) (eigvals ascending, unit eigvecs). Half-lengths are
+    proportional to 1/sqrt(lambda), as a contour ellipse's half-axes; the longer is 40 % of the
+    view's half-width, the shorter at least AXIS_MIN of it (else a narrow valley hides it).
+    """
+    half = (box[0][1] - box[0][0]) / 2
+    lam = np.maximum(np.asarray(axes.eigvals, float), 1e-300)
+    lengths = 1 / np.sqrt(lam)
+    lengths = 0.4 * half * lengths / lengths.max()
+    lengths = np.maximum(lengths, AXIS_MIN * half)
+    out = []
+    for kind, i in (("min", 0), ("max", len(lam) - 1)):
+        v = np.asarray(axes.eigvecs[:, i], float)
+        if v[0] < 0 or (v[0] == 0 and v[1] < 0):       # a sign that does not flip between runs
+            v = -v
+        out.append((kind, float(axes.eigvals[i]), np.asarray(w_star) + lengths[i] * v))
+    return out
+
+
+def _path_traces(paths, words, box, z_of=None):
+    kinds = ("minibatch", "gd", "single")
+    traces = []
+    for kind, path in zip(kinds, paths):
+        w = clipped(path.w, box)
+        style = dict(line=dict(color=COLORS[kind], width=3 if kind == "gd" else 2),
+                     marker=dict(size=5 if kind == "gd" else 3, color=COLORS[kind]))
+        common = dict(name=path_name(kind, path, words, len(w)), mode="lines+markers", legendgroup=kind,
+                      hovertemplate="w1 = %{x:.4g}<br>w2 = %{y:.4g}<extra>%{fullData.name}</extra>")
+        if z_of is None:
+            traces.append(go.Scatter(x=w[:, 0], y=w[:, 1], **style, **common))
+        else:
+            style["line"]["width"] += 2
+            traces.append(go.Scatter3d(x=w[:, 0], y=w[:, 1], z=z_of(w), showlegend=False, **style,
+                                       **common))
+    return traces
+
+
+def contour_figure(grid, paths, axes, words=None, standardised=False) -> go.Figure:
+    """Contours of L(w1, w2) (b at its optimum) with the least-squares optimum, the valley's axes
+    labelled with their eigenvalues, and the paths from one start.
+
+    grid: loss_grid over a square view (equal scales on both axes, so the axes look orthogonal
+    and the valley's stretch is real); paths: paths(...) for (minibatch, full batch, batch 1);
+    axes: curvature(X, with_b=False).
+    """
+    words = words or WORDS
+    box = ((grid.w1[0], grid.w1[-1]), (grid.w2[0], grid.w2[-1]))
+    z = np.log10(grid.loss)
+    lo, hi = math.floor(float(z.min()) / CONTOUR_STEP) * CONTOUR_STEP, float(z.max())
+    fig = go.Figure(go.Contour(
+        x=grid.w1, y=grid.w2, z=z, colorscale=LANDSCAPE_SCALE, reversescale=True, showscale=False,
+        contours=dict(start=lo, end=hi, size=CONTOUR_STEP), line=dict(width=1, color="#888"),
+        hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<br>L = 10^%{z:.2f}<extra></extra>"))
+    for kind, lam, end in valley_axes(axes, grid.w_star, box):
+        other = 2 * np.asarray(grid.w_star) - end
+        fig.add_trace(go.Scatter(
+            x=[other[0], end[0]], y=[other[1], end[1]], mode="lines", name=words["valley_axes"],
+            legendgroup="axes", showlegend=kind == "min", hoverinfo="skip",
+            line=dict(color=COLORS["axis"], width=2, dash="dash")))
+        fig.add_annotation(x=end[0], y=end[1], text=f"λ_{kind} = {fmt(lam)}", showarrow=True, arrowhead=0,
+                           ax=28 if end[0] >= grid.w_star[0] else -28, ay=-22,
+                           font=dict(size=FONT_SIZE, color=COLORS["axis"]), bgcolor="rgba(255,255,255,0.8)")
+    fig.add_traces(_path_traces(paths, words, box))
+    start = paths[0].w[0]
+    fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name=words["start"],
+                             marker=dict(size=12, color="white", line=dict(width=2, color="#333")),
+                             hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=[grid.w_star[0]], y=[grid.w_star[1]], mode="markers", name=words["optimum"],
+                             marker=dict(size=18, symbol="star", color=COLORS["optimum"],
+                                         line=dict(width=1, color="white")),
+                             hovertemplate="w1* = %{x:.4g}<br>w2* = %{y:.4g}<extra></extra>"))
+    _style(fig)
+    fig.update_xaxes(title=words["w1_std" if standardised else "w1"], range=list(box[0]), autorange=False)
+    fig.update_yaxes(title=words["w2_std" if standardised else "w2"], range=list(box[1]), autorange=False,
+                     scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_xaxes(constrain="domain")
+    return fig
+
+
+def surface_figure(grid, paths, z_of, words=None, standardised=False) -> go.Figure:
+    """L(w1, w2) as a 3-D surface, with the paths on it. z_of: (k, 2) -> (k,), the loss with b at
+    its optimum (core.landscape.profiled_loss for these data), so the paths lie on the surface."""
+    words = words or WORDS
+    box = ((grid.w1[0], grid.w1[-1]), (grid.w2[0], grid.w2[-1]))
+    fig = go.Figure(go.Surface(
+        x=grid.w1, y=grid.w2, z=grid.loss, surfacecolor=np.log10(grid.loss), colorscale=LANDSCAPE_SCALE,
+        reversescale=True, showscale=False, opacity=0.9,
+        hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<br>L = %{z:.3g}<extra></extra>"))
+    fig.add_traces(_path_traces(paths, words, box, z_of=z_of))
+    fig.add_trace(go.Scatter3d(x=[grid.w_star[0]], y=[grid.w_star[1]], z=[grid.min_loss], mode="markers",
+                               name=words["optimum"], showlegend=False,
+                               marker=dict(size=6, symbol="diamond", color=COLORS["optimum"])))
+    axis = dict(title_font=dict(size=FONT_SIZE - 2), tickfont=dict(size=FONT_SIZE - 5))
+    fig.update_layout(
+        font=dict(size=FONT_SIZE), height=HEIGHT, margin=dict(l=0, r=0, t=10, b=0), showlegend=False,
+        scene=dict(xaxis=dict(title=words["w1_std" if standardised else "w1"], range=list(box[0]), **axis),
+                   yaxis=dict(title=words["w2_std" if standardised else "w2"], range=list(box[1]), **axis),
+                   zaxis=dict(title="L", **axis), aspectmode="manual",
+                   aspectratio=dict(x=1, y=1, z=0.7), camera=dict(eye=dict(x=1.5, y=-1.6, z=1.0))),
+        hoverlabel=dict(font_size=FONT_SIZE))
+    return fig
+
+
+# ---- the learning-rate finder ---------------------------------------------------------------
+
+def region_spans(bounds, lo, hi):
+    """[(region, lr from, lr to)] of the non-empty regions within [lo, hi], in REGIONS order."""
+    edges = {"creeping": (lo, bounds.fast), "fast": (bounds.fast, bounds.one_step),
+             "oscillating": (bounds.one_step, bounds.stable), "diverging": (bounds.stable, hi)}
+    out = []
+    for name in REGIONS:
+        a, b = max(edges[name][0], lo), min(edges[name][1], hi)
+        if b > a:
+            out.append((name, a, b))
+    return out
+
+
+def _shade_regions(fig, spans, words, rows):
+    """Shaded regions behind the rows, each named at the top of the first; a name too long for
+    its region's width is written upright."""
+    total = math.log10(spans[-1][2] / spans[0][1])
+    for name, a, b in spans:
+        for row in rows:
+            fig.add_vrect(x0=a, x1=b, fillcolor=REGION_COLORS[name], opacity=0.55, line_width=0,
+                          layer="below", row=row, col=1)
+        share = math.log10(b / a) / total
+        upright = share < 0.018 * max(len(words[name]), 4)
+        fig.add_annotation(x=(math.log10(a) + math.log10(b)) / 2, y=0.98, xref="x", yref="y domain",
+                           text=words[name], showarrow=False, yanchor="top",
+                           textangle=-90 if upright else 0, font=dict(size=FONT_SIZE - 2, color="#333"))
+
+
+def finder_figure(sweep, bounds, lr=None, words=None) -> go.Figure:
+    """Final loss (log) and steps to 10x the floor against lr (log), one point per lr of the
+    sweep, the regions shaded and named, 2/lambda_max and the chosen lr as vertical lines.
+
+    Every point carries its lr as x: a click on either row picks it (the page reads
+    selection.points[i]["x"]). Diverged runs sit at the top of the loss row as crosses.
+    """
+    words = words or WORDS
+    lrs = np.asarray(sweep.lrs, float)
+    lo, hi = float(lrs.min()) / 1.2, float(lrs.max()) * 1.2
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.64, 0.36], vertical_spacing=0.06)
+    ok = ~np.asarray(sweep.diverged)
+    final = np.asarray(sweep.final_loss, float)
+    # the chart's ceiling: 100 x where the smallest lr ends (about the start's loss); a run that
+    # has not diverged yet may end far above it, and would squash the rest into a line
+    ceiling = 100 * float(final[ok][0]) if ok.any() else 1e3
+    bottom = min(float(final[ok].min()) if ok.any() else sweep.floor, sweep.floor) / 3
+    top = 30 * ceiling
+    _shade_regions(fig, region_spans(bounds, lo, hi), words, rows=(1, 2))
+    fig.add_hline(y=sweep.floor, line=dict(color="#555", width=1, dash="dot"), row=1, col=1)
+    shown = ok & (final <= ceiling)
+    fig.add_trace(go.Scatter(
+        x=lrs[shown], y=final[shown], mode="lines+markers",
+        name=words["sweep"].format(steps=sweep.steps, batch=sweep.batch_size),
+        line=dict(color=COLORS["gd"], width=2), marker=dict(size=9, color=COLORS["gd"]),
+        hovertemplate="lr = %{x:.3g}<br>L = %{y:.3g}<extra></extra>"), row=1, col=1)
+    high = ok & (final > ceiling)
+    if high.any():
+        fig.add_trace(go.Scatter(
+            x=lrs[high], y=np.full(int(high.sum()), ceiling), mode="markers", showlegend=False,
+            marker=dict(size=11, symbol="triangle-up", color=COLORS["gd"]),
+            customdata=[words["off_chart"].format(loss=fmt(v)) for v in final[high]],
+            hovertemplate="lr = %{x:.3g}<br>%{customdata}<extra></extra>"), row=1, col=1)
+    if (~ok).any():
+        at = np.asarray(sweep.diverged_at)[~ok]
+        fig.add_trace(go.Scatter(
+            x=lrs[~ok], y=np.full(int((~ok).sum()), 3 * ceiling), mode="markers", name=words["diverged"],
+            marker=dict(size=11, symbol="x", color=COLORS["stable"]),
+            customdata=[words["diverged_hover"].format(step=int(s)) for s in at],
+            hovertemplate="lr = %{x:.3g}<br>%{customdata}<extra></extra>"), row=1, col=1)
+    reached = np.asarray(sweep.steps_to_10x_floor)
+    got = reached != NEVER
+    fig.add_trace(go.Scatter(
+        x=lrs[got], y=reached[got], mode="lines+markers", name=words["reached"],
+        line=dict(color="#2ca02c", width=2), marker=dict(size=8, color="#2ca02c"),
+        customdata=[words["steps_hover"].format(steps=int(r)) for r in reached[got]],
+        hovertemplate="lr = %{x:.3g}<br>%{customdata}<extra></extra>"), row=2, col=1)
+    _vline(fig, bounds.stable, words["stable"].format(lr=fmt(bounds.stable)), COLORS["stable"], "solid", 0.9)
+    if lr is not None:
+        _vline(fig, lr, words["chosen"].format(lr=fmt(lr)), COLORS["lr"], "dash", 0.8)
+    _style(fig)
+    fig.update_layout(height=HEIGHT + 60, clickmode="event+select", dragmode=False, hovermode="closest")
+    fig.update_xaxes(type="log", range=[math.log10(lo), math.log10(hi)], exponentformat="power")
+    fig.update_xaxes(title=words["lr"], row=2, col=1)
+    fig.update_yaxes(type="log", title=words["final_loss"], range=[math.log10(bottom), math.log10(top)],
+                     exponentformat="power", row=1, col=1)
+    fig.update_yaxes(title=words["steps_10x"], rangemode="tozero", row=2, col=1)
+    return fig
+
+
+def _vline(fig, x, text, color, dash, y):
+    """A vertical line through both rows at x, labelled at height y of the figure."""
+    fig.add_vline(x=x, line=dict(color=color, width=2, dash=dash), row="all", col=1)
+    fig.add_annotation(x=math.log10(x), y=y, xref="x", yref="paper", text=text, showarrow=False,
+                       xanchor="left", yanchor="top", xshift=4, bgcolor="rgba(255,255,255,0.85)",
+                       font=dict(size=FONT_SIZE - 2, color=color))
+
+
+# ---- the lr x batch-size map ----------------------------------------------------------------
+
+def failed(lbmap, start_loss):
+    """(B, L) bool: the runs that diverged, or ended above the loss they started from (not yet
+    flagged: a few steps of a too-large lr grow the loss without reaching train()'s bound)."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(lbmap.diverged) | ~(np.asarray(lbmap.final_loss, float) < start_loss)
+
+
+def stable_edge(lbmap, start_loss):
+    """Per batch size (B,), the largest lr of the map below which every run's loss went down
+    (nan if even the smallest failed)."""
+    lrs = np.asarray(lbmap.lrs, float)
+    out = np.full(len(lbmap.batch_sizes), np.nan)
+    for i, row in enumerate(failed(lbmap, start_loss)):
+        good = np.cumprod(~row).astype(bool)       # up to the first failure
+        if good.any():
+            out[i] = lrs[good].max()
+    return out
+
+
+def _decade_ticks(lo, hi):
+    ticks = list(range(math.floor(lo), math.ceil(hi) + 1))
+    return ticks, [f"10<sup>{t}</sup>" if t not in (0, 1) else ("1" if t == 0 else "10") for t in ticks]
+
+
+def map_figure(lbmap, start_loss, words=None) -> go.Figure:
+    """A heat map of log10 final loss over (lr, batch size), both on log scales; cells that
+    diverged or ended above start_loss (every run's loss at its common start) blank and crossed,
+    the largest lr whose loss went down for each batch size joined by a line, and 2/lambda_max
+    as a vertical line.
+
+    Axes are log10 values on linear axes (a heat map's cells must be even there), ticks at decades.
+    """
+    words = words or WORDS
+    lx = np.log10(np.asarray(lbmap.lrs, float))
+    ly = np.log10(np.asarray(lbmap.batch_sizes, float))
+    loss = np.asarray(lbmap.final_loss, float)
+    diverged = failed(lbmap, start_loss)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(diverged | ~np.isfinite(loss), np.nan, np.log10(np.maximum(loss, 1e-300)))
+    good = z[np.isfinite(z)]
+    zmin = float(good.min()) if good.size else -5.0
+    zmax = min(float(good.max()) if good.size else 2.0, zmin + 8)
+    flagged = np.asarray(lbmap.diverged)
+    hover = [[(words["map_hover_diverged"] if flagged[i, j] else words["map_hover"]).format(
+        lr=fmt(lbmap.lrs[j]), batch=int(lbmap.batch_sizes[i]), loss=fmt(loss[i, j]))
+        for j in range(len(lx))] for i in range(len(ly))]
+    fig = go.Figure(go.Heatmap(
+        x=lx, y=ly, z=z, zmin=zmin, zmax=zmax, colorscale=MAP_SCALE, text=hover,
+        hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1,
+        colorbar=dict(title=dict(text=words["map_loss"], side="right"), thickness=14,
+                      tickfont=dict(size=FONT_SIZE - 4))))
+    rows, cols = np.nonzero(diverged)
+    if rows.size:
+        fig.add_trace(go.Scatter(x=lx[cols], y=ly[rows], mode="markers", name=words["grew"],
+                                 marker=dict(symbol="x-thin", size=9, line=dict(width=2, color="#b2182b")),
+                                 hoverinfo="skip"))
+    edge = stable_edge(lbmap, start_loss)
+    has = np.isfinite(edge)
+    fig.add_trace(go.Scatter(
+        x=np.log10(edge[has]), y=ly[has], mode="lines+markers", name=words["edge"],
+        line=dict(color=COLORS["edge"], width=3),
+        marker=dict(size=8, color=COLORS["edge"], line=dict(width=1, color="#333")),
+        hovertemplate="lr = 10^%{x:.2f}<extra></extra>"))
+    s = math.log10(lbmap.lr_stable)
+    fig.add_trace(go.Scatter(x=[s, s], y=[ly.min() - 0.15, ly.max() + 0.15], mode="lines",
+                             name=words["stable"].format(lr=fmt(lbmap.lr_stable)),
+                             line=dict(color=COLORS["stable"], width=3, dash="dash"), hoverinfo="skip"))
+    _style(fig)
+    xt, xl = _decade_ticks(lx.min(), lx.max())
+    fig.update_xaxes(title=words["lr"], tickvals=xt, ticktext=xl,
+                     range=[lx.min() - 0.1, lx.max() + 0.1], showgrid=False, zeroline=False)
+    yt = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
+          if ly.min() - 1e-9 <= math.log10(t) <= ly.max() + 1e-9]
+    fig.update_yaxes(title=words["batch_size"], tickvals=[math.log10(t) for t in yt],
+                     ticktext=[str(t) for t in yt], range=[ly.min() - 0.15, ly.max() + 0.15],
+                     showgrid=False, zeroline=False)
+    fig.update_layout(height=HEIGHT, plot_bgcolor="#eeeeee")
+    return fig
+
+
+def _style(fig):
+    """Large fonts; the legend in one to three rows at the top, above the plot, never over it."""
+    fig.update_layout(
+        font=dict(size=FONT_SIZE), height=HEIGHT, hoverlabel=dict(font_size=FONT_SIZE),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0.0, font=dict(size=FONT_SIZE - 3)),
+        margin=dict(t=30, l=10, r=10, b=10))
+    # streamlit's chart theme sets its own small axis fonts: set ours on each axis
+    axis = dict(tickfont=dict(size=FONT_SIZE - 3), title_font=dict(size=FONT_SIZE - 1), automargin=True)
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
