@@ -402,8 +402,8 @@ def main():
          "yes" if all(r["ok"] == r["n"] for r in rows) else "**no**")
     line("Train -> end text, lone session (s)", [f"{r['lone']:.2f}" for r in rows], "", "")
     line(f"Train -> end text, {n} sessions, min / median / max (s)", [mmm(r["times"]) for r in rows], "", "")
-    line("ratio of medians, loaded / lone", [f"{r['ratio']:.2f}" for r in rows], "<= 3",
-         "yes" if all(r["ratio"] <= 3 for r in rows) else "**no**")
+    line("ratio of medians, loaded / lone", [f"{r['ratio']:.2f}" for r in rows], "<= 2",
+         "yes" if all(r["ratio"] <= 2 for r in rows) else "**no**")
     line("server RSS idle (MB)", [f"{r['idle2']:.0f}" for r in rows], "", "")
     line(f"server RSS, {n} sessions finished, connected (MB)", [f"{r['rss_after']:.0f}" for r in rows],
          "", "")
