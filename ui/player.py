@@ -22,7 +22,7 @@ from ui.i18n import _, language
 
 FRAME_SECONDS = 0.25       # server frames; the browser paints in between on its own clock
 MAX_GHOSTS = 5             # earlier runs kept for comparison, oldest dropped
-GHOST_POINTS = 400         # points kept of each
+GHOST_POINTS = 200         # points kept of each
 FULL_EVERY = 4             # every 4th frame resends the whole displayed history
 META_SENDS = 3             # full payloads that carry a run's meta (then only when asked again)
 FAST_SLICE = 0.05          # at "as fast as possible", compute for this long per frame
@@ -185,18 +185,17 @@ class Player:
             self._set("view", view)
         return view
 
-    def _draw(self, run, full, page=False):
+    def _draw(self, run, full):
         """Send the browser what is new. The frontend may drop intermediate updates, so a tail
         starts where the last-but-one full update ended: one dropped update (full or not) is
         repaired by the next. Called once per script or fragment run (the component is keyed,
         so the browser keeps one chart element for the whole session).
 
-        The meta (words, contour grid, compared runs: ~90 kB with five) goes with the page's own
-        update and the next META_SENDS - 1 full ones, not with every full one: resent each
-        second it cost the browser paints. A browser that still lacks it asks (on_meta)."""
+        The meta (words, contour grid, compared runs: ~80 kB with five) goes with the first
+        META_SENDS full updates of a run (and language), not with every one: resent each second
+        it cost the browser paints. The browser keeps it across page runs; one that lacks it
+        (every update that carried it dropped) asks again (on_meta)."""
         view = self._view(run)
-        if page:
-            view["meta_sends"] = 0
         if not full and (view["ver"] != run.history.stride or view["frame"] % FULL_EVERY == 0):
             full = True
         # a rewind (Pause or Step at the step the browser showed) can leave the run shorter
@@ -234,7 +233,7 @@ class Player:
         was_running = run.status == RUNNING
         if was_running:
             self._pace(run)
-        self._draw(run, full=full, page=full)
+        self._draw(run, full=full)
         if was_running and run.status != RUNNING:
             st.rerun()                                 # the run ended: draw the finished page once
 
