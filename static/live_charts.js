@@ -341,6 +341,16 @@
   }
 
   // a number for a note: 3 significant digits, or 1.3e+15
+  const inside = (v, r) => v != null && v >= r[0] && v <= r[1];
+  // a diverging run's zig-zag, once off the scale, jumps between far-off values: drawn, those
+  // segments cross the whole plot and fill it. Only the points on the chart and their
+  // neighbours are kept (a segment into or out of the chart ends at its edge), the rest is a gap.
+  function edgeCut(n, isIn, vals) {
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = isIn(i) || (i > 0 && isIn(i - 1)) || (i + 1 < n && isIn(i + 1)) ? vals[i] : null;
+    return out;
+  }
+
   function num(v) {
     const a = Math.abs(v);
     return a >= 1e4 || (a < 1e-3 && a > 0) ? v.toExponential(1) : String(+v.toPrecision(3));
@@ -348,12 +358,18 @@
   // A note at the top (or bottom) edge of a plot for a value beyond its y range [lo, hi]
   // (pos: the value on the axis' own scale, log10 for a log axis); null when it is in range.
   // row: stacks several notes.
-  function edgeNote(xv, pos, range, name, value, color, row) {
+  // notes on the same edge are stacked a line apart (in pixels: the plot may be short)
+  function stackNotes(notes) {
+    const line = sizes().legend * 1.45;
+    let up = 0, down = 0;
+    return notes.filter(Boolean).map(n => Object.assign(n, { yshift: n.yanchor === "top" ? -line * up++ : line * down++ }));
+  }
+  function edgeNote(xv, pos, range, name, value, color) {
     if (value == null || xv == null) return null;
     const up = pos == null ? value > 0 : pos > range[1], down = pos != null && pos < range[0];
     if (!up && !down) return null;
     const right = xv > S.meta.total / 2;
-    return { x: xv, xref: "x", y: up ? 1 - 0.1 * row : 0.1 * row, yref: "paper", yanchor: up ? "top" : "bottom",
+    return { x: xv, xref: "x", y: up ? 1 : 0, yref: "paper", yanchor: up ? "top" : "bottom",
              xanchor: right ? "right" : "left", showarrow: false, bgcolor: "rgba(255,255,255,0.8)",
              text: (up ? "↑ " : "↓ ") + fmt(S.meta.words.off_scale, { name: name, value: num(value) }),
              font: { size: sizes().legend, color: color } };
@@ -399,13 +415,13 @@
       const dtick = Math.max(1, Math.ceil((range[1] - range[0]) / (plotH / (z.font * 1.9))));
       yax = { title: { text: W.loss_log }, type: "log", range: range, autorange: false, exponentformat: "power",
               dtick: dtick };
-      if (k) notes.push(edgeNote(x[k - 1], ly[k - 1] > 0 ? Math.log10(ly[k - 1]) : null, range, W.loss, ly[k - 1], "#1f77b4", 0));
+      if (k) notes.push(edgeNote(x[k - 1], ly[k - 1] > 0 ? Math.log10(ly[k - 1]) : null, range, W.loss, ly[k - 1], "#1f77b4"));
     } else {
       const e = extent([ly, ey, [m.floor]]), cap = 3 * start;
       const r = ratchet(P.loss, "lin" + S.run, 0, Math.min(cap, Math.max(e[1], start)), 0.05);
       const range = [0, Math.min(r[1], cap * 1.05)];
       yax = { title: { text: W.loss }, type: "linear", range: range, autorange: false };
-      if (k) notes.push(edgeNote(x[k - 1], ly[k - 1], range, W.loss, ly[k - 1], "#1f77b4", 0));
+      if (k) notes.push(edgeNote(x[k - 1], ly[k - 1], range, W.loss, ly[k - 1], "#1f77b4"));
     }
     // the noise floor is named on its line, not in the legend: one legend row is enough
     const floorY = S.log ? (m.floor > 0 ? Math.log10(m.floor) : null) : m.floor;
@@ -434,10 +450,17 @@
     const pe = extent(cols.concat([m.truth, m.w0, [m.b0]], shown.map(g => g.range)));
     const pr0 = ratchet(P.params, "p" + S.run, Math.max(pe[0], pcap[0]), Math.min(pe[1], pcap[1]), 0.15);
     const pr = [Math.max(pr0[0], pcap[0]), Math.min(pr0[1], pcap[1])];
-    const pnotes = k ? m.names.map((nm, j) => edgeNote(x[k - 1], cols[j][k - 1], pr, nm, cols[j][k - 1], COLORS[j], j)) : [];
+    const pnotes = k ? m.names.map((nm, j) => edgeNote(x[k - 1], cols[j][k - 1], pr, nm, cols[j][k - 1], COLORS[j])) : [];
+    // each parameter's line starts at its initial value (step 0), so even a run that leaves the
+    // scale on its first step shows which way it went
+    const x0 = [0].concat(x);
+    tr.forEach((t, j) => {
+      const y0 = [j < m.d ? m.w0[j] : m.b0].concat(cols[j]);
+      t.x = x0; t.y = edgeCut(y0.length, i => inside(y0[i], pr), y0);
+    });
     draw(P.params, ghostTraces(m, "params").concat(truths), tr, base("params", W.params_title, W.step, W.value, {
       xaxis: xStep, yaxis: { title: { text: W.value }, range: pr, autorange: false },
-      annotations: pnotes.filter(Boolean), dragmode: false, hovermode: false,
+      annotations: stackNotes(pnotes), dragmode: false, hovermode: false,
     }), CFG_LEGEND);
 
     // 3. path over loss contours (the contours are a separate static plot underneath)
@@ -464,7 +487,7 @@
     const px = pa.ix < m.d ? S.w[pa.ix] : S.b, py = pa.iy < m.d ? S.w[pa.iy] : S.b;
     const cx = [pa.start[0]].concat(px.slice(0, k)), cy = [pa.start[1]].concat(py.slice(0, k));
     const lx = cx[cx.length - 1], lyp = cy[cy.length - 1];
-    const inside = (v, r) => v != null && v >= r[0] && v <= r[1];
+    const inBox = i => inside(cx[i], pa.xr) && inside(cy[i], pa.yr);
     const pathNote = k && !(inside(lx, pa.xr) && inside(lyp, pa.yr)) ? [{
       x: Math.min(Math.max(lx, pa.xr[0]), pa.xr[1]), y: Math.min(Math.max(lyp, pa.yr[0]), pa.yr[1]),
       xanchor: lx > pa.xr[1] ? "right" : "left", yanchor: lyp > pa.yr[1] ? "top" : "bottom", showarrow: false,
@@ -474,7 +497,8 @@
       { x: [pa.opt[0]], y: [pa.opt[1]], name: W.least_squares, mode: "markers", marker: { symbol: "star", size: 16, color: "#000" } },
       { x: [pa.truth[0]], y: [pa.truth[1]], name: W.true, mode: "markers", marker: { symbol: "x", size: 11, color: "#2ca02c" } },
     ], [
-      { x: cx, y: cy, name: W.sgd_path, mode: "lines", line: { color: "#d62728", width: 2 * lw } },
+      { x: edgeCut(cx.length, inBox, cx), y: edgeCut(cy.length, inBox, cy), name: W.sgd_path, mode: "lines",
+        line: { color: "#d62728", width: 2 * lw } },
       { x: [lx], y: [lyp], name: W.now, mode: "markers", marker: { size: 12, color: "#d62728" } },
     ], base("path", "", "", "", { xaxis: hidden(pa.xr, pa.xname), yaxis: hidden(pa.yr, pa.yname), plot_bgcolor: clear,
       margin: fixedMargin(), annotations: pathNote }));
@@ -587,14 +611,21 @@
   // Presenter view: two charts a row, each half of what the window has below the grid's top
   // (measured as if scrolled to the top), so the buttons and four charts fit one projector
   // screen; the page around them gets smaller margins (body class, CSS in ui/live.py).
+  function gridTop() {
+    const main = S.node.closest("[data-testid='stMain']");
+    return S.grid.getBoundingClientRect().top + (main ? main.scrollTop : window.scrollY);
+  }
+  // the page above the charts changed height (a divergence message came or went): fit again
+  function refit() {
+    if (S.present && S.grid && S.grid.isConnected && Math.abs(gridTop() - S.top) > 2) layout();
+  }
   function layout() {
     if (!S.node) return;
     S.node.classList.toggle("present", S.present);
     if (S.id === "lrviz") document.body.classList.toggle("lrviz-present", S.present);
     let h = 340;
     if (S.present && S.grid && S.grid.isConnected) {
-      const main = S.node.closest("[data-testid='stMain']");
-      const top = S.grid.getBoundingClientRect().top + (main ? main.scrollTop : window.scrollY);
+      const top = S.top = gridTop();
       const title = S.titles.loss.getBoundingClientRect().height;
       h = Math.max(200, Math.floor((window.innerHeight - top - 16) / 2 - title - 4));
     }
@@ -612,6 +643,8 @@
     ingest(payload);
     if (fresh) {
       window.addEventListener("resize", () => { if (S.present) layout(); });
+      const page = document.querySelector("[data-testid='stMainBlockContainer']");
+      if (page && window.ResizeObserver) new ResizeObserver(refit).observe(page);
       requestAnimationFrame(layout);      // once the grid is in the page: its top is known
     }
     schedule();

@@ -183,6 +183,31 @@ def test_a_diverging_run_keeps_readable_axes(page):
     assert sum("off the scale" in t for t in notes["params"]) >= 2, notes
     assert any("off the chart" in t for t in notes["path"]), notes
     assert any("left the plot" in t for t in notes["data"]), notes
+    # notes on the same edge are stacked, not drawn over each other
+    boxes = page.evaluate("Array.from(document.querySelectorAll('.lrviz-params .annotation'))"
+                          ".map(e => { const b = e.getBoundingClientRect();"
+                          " return [b.left, b.top, b.right, b.bottom]; })")
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] + 1 or b[3] <= a[1] + 1, boxes
+    # once off the scale, the zig-zag between far-off values is a gap, not lines across the plot
+    w1 = page.evaluate("window.LRViz.state.plots.params.data.find(t => t.name === 'w1').y")
+    assert w1[0] is not None and w1[-1] is None, (w1[:3], w1[-3:])       # from w0 at step 0 to the edge
+    assert_healthy(page)
+
+
+def test_presenter_view_of_a_diverged_run_still_fits(page):
+    """The divergence message goes below the charts on a projector, and they are fitted again."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_app(page, "/?speed=0&present=1&lr=2.5")
+    button(page, "Train").click()
+    wait_js(page, "window.LRViz.state.status === 'diverged'", 30_000)
+    page.wait_for_selector(IDLE)
+    page.wait_for_timeout(800)
+    bottom = page.evaluate("Math.max(...['loss', 'params', 'path', 'data'].map(n =>"
+                           " document.querySelector('.lrviz-' + n).getBoundingClientRect().bottom))")
+    alert = page.evaluate("document.querySelector('[data-testid=stAlert]').getBoundingClientRect().top")
+    assert bottom <= 721 and alert >= bottom - 1, (bottom, alert)
     assert_healthy(page)
 
 
