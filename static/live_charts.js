@@ -43,7 +43,7 @@
     id: id, prefix: "", present: false, cellH: 340, hidden: new Set(),
     run: null, ver: null, meta: null, n: 0, shown: 0, painted: -1, log: true, status: "ready",
     speed: 0, stride: 1, x: [], loss: [], w: [], b: [], epochs: { x: [], loss: [] },
-    node: null, plots: {}, lastT: 0, lastPaintT: 0, raf: 0, metaPainted: null,
+    node: null, plots: {}, widths: new Map(), lastT: 0, lastPaintT: 0, raf: 0, metaPainted: null,
     component: null, hold: null, nonce: 0,
   };
   // reacts / animates / fast: how each chart update was drawn (Plotly layout, Plotly.animate, fastDraw)
@@ -239,7 +239,7 @@
     // Plotly leaves empty traces out of the legend and animate() does not redraw it: a trace
     // getting its first points is part of the signature, so it triggers one full redraw
     const sig = JSON.stringify([S.run, fixed.length, layout.title, layout.xaxis, layout.yaxis, layout.annotations,
-                                layout.meta, layout.height, S.present, [...S.hidden],
+                                layout.meta, layout.height, S.widths.get(div), S.present, [...S.hidden],
                                 fixed.map(t => t.name), moving.map(t => [t.name, !!(t.x && t.x.length)])]);
     if (div.__sig !== sig || !div.data || div.data.length !== fixed.length + moving.length) {
       window.Plotly.react(div, fixed.concat(moving), layout, cfg || CFG);
@@ -390,6 +390,9 @@
     const curW = k ? S.w.map(col => col[k - 1]) : m.w0;
     const curB = k ? S.b[k - 1] : m.b0;
     const P = S.plots, W = m.words;
+    // the plots' widths, read once before anything is drawn: a cell that changed width (a
+    // remount, the presenter grid) is drawn anew at its new width
+    S.widths = new Map(Object.values(P).map(div => [div, div.clientWidth]));
     const xStep = { title: { text: W.step }, range: [0, m.total], autorange: false };
 
     // 1. loss: batch loss per step, full-data loss at each epoch end, the noise floor
@@ -469,7 +472,9 @@
                    yaxis: { title: { text: pa.yname }, range: pa.yr, autorange: false } };
     // drawn anew (newPlot), one drawing at a time: Plotly.react of the same contour with a new
     // layout (presenter view, a resize) fails inside Plotly's contour code ("reading 'z'")
-    if (S.metaPainted !== S.run && !S.baseBusy) {
+    const bl = P.pathBase._fullLayout;
+    const misfit = bl && (Math.abs(bl.width - S.widths.get(P.pathBase)) > 2 || bl.height !== S.cellH);
+    if ((S.metaPainted !== S.run || misfit) && !S.baseBusy) {
       S.baseBusy = true;
       const idle = () => { S.baseBusy = false; schedule(); };
       Promise.resolve(window.Plotly.newPlot(P.pathBase, [

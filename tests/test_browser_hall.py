@@ -68,6 +68,10 @@ def test_presenter_view_fits_buttons_and_four_charts_on_one_screen(browser, serv
             assert chart[0] >= 0 and chart[1] <= box["h"] + 1 and chart[2] > width / 3, box
         assert abs(loss[0] - params[0]) < 2 and abs(path[0] - data[0]) < 2 and path[0] >= loss[1] - 1, box
         assert parabola[2] == 0, "the fifth chart is left out of the presenter view"
+        # the path's contours (a plot underneath) and its overlay share one plot area
+        sizes = page.evaluate("(P => [P.pathBase, P.path].map(d =>"
+                              " [d._fullLayout.width, d._fullLayout.height]))(window.LRViz.state.plots)")
+        assert abs(sizes[0][0] - sizes[1][0]) <= 2 and sizes[0][1] == sizes[1][1], sizes
         assert box["sidebar"] is None or box["sidebar"][0] <= 1 or box["sidebar"][1] < 10, box["sidebar"]
         assert page.evaluate("getComputedStyle(document.querySelector('.lrviz-loss .xtick text')).fontSize") \
             == "18px"                                                         # bigger text
