@@ -476,7 +476,13 @@
     const misfit = bl && (Math.abs(bl.width - S.widths.get(P.pathBase)) > 2 || bl.height !== S.cellH);
     if ((S.metaPainted !== S.run || misfit) && !S.baseBusy) {
       S.baseBusy = true;
-      const idle = () => { S.baseBusy = false; schedule(); };
+      // the cell may have changed size while this drawing was under way: then draw it again
+      const idle = () => {
+        S.baseBusy = false;
+        const f = P.pathBase._fullLayout;
+        if (f && (Math.abs(f.width - P.pathBase.clientWidth) > 2 || f.height !== S.cellH)) S.metaPainted = null;
+        schedule();
+      };
       Promise.resolve(window.Plotly.newPlot(P.pathBase, [
         { type: "contour", x: pa.gx, y: pa.gy, z: pa.gz, colorscale: [[0, "#f4f9ff"], [1, "#5b9bd5"]], showscale: false,
           contours: { coloring: "fill", showlines: true }, line: { width: 0.6 * lw, color: "rgba(0,0,0,0.2)" }, hoverinfo: "skip" },
