@@ -72,6 +72,17 @@ ZIGZAG = 0.9            # the zig-zag preset: lr = 0.9 x 2 / lambda_max
 LESSON_LR = 0.03
 MAP_LRS = ls.lr_grid(1e-4, 10.0, 31)        # 6 a decade
 MAP_EPOCHS = 3
+# the contours and the surface side by side where both get 440 px, else one above the other
+# (st.columns stacks only below 640 px of window, and squeezes both charts before that); the
+# metrics four in a row where each gets 200 px, else two or one. A horizontal container's
+# flex items are the wrappers around its children, hence :has.
+SIDE_BY_SIDE = """<style>
+.st-key-landscape_valley > div:has(> .st-key-landscape_valley_left) {
+  flex: 11 1 440px; min-width: min(440px, 100%); }
+.st-key-landscape_valley > div:has(> .st-key-landscape_valley_right) {
+  flex: 9 1 440px; min-width: min(440px, 100%); }
+.st-key-landscape_metrics > div { flex: 1 1 200px; min-width: min(200px, 100%); }
+</style>"""
 STATE = "landscape"     # this page's settings; its widget keys are "landscape_<key>"
 FINDER = "landscape_finder"
 PICK = "landscape_pick"
@@ -217,11 +228,11 @@ def run_controls(curv):
     c3.slider(_(steps_s.label), steps_s.lo, steps_s.hi, step=1, key=_wkey("steps"), help=_(steps_s.help),
               on_change=_changed)
     zigzag = round_lr(ZIGZAG * curv.lr_stable)
-    b1, b2, _rest = st.columns([1, 1, 1])
-    b1.button(_("Zig-zag: lr = 0.9 · 2/λ_max = {lr}").format(lr=fmt(zigzag)), key=_wkey("preset_zigzag"),
-              width="stretch", on_click=set_lr, args=(zigzag,))
-    b2.button(_("The lesson's lr = {lr}").format(lr=f"{LESSON_LR:g}"), key=_wkey("preset_lesson"),
-              width="stretch", on_click=set_lr, args=(LESSON_LR,))
+    with st.container(horizontal=True):
+        st.button(_("Zig-zag: lr = 0.9 · 2/λ_max = {lr}").format(lr=fmt(zigzag)), key=_wkey("preset_zigzag"),
+                  on_click=set_lr, args=(zigzag,))
+        st.button(_("The lesson's lr = {lr}").format(lr=f"{LESSON_LR:g}"), key=_wkey("preset_lesson"),
+                  on_click=set_lr, args=(LESSON_LR,))
     ss = st.session_state
     return {"lr": float(ss[_wkey("lr")]), "batch_size": int(ss[_wkey("batch_size")]),
             "steps": int(ss[_wkey("steps")])}
@@ -238,11 +249,11 @@ def metric_row(before, after):
     def value(f):
         return f"{fmt(f(before))} → {fmt(f(after))}" if after is not None else fmt(f(before))
 
-    cols = st.columns(4)
-    cols[0].metric(_("λ_max (largest Hessian eigenvalue)"), value(lambda c: c.lambda_max))
-    cols[1].metric(_("λ_min (smallest Hessian eigenvalue)"), value(lambda c: c.lambda_min))
-    cols[2].metric(_("Condition number κ = λ_max/λ_min"), value(lambda c: c.cond))
-    cols[3].metric(_("Stable learning rate 2/λ_max"), value(lambda c: c.lr_stable))
+    row = st.container(horizontal=True, key=_wkey("metrics"))
+    row.metric(_("λ_max (largest Hessian eigenvalue)"), value(lambda c: c.lambda_max))
+    row.metric(_("λ_min (smallest Hessian eigenvalue)"), value(lambda c: c.lambda_min))
+    row.metric(_("Condition number κ = λ_max/λ_min"), value(lambda c: c.cond))
+    row.metric(_("Stable learning rate 2/λ_max"), value(lambda c: c.lr_stable))
     if after is not None:
         st.caption(_("Before → after standardising: the Hessian of (w, b) on the raw features, then on "
                      "the standardised ones."))
@@ -257,7 +268,8 @@ def show_region(lr, curv, steps):
 def show_valley(paths, grid, X, y, std, words):
     axes = ls.curvature(X, with_b=False)
     st.subheader(_("The valley: L(w1, w2) with b at its optimum"))
-    left, right = st.columns([11, 9])
+    row = st.container(horizontal=True, key=_wkey("valley"), gap="medium")
+    left, right = row.container(key=_wkey("valley_left")), row.container(key=_wkey("valley_right"))
     with left:
         st.plotly_chart(contour_figure(grid, paths, axes, words, standardised=bool(std)),
                         key=_wkey("contour"))
@@ -350,6 +362,7 @@ def run():
                   "is the same everywhere. Its eigenvalues decide everything here: the condition number "
                   "κ = λ_max/λ_min is how stretched the valley is, and 2/λ_max the largest stable "
                   "learning rate."))
+    st.html(SIDE_BY_SIDE)
     init_state()
     urlstate.show_warnings(warnings())
     i18n.keep([_wkey(s.key) for s in SETTINGS])

@@ -245,8 +245,8 @@ def test_contour_figure_draws_the_paths_and_the_valley_axes(stretched):
     axes = ls.curvature(X, with_b=False)
     fig = contour_figure(grid, paths, axes)
     named = {t.name: t for t in fig.data if t.name}
-    for name, path in zip(["minibatch SGD (batch 10)", "gradient descent (full batch)",
-                           "single-example SGD (batch 1)"], paths):
+    for name, path in zip(["minibatch SGD (batch 10)", "full-batch gradient descent", "single-example SGD"],
+                          paths):
         assert np.allclose(np.array(named[name].x), path.w[:, 0])
         assert np.allclose(np.array(named[name].y), path.w[:, 1])
     segments = [t for t in fig.data if t.name == "valley axes (Hessian eigenvectors)"]
@@ -258,8 +258,7 @@ def test_contour_figure_draws_the_paths_and_the_valley_axes(stretched):
     ends = valley_axes(axes, grid.w_star, ((grid.w1[0], grid.w1[-1]), (grid.w2[0], grid.w2[-1])))
     long, short = (np.linalg.norm(e[2] - grid.w_star) for e in ends)
     assert long / short == pytest.approx(math.sqrt(axes.cond), rel=1e-6)   # a contour's half-axes
-    assert {a.text for a in fig.layout.annotations} == {f"λ_min = {axes.lambda_min:.3g}",
-                                                        f"λ_max = {axes.lambda_max:.3g}"}
+    assert {a.text for a in fig.layout.annotations} == {"λ_min", "λ_max"}
     assert fig.layout.yaxis.scaleanchor == "x"
 
 
@@ -269,10 +268,9 @@ def test_a_path_that_leaves_the_view_says_so():
     box = view_box(paths[0].w[0], lstsq_optimum(X, y)[0], [p.w for p in paths])
     grid = ls.loss_grid(X, y, *box, n=20)
     fig = contour_figure(grid, paths, ls.curvature(X, with_b=False))
-    off = "single-example SGD (batch 1), off the chart"
-    (single,) = [t for t in fig.data if t.name and t.name.startswith(off)]
+    (single,) = [t for t in fig.data if t.name == "single-example SGD · off the chart"]
     shown = clipped(paths[2].w, box)
-    assert single.name.endswith(f"at step {len(shown) - 1}") and len(shown) < len(paths[2].w)
+    assert len(shown) < len(paths[2].w)
     assert np.allclose(single.x, shown[:, 0])
 
 
@@ -293,7 +291,7 @@ def test_finder_figure_has_a_point_per_lr_and_the_bound():
     X, y = ls.conditioned_data()
     sw, bounds = finder_data(X, y)
     fig = finder_figure(sw, bounds, lr=0.03)
-    xs = sorted(x for t in fig.data if t.type == "scatter" for x in t.x if t.yaxis == "y")
+    xs = sorted(x for t in fig.data if t.type == "scatter" for x in t.x if t.yaxis == "y" and x is not None)
     assert xs == pytest.approx(sorted(sw.lrs))              # every run of the sweep, once, in the loss row
     (crosses,) = [t for t in fig.data if t.name == "diverged"]
     assert len(crosses.x) == int(sw.diverged.sum()) > 0
@@ -302,7 +300,8 @@ def test_finder_figure_has_a_point_per_lr_and_the_bound():
     assert bounds.stable in lines and 0.03 in lines
     names = [a.text for a in fig.layout.annotations]
     assert {"creeping", "fast", "oscillating", "diverging"} <= set(names)
-    assert f"stable bound 2/λ_max = {bounds.stable:.3g}" in names
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert f"stable bound 2/λ_max = {bounds.stable:.3g}" in legend and "chosen lr = 0.03" in legend
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
     text = fig.to_json()
     assert "NaN" not in text and "Infinity" not in text

@@ -21,6 +21,8 @@ FONT_SIZE = 16
 HEIGHT = 540
 VIEW_PAD = 1.25         # the view's half-width: 1.25 x what the start and the optimum need
 VIEW_GROW = 3.0         # paths widen the view up to 3 x that; a diverging one leaves it
+NARROW_PLOT = 300       # px: the finder's plot on a phone, where the regions' names must fit
+SURFACE_CAP = 3.0       # the surface is cut at 3 x the start's loss
 AXIS_MIN = 0.04         # the shorter valley axis is drawn at least this fraction of the view
 COLORS = {"minibatch": "#d62728", "gd": "#1f77b4", "single": "#ff7f0e", "axis": "#222222",
           "optimum": "#000000", "lr": "#6a3d9a", "stable": "#d62728", "edge": "#ffffff"}
@@ -34,11 +36,11 @@ MAP_SCALE = "Viridis"
 # every text the figures show (English msgids; {name} placeholders)
 WORDS = {
     "minibatch": N_("minibatch SGD (batch {batch})"),
-    "gd": N_("gradient descent (full batch)"),
-    "single": N_("single-example SGD (batch 1)"),
-    "diverged_path": N_("{name}, diverged at step {step}"),
-    "left_view": N_("{name}, off the chart at step {step}"),
-    "optimum": N_("least squares (w1*, w2*)"),
+    "gd": N_("full-batch gradient descent"),
+    "single": N_("single-example SGD"),
+    "diverged_path": N_("{name} · diverged at step {step}"),
+    "left_view": N_("{name} · off the chart"),
+    "optimum": N_("least squares"),
     "start": N_("start"),
     "valley_axes": N_("valley axes (Hessian eigenvectors)"),
     "w1": N_("weight w1"), "w2": N_("weight w2"),
@@ -82,7 +84,7 @@ def path_name(kind, path, words, shown=None):
     if path.diverged:
         return words["diverged_path"].format(name=name, step=len(path.w) - 1)
     if shown is not None and shown < len(path.w):
-        return words["left_view"].format(name=name, step=shown - 1)
+        return words["left_view"].format(name=name)
     return name
 
 
@@ -177,14 +179,19 @@ def contour_figure(grid, paths, axes, words=None, standardised=False) -> go.Figu
         other = 2 * np.asarray(grid.w_star) - end
         fig.add_trace(go.Scatter(
             x=[other[0], end[0]], y=[other[1], end[1]], mode="lines", name=words["valley_axes"],
-            legendgroup="axes", showlegend=kind == "min", hoverinfo="skip",
+            showlegend=False, hovertemplate=f"λ_{kind} = {fmt(lam)}<extra>%{{fullData.name}}</extra>",
             line=dict(color=COLORS["axis"], width=2, dash="dash")))
-        fig.add_annotation(x=end[0], y=end[1], text=f"λ_{kind} = {fmt(lam)}", showarrow=True, arrowhead=0,
-                           ax=28 if end[0] >= grid.w_star[0] else -28, ay=-22,
+        inward = 1 if end[0] < (box[0][0] + box[0][1]) / 2 else -1   # the label towards the middle
+        # the symbol only: the metrics above print the values, of the Hessian in (w, b), which
+        # differ from these (b profiled out) in the third digit
+        fig.add_annotation(x=end[0], y=end[1], text=f"λ_{kind}", showarrow=True, arrowhead=0,
+                           ax=36 * inward, ay=-24 if kind == "max" else 24,
                            font=dict(size=FONT_SIZE, color=COLORS["axis"]), bgcolor="rgba(255,255,255,0.8)")
     fig.add_traces(_path_traces(paths, words, box))
     start = paths[0].w[0]
-    fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name=words["start"],
+    fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers+text", name=words["start"],
+                             text=[words["start"]], textposition="top left", showlegend=False,
+                             textfont=dict(size=FONT_SIZE - 2, color="#333"),
                              marker=dict(size=12, color="white", line=dict(width=2, color="#333")),
                              hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<extra></extra>"))
     fig.add_trace(go.Scatter(x=[grid.w_star[0]], y=[grid.w_star[1]], mode="markers", name=words["optimum"],
@@ -196,18 +203,29 @@ def contour_figure(grid, paths, axes, words=None, standardised=False) -> go.Figu
     fig.update_yaxes(title=words["w2_std" if standardised else "w2"], range=list(box[1]), autorange=False,
                      scaleanchor="x", scaleratio=1, constrain="domain")
     fig.update_xaxes(constrain="domain")
+    fig.update_layout(height=HEIGHT + 60)
     return fig
 
 
+def surface_ceiling(grid, start, z_of):
+    """The surface's height: 3 x the loss at the start. A stretched valley's corners are far
+    higher, and would flatten the trough the paths run in to a plane."""
+    return max(SURFACE_CAP * float(z_of(np.asarray(start, float)[None, :])[0]), 10 * grid.min_loss)
+
+
 def surface_figure(grid, paths, z_of, words=None, standardised=False) -> go.Figure:
-    """L(w1, w2) as a 3-D surface, with the paths on it. z_of: (k, 2) -> (k,), the loss with b at
-    its optimum (core.landscape.profiled_loss for these data), so the paths lie on the surface."""
+    """L(w1, w2) as a 3-D surface, cut off above surface_ceiling (left out, not flattened), with
+    the paths on it. z_of: (k, 2) ->
+    (k,), the loss with b at its optimum (core.landscape.profiled_loss for these data), so the
+    paths lie on the surface."""
     words = words or WORDS
     box = ((grid.w1[0], grid.w1[-1]), (grid.w2[0], grid.w2[-1]))
+    cap = surface_ceiling(grid, paths[0].w[0], z_of)
     fig = go.Figure(go.Surface(
-        x=grid.w1, y=grid.w2, z=grid.loss, surfacecolor=np.log10(grid.loss), colorscale=LANDSCAPE_SCALE,
-        reversescale=True, showscale=False, opacity=0.9,
-        hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<br>L = %{z:.3g}<extra></extra>"))
+        x=grid.w1, y=grid.w2, z=np.where(grid.loss <= cap, grid.loss, np.nan),
+        surfacecolor=np.log10(grid.loss), colorscale=LANDSCAPE_SCALE, reversescale=True, showscale=False,
+        opacity=0.9, customdata=grid.loss,
+        hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<br>L = %{customdata:.3g}<extra></extra>"))
     fig.add_traces(_path_traces(paths, words, box, z_of=z_of))
     fig.add_trace(go.Scatter3d(x=[grid.w_star[0]], y=[grid.w_star[1]], z=[grid.min_loss], mode="markers",
                                name=words["optimum"], showlegend=False,
@@ -217,8 +235,8 @@ def surface_figure(grid, paths, z_of, words=None, standardised=False) -> go.Figu
         font=dict(size=FONT_SIZE), height=HEIGHT, margin=dict(l=0, r=0, t=10, b=0), showlegend=False,
         scene=dict(xaxis=dict(title=words["w1_std" if standardised else "w1"], range=list(box[0]), **axis),
                    yaxis=dict(title=words["w2_std" if standardised else "w2"], range=list(box[1]), **axis),
-                   zaxis=dict(title="L", **axis), aspectmode="manual",
-                   aspectratio=dict(x=1, y=1, z=0.7), camera=dict(eye=dict(x=1.5, y=-1.6, z=1.0))),
+                   zaxis=dict(title="L", range=[0, cap], **axis), aspectmode="manual",
+                   aspectratio=dict(x=1, y=1, z=0.7), camera=dict(eye=dict(x=1.2, y=-1.5, z=1.5))),
         hoverlabel=dict(font_size=FONT_SIZE))
     return fig
 
@@ -237,16 +255,24 @@ def region_spans(bounds, lo, hi):
     return out
 
 
+def text_px(text, size=FONT_SIZE - 2):
+    """About how wide a text is drawn, in px: CJK characters are square, Latin ones half that."""
+    return sum(size if ord(c) > 0x2E80 else 0.55 * size for c in text)
+
+
 def _shade_regions(fig, spans, words, rows):
-    """Shaded regions behind the rows, each named at the top of the first; a name too long for
-    its region's width is written upright."""
+    """Shaded regions behind the rows, each named at the top of the first. The plot may be as
+    narrow as NARROW_PLOT px (a phone): a name that would not fit its region there is written
+    upright, and a region too narrow even for that is left unnamed (its colour still shows)."""
     total = math.log10(spans[-1][2] / spans[0][1])
     for name, a, b in spans:
         for row in rows:
             fig.add_vrect(x0=a, x1=b, fillcolor=REGION_COLORS[name], opacity=0.55, line_width=0,
                           layer="below", row=row, col=1)
-        share = math.log10(b / a) / total
-        upright = share < 0.018 * max(len(words[name]), 4)
+        width = NARROW_PLOT * math.log10(b / a) / total
+        if width < FONT_SIZE:
+            continue
+        upright = width < text_px(words[name]) + 12
         fig.add_annotation(x=(math.log10(a) + math.log10(b)) / 2, y=0.98, xref="x", yref="y domain",
                            text=words[name], showarrow=False, yanchor="top",
                            textangle=-90 if upright else 0, font=dict(size=FONT_SIZE - 2, color="#333"))
@@ -299,9 +325,9 @@ def finder_figure(sweep, bounds, lr=None, words=None) -> go.Figure:
         line=dict(color="#2ca02c", width=2), marker=dict(size=8, color="#2ca02c"),
         customdata=[words["steps_hover"].format(steps=int(r)) for r in reached[got]],
         hovertemplate="lr = %{x:.3g}<br>%{customdata}<extra></extra>"), row=2, col=1)
-    _vline(fig, bounds.stable, words["stable"].format(lr=fmt(bounds.stable)), COLORS["stable"], "solid", 0.9)
+    _vline(fig, bounds.stable, words["stable"].format(lr=fmt(bounds.stable)), COLORS["stable"], "solid")
     if lr is not None:
-        _vline(fig, lr, words["chosen"].format(lr=fmt(lr)), COLORS["lr"], "dash", 0.8)
+        _vline(fig, lr, words["chosen"].format(lr=fmt(lr)), COLORS["lr"], "dash")
     _style(fig)
     fig.update_layout(height=HEIGHT + 60, clickmode="event+select", dragmode=False, hovermode="closest")
     fig.update_xaxes(type="log", range=[math.log10(lo), math.log10(hi)], exponentformat="power")
@@ -312,12 +338,12 @@ def finder_figure(sweep, bounds, lr=None, words=None) -> go.Figure:
     return fig
 
 
-def _vline(fig, x, text, color, dash, y):
-    """A vertical line through both rows at x, labelled at height y of the figure."""
+def _vline(fig, x, text, color, dash):
+    """A vertical line through both rows at x, named in the legend (a label on the plot would
+    meet the regions' names wherever the line falls)."""
     fig.add_vline(x=x, line=dict(color=color, width=2, dash=dash), row="all", col=1)
-    fig.add_annotation(x=math.log10(x), y=y, xref="x", yref="paper", text=text, showarrow=False,
-                       xanchor="left", yanchor="top", xshift=4, bgcolor="rgba(255,255,255,0.85)",
-                       font=dict(size=FONT_SIZE - 2, color=color))
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=text, hoverinfo="skip",
+                             line=dict(color=color, width=2, dash=dash)), row=1, col=1)
 
 
 # ---- the lr x batch-size map ----------------------------------------------------------------
