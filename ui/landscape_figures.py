@@ -21,6 +21,7 @@ FONT_SIZE = 16
 HEIGHT = 540
 VIEW_PAD = 1.25         # the view's half-width: 1.25 x what the start and the optimum need
 VIEW_GROW = 3.0         # paths widen the view up to 3 x that; a diverging one leaves it
+NAME_BAND = 0.55        # the finder's loss row: headroom for the names, x the data's log span
 NARROW_PLOT = 300       # px: the finder's plot on a phone, where the regions' names must fit
 SURFACE_CAP = 3.0       # the surface is cut at 3 x the start's loss
 AXIS_MIN = 0.04         # the shorter valley axis is drawn at least this fraction of the view
@@ -51,7 +52,7 @@ WORDS = {
     "sweep": N_("after {steps} steps of batch {batch}"),
     "reached": N_("first step with loss ≤ 10× floor"),
     "steps_hover": N_("{steps} steps"),
-    "off_chart": N_("loss {loss}, above the chart"),
+    "off_chart": N_("loss {loss}, off the scale"),
     "diverged": N_("diverged"),
     "diverged_hover": N_("diverged at step {step}"),
     "stable": N_("stable bound 2/λ_max = {lr}"),
@@ -201,7 +202,7 @@ def contour_figure(grid, paths, axes, words=None, standardised=False) -> go.Figu
     _style(fig)
     fig.update_xaxes(title=words["w1_std" if standardised else "w1"], range=list(box[0]), autorange=False)
     fig.update_yaxes(title=words["w2_std" if standardised else "w2"], range=list(box[1]), autorange=False,
-                     scaleanchor="x", scaleratio=1, constrain="domain")
+                     scaleanchor="x", scaleratio=1, constrain="domain", constraintoward="top")
     fig.update_xaxes(constrain="domain")
     fig.update_layout(height=HEIGHT + 60)
     return fig
@@ -295,7 +296,10 @@ def finder_figure(sweep, bounds, lr=None, words=None) -> go.Figure:
     # has not diverged yet may end far above it, and would squash the rest into a line
     ceiling = 100 * float(final[ok][0]) if ok.any() else 1e3
     bottom = min(float(final[ok].min()) if ok.any() else sweep.floor, sweep.floor) / 3
-    top = 30 * ceiling
+    # above the diverged crosses (at 3 x ceiling) a band for the regions' names, upright ones
+    # included: a third of the row, whatever the data span
+    crosses = math.log10(3 * ceiling)
+    top = 10 ** (crosses + NAME_BAND * (crosses - math.log10(bottom)))
     _shade_regions(fig, region_spans(bounds, lo, hi), words, rows=(1, 2))
     fig.add_hline(y=sweep.floor, line=dict(color="#555", width=1, dash="dot"), row=1, col=1)
     shown = ok & (final <= ceiling)
