@@ -80,12 +80,25 @@ def wait_main_page_lr(page, t, lr):
 def finder_points(page):
     """Screen positions and lrs of the finder's loss-row points: [(x, y, lr)]."""
     return page.evaluate(f"""() => {{
-      const div = document.querySelector('{FINDER} .js-plotly-plot');
+      const div = document.querySelector("{FINDER} .js-plotly-plot");
       const fl = div._fullLayout, xa = fl.xaxis, ya = fl.yaxis, box = div.getBoundingClientRect();
       const trace = div._fullData.find(t => t.yaxis === 'y' && t.mode === 'lines+markers');
       return Array.from(trace.x, (x, i) => [box.left + xa._offset + xa.l2p(Math.log10(x)),
                                             box.top + ya._offset + ya.l2p(Math.log10(trace.y[i])), x]);
     }}""")
+
+
+def wait_lr(page, lr):
+    page.wait_for_function(f"new URL(location).searchParams.get('lr') === {f'{lr:g}'!r}", timeout=15_000)
+    page.wait_for_selector(IDLE)
+
+
+def click_point(page, x, y, lr):
+    """Click the finder's point at (x, y) and wait for the page to take its lr."""
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)                            # plotly's click uses the hovered point
+    page.mouse.click(x, y)
+    wait_lr(page, lr)
 
 
 def carry_button(page, t, lr):
@@ -106,12 +119,15 @@ def test_a_click_on_the_finder_sets_the_lr_and_the_main_page_gets_it(browser, se
         points = finder_points(page)
         x, y, lr = points[len(points) // 2 - 4]               # a fast one, well below 2/lambda_max
         lr = float(f"{lr:.3g}")
-        page.mouse.move(x, y)
-        page.wait_for_timeout(300)                            # plotly's click uses the hovered point
-        page.mouse.click(x, y)
-        page.wait_for_function(f"new URL(location).searchParams.get('lr') === {f'{lr:g}'!r}", timeout=15_000)
-        page.wait_for_selector(IDLE)
+        click_point(page, x, y, lr)
         assert float(lr_box(page, t).input_value()) == pytest.approx(lr)
+        # another lr, then the same point again: the chart must not keep the old selection
+        page.get_by_role("button", name=t("The lesson's lr = {lr}").format(lr="0.03")).click()
+        wait_lr(page, 0.03)
+        page.locator(FINDER).scroll_into_view_if_needed()
+        wait_js(page, PLOTS_DRAWN, 10_000)
+        page.wait_for_timeout(500)
+        click_point(page, x, y, lr)
         button = carry_button(page, t, lr)
         assert button.count() == 1
         button.click()
@@ -138,8 +154,7 @@ def test_the_fallback_box_after_the_main_page_carries_the_lr_in_chinese(browser,
         box.get_by_role("combobox").click()
         page.keyboard.type(f"lr = {lr:g} ·")                   # the list is long: type to filter it
         page.get_by_role("option", name=re.compile(rf"^lr = {re.escape(f'{lr:g}')} · ")).click()
-        page.wait_for_function(f"new URL(location).searchParams.get('lr') === {f'{lr:g}'!r}", timeout=15_000)
-        page.wait_for_selector(IDLE)
+        wait_lr(page, lr)
         carry_button(page, t, lr).click()
         wait_main_page_lr(page, t, lr)
         assert query(page)["batch_size"] == "20"              # the main page's other settings kept

@@ -345,3 +345,15 @@ def test_profiled_loss_is_the_grid_and_the_loss_at_the_best_b():
     b_best = float(np.mean(y - X @ w))                             # b*(w) of the squared loss
     assert ls.profiled_loss(X, y, w) == pytest.approx(core.full_loss(X, y, w, b_best), rel=1e-10)
     assert ls.profiled_loss(X, y, [np.inf, 0.0]) == np.inf
+
+
+def test_the_picker_switches_the_language_and_keeps_the_settings():
+    at = run_page(k="3", rho="0.5", std="1", lr="0.2", steps="100")
+    before = {k: v for k, v in at.query_params.items() if k != "lang"}
+    at.button_group(key="lang_picker").set_value("zh").run()
+    assert not at.exception
+    assert texts(at.title) == [ZH.gettext("The loss landscape")] and at.query_params["lang"] == "zh"
+    assert {k: v for k, v in at.query_params.items() if k != "lang"} == before
+    at.button_group(key="lang_picker").set_value("en").run()
+    assert texts(at.title) == ["The loss landscape"]
+    assert {k: v for k, v in at.query_params.items() if k != "lang"} == before
