@@ -82,6 +82,7 @@ SIDE_BY_SIDE = """<style>
 .st-key-landscape_valley > div:has(> .st-key-landscape_valley_right) {
   flex: 9 1 440px; min-width: min(440px, 100%); }
 .st-key-landscape_metrics > div { flex: 1 1 200px; min-width: min(200px, 100%); }
+.st-key-landscape_carry_row > div:first-child { flex: 1 1 320px; min-width: min(320px, 100%); }
 </style>"""
 STATE = "landscape"     # this page's settings; its widget keys are "landscape_<key>"
 FINDER = "landscape_finder"
@@ -320,12 +321,13 @@ def show_finder(values, curv, words):
         loss=_("diverged") if d else fmt(f)) for lr, f, d in zip(lrs, sw.final_loss, sw.diverged)}
     current = round_lr(values["lr"])
     st.session_state[PICK] = current if current in labels else None
-    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-    c1.selectbox(_("Or choose a learning rate of the sweep"), lrs, key=PICK, format_func=labels.__getitem__,
+    # the box and the button side by side where both fit whole, else the button below
+    row = st.container(horizontal=True, vertical_alignment="bottom", key=_wkey("carry_row"))
+    row.selectbox(_("Or choose a learning rate of the sweep"), lrs, key=PICK, format_func=labels.__getitem__,
                  placeholder=_("lr = {lr} (not on the sweep's grid)").format(lr=f"{current:g}"),
                  on_change=_picked_option)
-    carry = c2.button(_("Use lr = {lr} on the main page").format(lr=f"{current:g}"), key=_wkey("carry"),
-                      type="primary", width="stretch", icon=":material/arrow_forward:")
+    carry = row.button(_("Use lr = {lr} on the main page").format(lr=f"{current:g}"), key=_wkey("carry"),
+                       type="primary", icon=":material/arrow_forward:")
     if (values["k"], values["rho"]) != (1.0, 0.0) or values["std"]:
         st.caption(_("The main page trains on the lesson's data (k = 1, ρ = 0, features not standardised); "
                      "this lr was found for k = {k}, ρ = {rho}{std}.").format(
