@@ -352,8 +352,9 @@ def _sgd_lanes(X, y, lrs, batch_size, steps, seed, w0, b0, target):
 
 def _final_loss(X, y, theta, diverged):
     """Full-data loss (L,) of each lane's (w, b); inf where diverged."""
-    err = _design(X) @ theta.T - y[:, None]                     # (n, L)
+    # a diverged lane's inf/nan parameters: no warning (its loss is set to inf below)
     with np.errstate(over="ignore", invalid="ignore"):
+        err = _design(X) @ theta.T - y[:, None]                 # (n, L)
         loss = np.einsum("ij,ij->j", err, err) / (2 * X.shape[0])
     loss[diverged] = np.inf
     return loss

@@ -406,3 +406,13 @@ def test_fast_region_vanishes_in_a_narrow_enough_valley():
     X, _ = ls.conditioned_data(2000, k=100.0, seed=1)          # cond ~ 1e4
     b = ls.region_bounds(ls.curvature(X), steps=300)
     assert b.fast == b.one_step                                 # even the best monotone lr creeps
+
+
+def test_an_lr_batch_map_with_diverging_lanes_warns_nothing():
+    # a stretched, correlated, standardised valley: small batches at large lrs reach inf/nan
+    X, y = ls.conditioned_data(1000, [2, -3.4], 4.2, 0.01, 0.1, 0.95, 0)
+    Xs = ls.standardise(X).X
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = ls.lr_batch_map(Xs, y, ls.lr_grid(num=12), ls.batch_grid(1000), seed=0)
+    assert m.diverged.any() and np.isinf(m.final_loss[m.diverged]).all()
