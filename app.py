@@ -9,8 +9,8 @@ import streamlit as st
 from ui import i18n
 from ui.i18n import _
 
-# The page files are named unlike their URLs (/ and /parabola): Streamlit serves a fresh server's
-# first request from pages/ directly, without this file, when the URL names a file there, and
+# The page files are named unlike their URLs (/, /parabola, /landscape, /data): Streamlit serves a
+# fresh server's first request from pages/ directly, without this file, when the URL names a file there, and
 # then keeps doing so for every session until a request reaches st.navigation below.
 # no page_title here: each page's title (in the session's language) names the browser tab.
 # The language is decided here, before the page titles are written; each page draws the picker.
@@ -23,4 +23,5 @@ st.navigation([
             url_path="parabola"),
     st.Page("pages/loss_landscape.py", title=_("The loss landscape"), icon=":material/landscape:",
             url_path="landscape"),
+    st.Page("pages/your_data.py", title=_("Your data"), icon=":material/upload_file:", url_path="data"),
 ]).run()

@@ -66,57 +66,55 @@ class SettingError(ValueError):
 
 # your own data (core.userdata): an uploaded file refused, or what was assumed while reading
 # it and choosing X and y. "text" is the file's own text (column names, repr'd and joined).
-# Not marked N_ yet: marked, tests/test_i18n would ask for their Chinese at once. Mark each
-# with N_ when its translation goes into the catalogue.
 MESSAGES.update({
     # refusals (DataError)
-    "file_too_big": "The file is {size_mb} MB; files up to {limit_mb} MB can be read.",
-    "file_empty": "The file is empty.",
-    "spreadsheet_file": "This is a spreadsheet workbook (.xlsx, .ods or .xls), not a text table: "
-                        "save the sheet as CSV and upload that.",
-    "not_text": "This is not a text table (binary data at byte {offset}): upload a CSV or "
-                "tab-separated file.",
-    "too_many_rows": "The file has {rows} rows; at most {limit} can be read.",
-    "too_many_columns": "The file has {columns} columns; at most {limit} can be read.",
-    "header_only": "The file has a header of {columns} columns but no rows of data.",
-    "too_few_rows": "{rows} rows are not enough to fit {features} features: at least {needed} "
-                    "are needed, and many more for a meaningful fit.",
-    "too_few_numeric_columns": "The file has {count} columns of numbers; at least {needed} are "
-                               "needed (features and a target). Not numbers: {text}.",
-    "no_features": "Choose at least 1 feature (at most {max}).",
-    "too_many_features": "{count} features chosen; at most {max} can be used.",
-    "unknown_column": "There is no column {text} in the file.",
-    "not_numeric": "The column {text} does not hold numbers, so it cannot be a feature or the target.",
-    "target_is_feature": "The target {text} cannot also be a feature.",
-    "not_finite": "The column {text} has {count} infinite values; remove them or leave those "
-                  "cells empty.",
-    "too_large": "The column {text} has values up to {value}, beyond {bound}; rescale it.",
-    "needs_standardising": "The feature {text} has values up to {value}, beyond {bound}: "
-                           "standardise the features to use it.",
+    "file_too_big": N_("The file is {size_mb} MB; files up to {limit_mb} MB can be read."),
+    "file_empty": N_("The file is empty."),
+    "spreadsheet_file": N_("This is a spreadsheet workbook (.xlsx, .ods or .xls), not a text table: "
+                           "save the sheet as CSV and upload that."),
+    "not_text": N_("This is not a text table (binary data at byte {offset}): upload a CSV or "
+                   "tab-separated file."),
+    "too_many_rows": N_("The file has {rows} rows; at most {limit} can be read."),
+    "too_many_columns": N_("The file has {columns} columns; at most {limit} can be read."),
+    "header_only": N_("The file has a header of {columns} columns but no rows of data."),
+    "too_few_rows": N_("{rows} rows are not enough to fit {features} features: at least {needed} "
+                       "are needed, and many more for a meaningful fit."),
+    "too_few_numeric_columns": N_("The file has {count} columns of numbers; at least {needed} are "
+                                  "needed (features and a target). Not numbers: {text}."),
+    "no_features": N_("Choose at least 1 feature (at most {max})."),
+    "too_many_features": N_("{count} features chosen; at most {max} can be used."),
+    "unknown_column": N_("There is no column {text} in the file."),
+    "not_numeric": N_("The column {text} does not hold numbers, so it cannot be a feature or the target."),
+    "target_is_feature": N_("The target {text} cannot also be a feature."),
+    "not_finite": N_("The column {text} has {count} infinite values; remove them or leave those "
+                     "cells empty."),
+    "too_large": N_("The column {text} has values up to {value}, beyond {bound}; rescale it."),
+    "needs_standardising": N_("The feature {text} has values up to {value}, beyond {bound}: "
+                              "standardise the features to use it."),
     # notices (Table.notices, Choice.notices)
-    "encoding_guessed": "The file is not UTF-8; it was read as {encoding}. Check that "
-                        "accented letters look right.",
-    "decimal_comma": "Numbers were read with a decimal comma (1,5 = 1.5).",
-    "thousands_separator": "“{mark}” was read as a thousands separator in numbers.",
-    "no_header": "The file has no header row: its {columns} columns are named column 1, column 2, ….",
-    "unnamed_columns": "{count} columns had no name in the header and are named by their position.",
-    "rows_skipped": "{count} rows had more than {expected} fields and were skipped (the first on "
-                    "line {line}).",
-    "rows_padded": "{count} rows had fewer than {expected} fields; the missing cells are empty "
-                   "(the first on line {line}).",
-    "empty_columns": "{count} empty columns were left out: {text}.",
-    "duplicate_names": "{count} column names appear more than once ({text}); the repeats are "
-                       "numbered: \"x (2)\", \"x (3)\" ….",
-    "non_numeric_cells": "The column {text} has {count} cells that are not numbers; they count "
-                         "as missing.",
-    "text_columns": "{count} columns do not hold numbers and cannot be used: {text}.",
-    "rows_dropped": "{count} of {total} rows have a missing value in {text} and were left out.",
-    "constant_feature": "The feature {text} has the same value in every row: the model cannot "
-                        "tell its weight from the bias, so the least-squares optimum is not unique.",
-    "collinear_features": "The features are linearly dependent (rank {rank} of {count}): the "
-                          "least-squares optimum is not unique.",
-    "ill_conditioned": "The features' scales differ a lot (condition number {kappa}): SGD will "
-                       "creep along the valley; standardising the features helps.",
-    "few_rows": "Only {rows} rows for {features} features: the fit follows the noise; "
-                "{advised} rows or more are advised.",
+    "encoding_guessed": N_("The file is not UTF-8; it was read as {encoding}. Check that "
+                           "accented letters look right."),
+    "decimal_comma": N_("Numbers were read with a decimal comma (1,5 = 1.5)."),
+    "thousands_separator": N_("“{mark}” was read as a thousands separator in numbers."),
+    "no_header": N_("The file has no header row: its {columns} columns are named column 1, column 2, …."),
+    "unnamed_columns": N_("{count} columns had no name in the header and are named by their position."),
+    "rows_skipped": N_("{count} rows had more than {expected} fields and were skipped (the first on "
+                       "line {line})."),
+    "rows_padded": N_("{count} rows had fewer than {expected} fields; the missing cells are empty "
+                      "(the first on line {line})."),
+    "empty_columns": N_("{count} empty columns were left out: {text}."),
+    "duplicate_names": N_("{count} column names appear more than once ({text}); the repeats are "
+                          "numbered: \"x (2)\", \"x (3)\" …."),
+    "non_numeric_cells": N_("The column {text} has {count} cells that are not numbers; they count "
+                            "as missing."),
+    "text_columns": N_("{count} columns do not hold numbers and cannot be used: {text}."),
+    "rows_dropped": N_("{count} of {total} rows have a missing value in {text} and were left out."),
+    "constant_feature": N_("The feature {text} has the same value in every row: the model cannot "
+                           "tell its weight from the bias, so the least-squares optimum is not unique."),
+    "collinear_features": N_("The features are linearly dependent (rank {rank} of {count}): the "
+                             "least-squares optimum is not unique."),
+    "ill_conditioned": N_("The features' scales differ a lot (condition number {kappa}): SGD will "
+                          "creep along the valley; standardising the features helps."),
+    "few_rows": N_("Only {rows} rows for {features} features: the fit follows the noise; "
+                   "{advised} rows or more are advised."),
 })

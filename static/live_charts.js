@@ -506,8 +506,9 @@
       font: { size: sizes().legend, color: "#d62728" } }] : [];
     draw(P.path, [
       { x: [pa.opt[0]], y: [pa.opt[1]], name: W.least_squares, mode: "markers", marker: { symbol: "star", size: 16, color: "#000" } },
-      { x: [pa.truth[0]], y: [pa.truth[1]], name: W.true, mode: "markers", marker: { symbol: "x", size: 11, color: "#2ca02c" } },
-    ], [
+      // real data have no true values (pa.truth null): no cross
+      pa.truth && { x: [pa.truth[0]], y: [pa.truth[1]], name: W.true, mode: "markers", marker: { symbol: "x", size: 11, color: "#2ca02c" } },
+    ].filter(Boolean), [
       { x: edgeCut(cx.length, inBox, cx), y: edgeCut(cy.length, inBox, cy), name: W.sgd_path, mode: "lines",
         line: { color: "#d62728", width: 2 * lw } },
       { x: [lx], y: [lyp], name: W.now, mode: "markers", marker: { size: 12, color: "#d62728" } },

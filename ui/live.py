@@ -178,8 +178,11 @@ def meta(run, ghosts=()):
     """What does not change during a run: data sample, contour grid, true and optimal values,
     and the earlier runs kept to compare (ghost() records), labelled against this one."""
     th, d = run.theory, run.X.shape[1]
-    truth = list(run.true_w) + [run.true_b]
     opt = list(th.w_star) + [th.b_star]
+    # real data have no true values (settings "truth": False): the dashed lines are the
+    # least-squares optimum, the path chart has no "true" cross, the floor is the optimum's loss
+    known = run.settings.get("truth", True)
+    truth = list(run.true_w) + [run.true_b] if known else opt
     w0, b0 = run.w0, run.b0
     start = list(w0) + [b0]
     # the path chart: (w1, w2) for d >= 2, (w, b) for d = 1; other parameters at the optimum
@@ -203,14 +206,16 @@ def meta(run, ghosts=()):
         "start_loss": full_loss(run.X, run.y, w0, b0),
         "path": {"ix": ix, "iy": iy, "xname": names[ix], "yname": names[iy], "xr": xr, "yr": yr,
                  "gx": _nums(gx, 4), "gy": _nums(gy, 4), "gz": [_nums(r, 4) for r in np.log10(gz)],
-                 "opt": _nums([opt[ix], opt[iy]]), "truth": _nums([truth[ix], truth[iy]]),
+                 "opt": _nums([opt[ix], opt[iy]]),
+                 "truth": _nums([truth[ix], truth[iy]]) if known else None,
                  "start": _nums([start[ix], start[iy]])},
         "data": ({"x": _nums(Xs[:, 0], 4), "y": _nums(ys, 4), "xr": _range(Xs[:, 0], 0.05),
                   "yr": _range(ys, 0.1)} if d == 1 else
                  {"X": [_nums(r, 4) for r in Xs], "y": _nums(ys, 4), "yr": _range(ys, 0.1)}),
         "parabola": {"x0": x0, "lim": x0 * 1.25,
                      "regime": _(REGIME_WORDS[regime(lr)])},
-        "words": words(),
+        "words": words() if known else {**words(), "params_title": _("Parameters (dashed: least squares)"),
+                                         "floor": _("least-squares loss")},
         "ghosts": [{"id": g["number"], "label": ghost_label(g, run.settings), "x": g["x"],
                     "loss": g["loss"], "w": g["w"], "b": g["b"], "range": g["range"],
                     "same_d": len(g["w"]) == d}

@@ -37,8 +37,9 @@ def cached_data(w, b, n, noise, seed):
 
 
 def run_settings(settings):
-    """The settings that make a run what it is (speed only paces it)."""
-    return {k: settings[k] for k in RUN_KEYS}
+    """The settings that make a run what it is (speed only paces it). "data" names the data of a
+    run on data of its own (Player.start's `data`); the lesson's runs have none."""
+    return {**{k: settings[k] for k in RUN_KEYS}, "data": settings.get("data")}
 
 
 class Player:
@@ -73,14 +74,19 @@ class Player:
         self._set("ghosts", [])
         self._set("view", None)           # the charts' meta carries the ghosts: send it again
 
-    def _new_run(self, settings):
+    def _new_run(self, settings, data=None):
         old = self.run
-        if old is not None and len(old.history):   # a run that did something is kept to compare
+        if old is not None and old.settings.get("data") != settings.get("data"):
+            self.clear_ghosts()                     # runs on other data do not compare
+        elif old is not None and len(old.history):  # a run that did something is kept to compare
             count = self._get("ghost_count", 0) + 1
             self._set("ghost_count", count)
             self._set("ghosts", (self.ghosts + [live.ghost(old, count, GHOST_POINTS)])[-MAX_GHOSTS:])
-        X, y, theory = cached_data(settings["w"], settings["b"], settings["n"], settings["noise"],
-                                   settings["seed"])
+        if data is not None:
+            X, y, theory = data
+        else:
+            X, y, theory = cached_data(settings["w"], settings["b"], settings["n"], settings["noise"],
+                                       settings["seed"])
         run = Run(settings, data=(X, y), theory=theory)
         count = self._get("run_count", 0) + 1
         self._set("run_count", count)
@@ -89,13 +95,19 @@ class Player:
         self._set("run", run)
         return run
 
-    def start(self, settings):
+    def start(self, settings, data=None):
         """Apply the click of the last script run to the run (new one when settings changed and
         it has not started, or on Reset). Returns True when the run shown is stale: paused and
-        kept as it was while the settings have changed."""
+        kept as it was while the settings have changed.
+
+        data: None for the lesson's synthetic data (from the settings), else (key, X, y, theory)
+        of data the page chose (core.run.Theory of X, y); a new key is a change of settings."""
+        if data is not None:
+            settings = {**settings, "data": data[0]}
+            data = data[1:]
         run = self.run
         if run is None or (run_settings(run.settings) != run_settings(settings) and len(run.history) == 0):
-            run = self._new_run(settings)
+            run = self._new_run(settings, data)
         stale = run_settings(run.settings) != run_settings(settings)
         run.settings["speed"] = settings["speed"]       # view settings: they change no run
         run.settings["present"] = settings.get("present", 0)
@@ -106,7 +118,7 @@ class Player:
         name = action[0] if isinstance(action, tuple) else action
         if name == "reset" or (name in ("train", "step") and not isinstance(action, tuple)
                                and (stale or run.finished)):
-            run = self._new_run(settings)
+            run = self._new_run(settings, data)
             stale = False
         if stale and run.status == RUNNING:
             run.status = PAUSED

@@ -1,0 +1,341 @@
+"""Your data: a real data set or an uploaded file, its columns chosen, trained on live.
+
+The file's bytes go through core.userdata (read_table, choose): what it cannot use is refused as
+a Problem, worded here in the user's language; what it assumed is said as a notice. Nothing of
+the file is ever rendered as HTML or Markdown: names and cells go into st.dataframe (a grid of
+plain text), widget options (plain text) or ui.i18n.word / plain. The run is the main page's
+player (its own prefix "data_") on the chosen X, y; real data have no true values, so the
+charts and the result compare SGD with the least-squares optimum.
+
+Settings (data set, lr, batch size, epochs, speed, standardisation) live in the URL; an uploaded
+file cannot (a link to ?dataset=upload opens the uploader).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import settings as S
+from core import userdata as U
+from core.landscape import curvature, to_original_units
+from core.run import DONE, RUNNING, Theory
+from core.settings import Setting, format_value, parse_settings
+from ui import controls, datasets, i18n, live, panels, urlstate
+from ui.i18n import N_, _, plain, word
+from ui.player import Player
+
+UPLOAD = "upload"
+SETTINGS = (
+    Setting("dataset", "choice", "tips", label=N_("Data set"),
+            help=N_("A real data set that comes with the app, or a file of your own."),
+            choices=(*datasets.BUILTIN, UPLOAD)),
+    Setting("std", "int", 1, 0, 1, N_("Standardise the features"),
+            N_("Centre each feature and divide it by its standard deviation before training; the "
+               "results are given back in the file's units.")),
+    Setting("lr", "float", 0.1, 1e-4, 10.0, N_("Learning rate lr"),
+            N_("Step size of each update: w <- w - lr dL/dw.")),
+    Setting("batch_size", "int", 10, 1, 100_000, N_("Batch size"),
+            N_("Examples per update; at most n (n = full-batch gradient descent).")),
+    Setting("epochs", "int", 5, 1, 100, N_("Epochs (num_epochs)"), N_("Passes over the whole data set.")),
+    Setting("speed", "float", 50.0, 0.0, 1000.0, N_("Animation speed"),
+            N_("How fast the animation runs; 0 = as fast as possible.")),
+)
+BY_KEY = {s.key: s for s in SETTINGS}
+STATE = "yourdata"               # this page's settings; its widget keys are "yourdata_<key>"
+MAX_MB = U.MAX_BYTES // 2**20    # .streamlit/config.toml's server.maxUploadSize says the same
+# notices that are worth a warning's colour: the fit will be poor or not unique
+WARN = {"constant_feature", "collinear_features", "ill_conditioned", "few_rows", "rows_dropped",
+        "non_numeric_cells", "rows_skipped"}
+player = Player("data_")
+
+
+def _wkey(key):
+    return f"{STATE}_{key}"
+
+
+def init_state():
+    """Once per session the settings come from the URL (then the widgets keep them)."""
+    if STATE not in st.session_state:
+        values, warnings = parse_settings(st.query_params, SETTINGS)
+        st.session_state[STATE] = values
+        st.session_state[f"{STATE}_warnings"] = warnings
+        for s in SETTINGS:
+            value = values[s.key]
+            st.session_state[_wkey(s.key)] = bool(value) if s.key == "std" else value
+
+
+def _changed():
+    st.session_state[f"{STATE}_warnings"] = []     # the user has moved on from the bad link
+
+
+def _slider(key, stops, fmt=None, hi=None):
+    s = BY_KEY[key]
+    k = _wkey(key)
+    options = controls._stops(stops, st.session_state[k], hi=hi)
+    if st.session_state[k] not in options:          # beyond n after the data changed
+        st.session_state[k] = min(options, key=lambda v: abs(v - st.session_state[k]))
+    labels = {v: (fmt or (lambda v: f"{v:g}"))(v) for v in options}
+    return st.select_slider(_(s.label), options=options, key=k, help=_(s.help), on_change=_changed,
+                            format_func=labels.__getitem__, persist_state="session")
+
+
+# ---- the data: bytes -> table -> X, y ------------------------------------------------------
+
+def source_picker():
+    """The data set picker (and the uploader). Returns (source id, Table or None, DataError or None,
+    file name or None)."""
+    s = BY_KEY["dataset"]
+    labels = {name: _(d.label) for name, d in datasets.BUILTIN.items()}
+    labels[UPLOAD] = _("Your own file (CSV, TSV or TXT)")
+    name = st.selectbox(_(s.label), s.choices, key=_wkey("dataset"), help=_(s.help),
+                        format_func=labels.__getitem__, on_change=_changed, persist_state="session")
+    if name != UPLOAD:
+        st.caption(_("Source: {source}").format(source=_(datasets.BUILTIN[name].source)))
+        return name, datasets.table(name), None, None
+    st.caption(_("Files up to {mb} MB: a table of numbers with a header row, separated by commas, "
+                 "semicolons, tabs or |. An uploaded file stays in this tab's session and cannot "
+                 "travel in a link: a link to this page opens it on the uploader.").format(mb=MAX_MB))
+    upload = st.file_uploader(_("Upload a file"), type=["csv", "tsv", "txt"], key="data_file")
+    if upload is None:
+        return UPLOAD, None, None, None
+    return (f"{UPLOAD}:{upload.file_id}", *read_upload(upload.file_id, upload.getvalue), upload.name)
+
+
+def read_upload(file_id, get_bytes):
+    """(Table, None) or (None, DataError) of the upload `file_id`; read once per upload (kept in
+    the session: an upload is the user's, not shared, and is never hashed)."""
+    kept = st.session_state.get("data_upload")
+    if kept is None or kept[0] != file_id:
+        try:
+            kept = (file_id, U.read_table(get_bytes()), None)
+        except U.DataError as exc:
+            kept = (file_id, None, exc)
+        st.session_state["data_upload"] = kept
+    return kept[1], kept[2]
+
+
+def show_notices(problems):
+    for p in problems:
+        (st.warning if p.code in WARN else st.info)(word(p))
+
+
+def preview(table):
+    st.dataframe(table.head, hide_index=True, height=min(390, 38 + 35 * len(table.head)))
+    st.caption(_("The first {shown} of {rows} rows as read ({encoding}, separator {sep}). Only columns of "
+                 "numbers can be features or the target.").format(
+        shown=len(table.head), rows=table.rows, encoding=table.encoding,
+        sep={"\t": _("tab")}.get(table.sep, f"“{table.sep}”")))
+    if table.rows > len(table.head):
+        with st.expander(_("{k} rows drawn at random").format(k=min(20, table.rows))):
+            st.dataframe(U.sample(table), height=300)
+
+
+def column_picker(source, table):
+    """The features (1 to 10 columns of numbers) and the target. Returns (features, target)."""
+    numeric = list(U.numeric_columns(table))
+    builtin = datasets.BUILTIN.get(source)
+    features = list(builtin.features) if builtin else numeric[:1]
+    target = builtin.target if builtin else numeric[-1]
+    fkey, tkey = f"data_features_{source}", f"data_target_{source}"
+    st.session_state.setdefault(fkey, [f for f in features if f in numeric])
+    st.session_state.setdefault(tkey, target if target in numeric else numeric[-1])
+    i18n.keep([fkey, tkey])
+    left, right = st.columns([2, 1])
+    chosen = left.multiselect(_("Features (x)"), numeric, key=fkey, max_selections=U.MAX_FEATURES,
+                              help=_("1 to {max} columns of numbers: the model is ŷ = Xw + b.")
+                              .format(max=U.MAX_FEATURES), persist_state="session")
+    target = right.selectbox(_("Target (y)"), numeric, key=tkey, help=_("The column the model predicts."),
+                             persist_state="session")
+    return chosen, target
+
+
+class Prepared:
+    """X, y ready to train, with what theory says of them: X (n, d) as trained (standardised or
+    not), X_raw (n, d) in the file's units, y (n,); scaling (mean, std) or None."""
+
+    def __init__(self, choice):
+        self.choice, self.X, self.y, self.scaling = choice, choice.X, choice.y, choice.scaling
+        if choice.scaling is not None:
+            self.X_raw = choice.X * choice.scaling.std + choice.scaling.mean
+            X_std = choice.X
+        else:
+            self.X_raw = choice.X
+            std = choice.X.std(axis=0)
+            X_std = (choice.X - choice.X.mean(axis=0)) / np.where(std > 0, std, 1.0)
+        self.raw, self.standardised = curvature(self.X_raw), curvature(X_std)
+        self.theory = Theory(self.X, self.y, 0.0)
+        self.theory.loss_floor = self.theory.min_loss      # no noise known: the optimum's loss
+
+    def original_units(self, w, b):
+        """(w, b) of the model as trained, in the file's units."""
+        if self.scaling is None:
+            return np.asarray(w, dtype=float), float(b)
+        return to_original_units(w, b, self.scaling.mean, self.scaling.std)
+
+
+def prepare(key, table, features, target, standardise):
+    """Prepared or DataError for this choice; computed once per choice (kept in the session)."""
+    kept = st.session_state.get("data_prepared")
+    if kept is None or kept[0] != key:
+        try:
+            kept = (key, Prepared(U.choose(table, features, target, standardise)))
+        except U.DataError as exc:
+            kept = (key, exc)
+        st.session_state["data_prepared"] = kept
+    return kept[1]
+
+
+def _g(v):
+    return "∞" if not math.isfinite(v) else f"{v:.3g}"
+
+
+def conditioning(prep):
+    """Why standardise, with this choice's numbers before and after."""
+    text = _("**Why standardise?** The loss's curvature (its Hessian [X, 1]ᵀ[X, 1]/n) depends on the "
+             "features' units. In the file's units its condition number is κ = {k0} and the largest "
+             "stable learning rate 2/λ_max = {lr0}; standardised (each feature mean 0, std 1) κ = {k1} "
+             "and 2/λ_max = {lr1}. A large κ is a long narrow valley: every lr small enough to be "
+             "stable creeps along it.").format(
+        k0=_g(prep.raw.cond), lr0=_g(prep.raw.lr_stable), k1=_g(prep.standardised.cond),
+        lr1=_g(prep.standardised.lr_stable))
+    st.markdown(text)
+
+
+# ---- the run ----------------------------------------------------------------------------------
+
+def run_settings(values, prep):
+    """The player's settings for this data: the page's lr, batch size, epochs and speed; w and b
+    are the least-squares optimum (no true values: "truth" False), noise its residual std."""
+    n = prep.X.shape[0]
+    th = prep.theory
+    settings = {"lr": values["lr"], "batch_size": values["batch_size"], "epochs": values["epochs"],
+                "speed": values["speed"], "present": 0, "n": n, "noise": math.sqrt(2 * th.min_loss),
+                "w": tuple(float(v) for v in th.w_star), "b": float(th.b_star), "seed": 0,
+                "backend": "numpy", "truth": False}
+    settings, problems = S.reconcile(settings)
+    return settings, problems
+
+
+def printout(run):
+    """The lesson's epoch lines (code output: the same in both languages)."""
+    steps, losses = run.history.epoch_ends()
+    epochs = run.history.column("epoch")[np.searchsorted(run.history.column("step"), steps)]
+    return "\n".join(f"epoch {int(e)}, loss {l:f}" for e, l in zip(epochs, losses))
+
+
+def results(run, prep, features, target):
+    if run.status != DONE:
+        return
+    st.subheader(_("Result"))
+    st.code(printout(run), language=None)
+    th = run.theory
+    w, b = prep.original_units(run.last.w, run.last.b)
+    w_opt, b_opt = prep.original_units(th.w_star, th.b_star)
+    d = len(features)
+    names = [f"w{j + 1}" if d > 1 else "w" for j in range(d)] + ["b"]
+    table = {_("parameter"): names, _("column"): [*features, ""],
+             _("estimated (SGD)"): np.append(w, b),
+             _("least squares (exact optimum)"): np.append(w_opt, b_opt)}
+    if prep.scaling is not None:
+        table[_("as trained (standardised)")] = np.append(run.last.w, run.last.b)
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    st.caption(_("In the file's units: ŷ = Xw + b predicts {target}. Final full-data loss {final}; "
+                 "least-squares loss {lsq}: SGD cannot beat it.").format(
+        target=plain(target), final=f"{run.last.epoch_loss:.4g}", lsq=f"{th.min_loss:.4g}"))
+
+
+def export(run, values, query, source, file_name, features, target):
+    spec = {**run.settings, "dataset": values["dataset"], "file": file_name, "features": list(features),
+            "target": target, "standardise": bool(values["std"])}
+    spec.pop("data", None)
+    panels.export_buttons(run, spec, query, player.ghosts)
+    prep = st.session_state["data_prepared"][1]
+    st.download_button(_("Download the data trained on (CSV)"), data=lambda: datasets.data_csv(
+        prep.X_raw, prep.y, features, target),
+                       file_name="data.csv", mime="text/csv", on_click="ignore")
+
+
+def run():
+    i18n.picker()
+    st.title(_("Your data"))
+    st.markdown(_("Train the same linear model **ŷ = Xw + b** by minibatch SGD on real data: one of the "
+                  "data sets below, or a file of your own. Real data have no true w and b to find: "
+                  "the goal is the least-squares optimum, which SGD approaches."))
+    init_state()
+    i18n.keep([_wkey(s.key) for s in SETTINGS])
+    urlstate.show_warnings(_("Link setting {problem}").format(problem=word(w))
+                           for w in st.session_state[f"{STATE}_warnings"])
+    missing = live.check_static_assets()
+    if missing:
+        st.error(missing)
+
+    source, table, error, file_name = source_picker()
+    values = {s.key: st.session_state[_wkey(s.key)] for s in SETTINGS}
+    values["std"] = int(bool(values["std"]))
+    query = urlstate.sync({s.key: format_value(s, values[s.key]) for s in SETTINGS})
+    if error is not None:
+        st.error(word(error.problem))
+        return
+    if table is None:
+        st.info(_("Choose a file to upload, or one of the data sets above."))
+        return
+    show_notices(table.notices)
+    preview(table)
+    features, target = column_picker(source, table)
+    standardise = st.toggle(_(BY_KEY["std"].label), key=_wkey("std"), help=_(BY_KEY["std"].help),
+                            on_change=_changed, persist_state="session")
+    values["std"] = int(standardise)
+    prep = prepare((source, tuple(features), target, values["std"]), table, features, target, standardise)
+    if isinstance(prep, U.DataError):
+        st.error(word(prep.problem))
+        return
+    show_notices(prep.choice.notices)
+    conditioning(prep)
+
+    st.subheader(_("Training"))
+    cols = st.columns(4)
+    with cols[0]:
+        values["lr"] = _slider("lr", controls.LR_STOPS)
+    with cols[1]:
+        values["batch_size"] = _slider("batch_size", controls.BATCH_STOPS, hi=prep.X.shape[0])
+    with cols[2]:
+        values["epochs"] = _slider("epochs", controls.EPOCH_STOPS)
+    with cols[3]:
+        values["speed"] = _slider("speed", controls.SPEED_STOPS, fmt=controls._speed_label)
+    query = urlstate.sync({s.key: format_value(s, values[s.key]) for s in SETTINGS})
+    settings, problems = run_settings(values, prep)
+    for p in problems:
+        st.warning(word(p))
+
+    key = (source, tuple(features), target, values["std"])
+    if player.start(settings, data=(key, prep.X, prep.y, prep.theory)):
+        st.info(_("Settings changed: this run is paused and kept as it was. **Train** or **Step** starts "
+                  "a new run with the new settings; **Reset** shows its start."))
+    player.buttons()
+    run = player.run
+    panels.show_alert(run)
+    player.charts()
+    if prep.scaling is not None:
+        note = _("The charts show the parameters of the standardised features; the dashed lines and the "
+                 "star are the least-squares optimum. Stable lr for these data: lr < {max_lr} · "
+                 "now lr = {lr}.")
+    else:
+        note = _("The charts show the parameters in the file's units; the dashed lines and the star are "
+                 "the least-squares optimum. Stable lr for these data: lr < {max_lr} · now lr = {lr}.")
+    st.caption(note.format(max_lr=_g(run.theory.max_stable_lr), lr=f"{run.settings['lr']:g}"))
+    results(run, prep, features, target)
+    st.subheader(_("The current step"))
+    if run.status == RUNNING:
+        st.caption(_("Training… **Pause** (or **Step**) to see the step on the charts written out as the "
+                     "lesson's equations, with its numbers."))
+    else:
+        panels.show_step(run)
+    with st.expander(_("Export")):
+        export(run, values, query, source, file_name, features, target)
+
+
+run()

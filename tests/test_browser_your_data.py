@@ -1,0 +1,103 @@
+"""The page "Your data" in Chromium: a CSV made here uploaded through the real uploader, trained on
+to the end with the live charts; a broken file refused in Chinese; the built-in data sets laid out
+at three window sizes. Needs Debian's /usr/bin/chromium (see tests/test_browser.py)."""
+
+from __future__ import annotations
+
+import gettext
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from _server import IDLE  # noqa: E402
+from conftest import new_tab  # noqa: E402
+from test_browser import assert_healthy, button, wait_js  # noqa: E402
+
+from core.problems import MESSAGES  # noqa: E402
+
+ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
+SHOTS = os.environ.get("LRVIZ_SHOTS")          # a folder: save the screenshots there to look at them
+UPLOAD = "[data-testid='stFileUploaderDropzoneInput']"
+# this page's live charts are the instance of its player ("data_" + "lrviz"), not LRViz.state's
+LIVE = "(window.LRViz && window.LRViz.instances.data_lrviz)"
+DRAWN = f"{LIVE} && {LIVE}.stats.paints > 0"
+DONE = f"{LIVE} && {LIVE}.state.status === 'done' && {LIVE}.state.painted === {LIVE}.state.n"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_server(browser, server):
+    """A fresh server answers its first request for a page other than / with a "Page not found"
+    dialog (see app.py's comment and tests/test_browser_landscape.py): one visit to / first."""
+    with new_tab(browser, server) as page:
+        page.goto("/")
+        page.wait_for_selector(IDLE, timeout=60_000)
+
+
+def open_data(page, query):
+    page.goto("/data?" + query)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.get_by_role("heading", level=1).wait_for()
+
+
+def shot(page, name):
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, name + ".png"), full_page=True)
+
+
+def test_an_uploaded_csv_is_trained_on_to_the_end(browser, server, tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 10, 200)
+    y = 0.5 * x - 2 + rng.normal(0, 0.1, 200)
+    path = tmp_path / "measurements.csv"
+    path.write_text("length;weight\n" + "\n".join(f"{a:.3f};{b:.3f}".replace(".", ",") for a, b in zip(x, y)))
+    with new_tab(browser, server) as page:
+        open_data(page, "dataset=upload&speed=0&epochs=20&lr=0.1")
+        page.locator(UPLOAD).set_input_files(str(path))
+        page.get_by_text("Numbers were read with a decimal comma").wait_for()     # a notice
+        button(page, "Train").wait_for()
+        wait_js(page, DRAWN, 30_000)
+        button(page, "Train").click()
+        page.get_by_text("epoch 20, loss").wait_for(timeout=60_000)
+        wait_js(page, DONE, 30_000)
+        table = page.locator("[data-testid='stDataFrame']").last
+        table.wait_for()
+        assert page.get_by_role("heading", name="Result").count() == 1
+        assert page.locator(".lrviz-cell").count() >= 4          # the live charts drew
+        shot(page, "data-upload-1400")
+        assert_healthy(page)
+
+
+def test_a_broken_file_is_refused_in_chinese(browser, server, tmp_path):
+    path = tmp_path / "book.csv"
+    path.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)         # a workbook named .csv
+    with new_tab(browser, server, locale="zh-CN") as page:
+        open_data(page, "dataset=upload")
+        page.locator(UPLOAD).set_input_files(str(path))
+        message = ZH.gettext(MESSAGES["spreadsheet_file"])
+        assert message != MESSAGES["spreadsheet_file"]
+        page.locator("[data-testid='stAlertContentError']").get_by_text(message).wait_for()
+        shot(page, "data-broken-zh")
+        assert_healthy(page)
+
+
+@pytest.mark.parametrize("size", [(1400, 1000), (1024, 768), (390, 844)])
+def test_the_builtin_data_sets_fit_the_window(browser, server, size):
+    width, height = size
+    with new_tab(browser, server, width, height, locale="zh-CN") as page:
+        open_data(page, "dataset=gapminder&speed=0")
+        wait_js(page, DRAWN, 30_000)
+        button(page, "训练").click()
+        wait_js(page, DONE, 60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        overflow = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
+                                 " - document.querySelector('[data-testid=\"stMain\"]').clientWidth")
+        assert overflow <= 1, f"the page scrolls sideways by {overflow} px at {width}x{height}"
+        shot(page, f"data-gapminder-zh-{width}")
+        assert_healthy(page)

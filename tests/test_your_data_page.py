@@ -1,0 +1,186 @@
+"""The page "Your data" (/data) as a user meets it (AppTest through app.py): the built-in data
+sets trained to the least-squares optimum, an uploaded file read, its columns chosen and
+trained on, every refusal said in the user's language, and a file's text never taken as markup."""
+
+from __future__ import annotations
+
+import gettext
+import re
+
+import numpy as np
+import pytest
+from conftest import ROOT, open_page
+
+from core.problems import MESSAGES, Problem
+from ui import datasets
+
+PAGE = "pages/your_data.py"
+ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
+CJK = re.compile(r"[\u4e00-\u9fff]")
+REFUSALS = ("file_too_big", "file_empty", "spreadsheet_file", "not_text", "too_many_rows",
+            "too_many_columns", "header_only", "too_few_rows", "too_few_numeric_columns", "no_features",
+            "too_many_features", "unknown_column", "not_numeric", "target_is_feature", "not_finite",
+            "too_large", "needs_standardising")
+NOTICES = ("encoding_guessed", "decimal_comma", "thousands_separator", "no_header", "unnamed_columns",
+           "rows_skipped", "rows_padded", "empty_columns", "duplicate_names", "non_numeric_cells",
+           "text_columns", "rows_dropped", "constant_feature", "collinear_features", "ill_conditioned",
+           "few_rows")
+
+
+def texts(elements):
+    return [e.value for e in elements]
+
+
+def train(at, prefix="data_"):
+    at.button(key=prefix + "train").click().run()
+    for _ in range(500):
+        if at.exception or at.session_state[prefix + "run"].status != "running":
+            break
+        at.run()
+    return at
+
+
+def upload(at, content, name="data.csv"):
+    at.file_uploader(key="data_file").set_value((name, content, "text/csv"))
+    return at.run()
+
+
+def open_upload(lang="en", **query):
+    return open_page(PAGE, timeout=60, lang=lang, dataset="upload", speed="0", **query)
+
+
+def test_every_problem_code_of_user_data_is_worded_in_both_languages():
+    assert set(REFUSALS) | set(NOTICES) <= set(MESSAGES)
+    for code in REFUSALS + NOTICES:
+        names = set(re.findall(r"\{(\w+)\}", MESSAGES[code]))
+        problem = Problem(code, {k: "7" for k in names})
+        english, chinese = problem.words(), problem.words(ZH.gettext)
+        assert chinese != english and CJK.search(chinese), (code, chinese)
+        assert not re.search(r"[A-Za-z]{4,}", re.sub(r"UTF|CSV|column|SGD|xlsx|ods|xls", "", chinese)), \
+            (code, chinese)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", list(datasets.BUILTIN))
+def test_a_builtin_data_set_trains_to_its_least_squares_optimum(name, lang):
+    at = open_page(PAGE, timeout=60, lang=lang, dataset=name, speed="0", epochs="30", lr="0.1")
+    assert not at.exception
+    title = "Your data" if lang == "en" else ZH.gettext("Your data")
+    assert texts(at.title) == [title] and not at.error and not at.warning
+    assert at.query_params["dataset"] == name and at.query_params["lang"] == lang
+    source = ZH.gettext(datasets.BUILTIN[name].source) if lang == "zh" else datasets.BUILTIN[name].source
+    assert any(source in c for c in texts(at.caption))
+    train(at)
+    run = at.session_state["data_run"]
+    assert run.status == "done" and not at.exception
+    # the result, in the file's units, next to numpy's least squares on the raw columns
+    d = datasets.BUILTIN[name]
+    df = datasets.LOADERS[name]()
+    slope, intercept = np.polyfit(df[d.features[0]], df[d.target], 1)
+    result = at.dataframe[-1].value
+    lsq = result.iloc[:, 3].to_numpy()
+    np.testing.assert_allclose(lsq, [slope, intercept], rtol=1e-6)
+    np.testing.assert_allclose(result.iloc[:, 2].to_numpy(), lsq, rtol=0.1, atol=0.05)
+    if lang == "zh":
+        assert all(CJK.search(c) for c in result.columns[[0, 1, 2, 3]])
+
+
+def test_a_bad_data_set_in_the_link_is_explained_in_chinese():
+    at = open_page(PAGE, lang="zh", dataset="<b>x</b>", lr="abc")
+    assert not at.exception
+    warnings = texts(at.warning)
+    assert len(warnings) == 2 and all(CJK.search(w) for w in warnings), warnings
+    assert any(r"\<b\>x\</b\>" in w for w in warnings), warnings      # shown literally
+    assert at.session_state["yourdata_dataset"] == "tips"
+
+
+def test_the_column_choice_and_standardisation_change_the_run():
+    at = open_page(PAGE, timeout=60, lang="en", dataset="tips", speed="0")
+    assert "κ" in at.markdown[-1].value or any("κ" in m for m in texts(at.markdown))
+    at.multiselect(key="data_features_tips").set_value(["total_bill", "size"]).run()
+    assert at.session_state["data_run"].X.shape[1] == 2
+    at.toggle(key="yourdata_std").set_value(False).run()
+    assert at.query_params["std"] == "0"
+    run = at.session_state["data_run"]
+    assert abs(run.X[:, 0].mean() - 19.79) < 0.01       # the file's units
+    at.selectbox(key="data_target_tips").set_value("size").run()
+    assert texts(at.error) == ["The target 'size' cannot also be a feature."]
+
+
+CSV = "x1,x2,y\n" + "\n".join(f"{i % 7},{(i * 3) % 5},{2 * (i % 7) - (i * 3) % 5 + 1}" for i in range(60))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_uploaded_file_is_read_chosen_and_trained_on(lang):
+    at = open_upload(lang, epochs="50")
+    assert not at.exception and not at.error
+    assert at.file_uploader(key="data_file")
+    at = upload(at, CSV.encode())
+    assert not at.exception and not at.error, texts(at.error)
+    assert list(at.dataframe[0].value.columns) == ["x1", "x2", "y"]
+    at.multiselect[0].set_value(["x1", "x2"]).run()
+    train(at)
+    run = at.session_state["data_run"]
+    assert run.status == "done" and run.X.shape == (60, 2)
+    result = at.dataframe[-1].value
+    np.testing.assert_allclose(result.iloc[:, 3].to_numpy(), [2, -1, 1], atol=1e-9)
+    np.testing.assert_allclose(result.iloc[:, 2].to_numpy(), [2, -1, 1], atol=0.05)
+
+
+BAD = {
+    "file_empty": b"",
+    "spreadsheet_file": b"PK\x03\x04" + b"\x00" * 100,
+    "not_text": b"a,b\n1,2\n\x00\x01\x02",
+    "header_only": b"a,b,c\n",
+    "too_few_numeric_columns": b"name,x\nann,1\nbob,2\n",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("code", list(BAD))
+def test_a_bad_file_is_refused_in_the_users_language(code, lang):
+    at = upload(open_upload(lang), BAD[code])
+    assert not at.exception
+    (error,) = texts(at.error)
+    from core import userdata
+    with pytest.raises(userdata.DataError) as exc:
+        userdata.read_table(BAD[code])
+    assert exc.value.problem.code == code
+    if lang == "zh":
+        assert CJK.search(error) and error != exc.value.problem.english(), error
+    else:
+        assert error == exc.value.problem.english()
+
+
+def test_html_and_markdown_in_column_names_show_literally():
+    names = ["<b>bold</b>", "**star**", "[link](http://x)", "$x^2$"]
+    content = (",".join(names) + "\n" + "\n".join(f"{i},{i % 3},{i * 2},{i % 5}" for i in range(30)))
+    at = upload(open_upload("en"), content.encode())
+    assert not at.exception
+    assert list(at.dataframe[0].value.columns) == names
+    at.multiselect[0].set_value(["<b>bold</b>", "**star**"]).run()
+    at.selectbox[1].set_value("**star**").run()          # [0] is the data set
+    (error,) = texts(at.error)
+    assert r"'\*\*star\*\*'" in error                  # escaped for Markdown: it reads **star**
+    for md in texts(at.markdown) + texts(at.caption) + texts(at.info) + texts(at.warning):
+        assert "<b>" not in md and "](http" not in md, md
+
+
+def test_an_ill_conditioned_upload_warns_and_its_export_is_safe_for_spreadsheets():
+    rows = "\n".join(f"{i * 1000},{i % 7},{3 * i - 2}" for i in range(50))
+    at = upload(open_upload("en"), ("=cmd(),x,y\n" + rows).encode())
+    at.multiselect[0].set_value(["=cmd()", "x"]).run()
+    at.toggle(key="yourdata_std").set_value(False).run()
+    assert not at.exception
+    assert any("condition number" in w for w in texts(at.warning)), texts(at.warning)
+    run = at.session_state["data_run"]
+    csv = datasets.data_csv(run.X, run.y, ["=cmd()", "x"], "y")
+    assert csv.splitlines()[0] == "'=cmd(),x,y" and csv.splitlines()[1] == "0.0,0.0,-2.0"
+
+
+def test_the_uploader_limit_is_the_readers():
+    import tomllib
+
+    from core.userdata import MAX_BYTES
+    with open(ROOT / ".streamlit" / "config.toml", "rb") as f:
+        assert tomllib.load(f)["server"]["maxUploadSize"] * 2**20 == MAX_BYTES
