@@ -125,3 +125,34 @@ def test_two_browsers_from_one_address_land_on_two_replicas_and_stay(browser, ha
         time.sleep(0.2)
     assert len(streams) == 3, streams
     assert all(status == 101 and flags[0] == "V" for _, status, flags in streams), streams
+
+
+@pytest.mark.browser
+def test_an_upload_reaches_the_replica_that_holds_the_session(browser, hall, tmp_path):
+    """The page "Your data" uploads with a PUT beside the websocket: it must go where the cookie
+    says, to the replica whose session reads it, or the page would never see the file."""
+    from test_browser_your_data import DRAWN, UPLOAD
+
+    lb = hall
+    log0 = lb.log_size()
+    path = tmp_path / "hall.csv"
+    path.write_text("x,y\n" + "\n".join(f"{i % 10},{3 * (i % 10) + 1}" for i in range(100)))
+    with new_tab(browser, lb.url) as a, new_tab(browser, lb.url) as b:
+        served = {}
+        for p in (a, b):
+            served[p] = served_by(p.goto("/"))          # a replica's first page is / (see app.py)
+            p.wait_for_selector(IDLE, timeout=60_000)
+        assert served[a] != served[b], served
+        for p in (a, b):
+            assert served_by(p.goto("/data?dataset=upload&speed=0")) == served[p]
+            p.wait_for_selector(IDLE, timeout=60_000)
+            p.locator(UPLOAD).set_input_files(str(path))
+            wait_js(p, DRAWN, 30_000)
+            button(p, "Train").click()
+        for p in (a, b):
+            p.get_by_text("epoch 5, loss").wait_for(timeout=60_000)
+            assert_healthy(p)
+    uploads = lb.requests(log0, "/_stcore/upload_file")
+    assert len(uploads) == 2, uploads
+    assert all(200 <= status < 300 and flags[0] == "V" for _, status, flags in uploads), uploads
+    assert sorted(server for server, _, _ in uploads) == sorted(served.values()), (uploads, served)
