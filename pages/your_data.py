@@ -22,6 +22,7 @@ import streamlit as st
 from core import settings as S
 from core import userdata as U
 from core.landscape import curvature, to_original_units
+from core.problems import Problem
 from core.run import DONE, RUNNING, Theory
 from core.settings import Setting, format_value, parse_settings
 from ui import controls, datasets, i18n, live, panels, urlstate
@@ -63,6 +64,11 @@ def init_state():
         values, warnings = parse_settings(st.query_params, SETTINGS)
         st.session_state[STATE] = values
         st.session_state[f"{STATE}_warnings"] = warnings
+        # a built-in data set's columns (?x=total_bill,size&y=tip), applied once when it is drawn
+        x, y = st.query_params.get("x"), st.query_params.get("y")
+        if values["dataset"] != UPLOAD and (x is not None or y is not None):
+            st.session_state[f"{STATE}_columns"] = (
+                values["dataset"], None if x is None else [c for c in x.split(",") if c], y)
         for s in SETTINGS:
             value = values[s.key]
             st.session_state[_wkey(s.key)] = bool(value) if s.key == "std" else value
@@ -141,6 +147,18 @@ def column_picker(source, table):
     features = list(builtin.features) if builtin else numeric[:1]
     target = builtin.target if builtin else numeric[-1]
     fkey, tkey = f"data_features_{source}", f"data_target_{source}"
+    linked = st.session_state.get(f"{STATE}_columns")
+    if linked is not None and linked[0] == source:        # the link's columns, checked
+        del st.session_state[f"{STATE}_columns"]
+        bad = [c for c in (linked[1] or []) + ([linked[2]] if linked[2] is not None else [])
+               if c not in numeric]
+        for c in bad:
+            code = "not_numeric" if c in table.columns else "unknown_column"
+            st.warning(_("Link setting {problem}").format(problem=word(Problem(code, {"text": repr(c)}))))
+        if linked[1] is not None and not bad:
+            st.session_state[fkey] = linked[1][:U.MAX_FEATURES]
+        if linked[2] is not None and linked[2] in numeric:
+            st.session_state[tkey] = linked[2]
     st.session_state.setdefault(fkey, [f for f in features if f in numeric])
     st.session_state.setdefault(tkey, target if target in numeric else numeric[-1])
     i18n.keep([fkey, tkey])
@@ -276,7 +294,9 @@ def run():
     source, table, error, file_name = source_picker()
     values = {s.key: st.session_state[_wkey(s.key)] for s in SETTINGS}
     values["std"] = int(bool(values["std"]))
-    query = urlstate.sync({s.key: format_value(s, values[s.key]) for s in SETTINGS})
+    query = {s.key: format_value(s, values[s.key]) for s in SETTINGS}
+    if table is None or error is not None:
+        urlstate.sync(query)
     if error is not None:
         st.error(word(error.problem))
         return
@@ -291,6 +311,7 @@ def run():
     values["std"] = int(standardise)
     prep = prepare((source, tuple(features), target, values["std"]), table, features, target, standardise)
     if isinstance(prep, U.DataError):
+        urlstate.sync(query)
         st.error(word(prep.problem))
         return
     show_notices(prep.choice.notices)
@@ -306,7 +327,10 @@ def run():
         values["epochs"] = _slider("epochs", controls.EPOCH_STOPS)
     with cols[3]:
         values["speed"] = _slider("speed", controls.SPEED_STOPS, fmt=controls._speed_label)
-    query = urlstate.sync({s.key: format_value(s, values[s.key]) for s in SETTINGS})
+    query = {s.key: format_value(s, values[s.key]) for s in SETTINGS}
+    if source in datasets.BUILTIN:                       # a file's columns cannot go in a link
+        query.update(x=",".join(features), y=target)
+    query = urlstate.sync(query)
     settings, problems = run_settings(values, prep)
     for p in problems:
         st.warning(word(p))

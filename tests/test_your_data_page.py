@@ -184,3 +184,38 @@ def test_the_uploader_limit_is_the_readers():
     from core.userdata import MAX_BYTES
     with open(ROOT / ".streamlit" / "config.toml", "rb") as f:
         assert tomllib.load(f)["server"]["maxUploadSize"] * 2**20 == MAX_BYTES
+
+
+from test_i18n import misses  # noqa: E402,F401  (the fixture: what Chinese asked for and lacked)
+
+
+def test_the_page_in_chinese_asks_for_nothing_untranslated(misses):  # noqa: F811
+    for name in datasets.BUILTIN:
+        at = open_page(PAGE, timeout=60, lang="zh", dataset=name, speed="0", std="0", lr="5")
+        train(at)
+        assert at.session_state["data_run"].status == "diverged" and not at.exception
+        at.toggle(key="yourdata_std").set_value(True).run()
+        at.select_slider(key="yourdata_lr").set_value(0.1).run()
+        train(at)
+        assert at.session_state["data_run"].status == "done"
+    messy = ("a;b;c;c\n" + "\n".join(f"{i},5;{i % 3};x{i};{i * 2}" for i in range(8)) + "\n1;2\n1;2;3;4;5\n")
+    at = upload(open_upload("zh"), messy.encode("cp1252") + "é".encode("cp1252"))
+    assert not at.exception
+    at.multiselect[0].set_value(["a", "b"]).run()
+    train(at)
+    assert not at.exception and misses == [], sorted(set(misses))
+
+
+def test_a_builtin_data_sets_columns_travel_in_the_link():
+    at = open_page(PAGE, lang="en", dataset="tips", x="total_bill,size", y="tip")
+    assert not at.exception and not at.warning
+    assert at.session_state["data_run"].X.shape[1] == 2
+    assert at.query_params["x"] == "total_bill,size" and at.query_params["y"] == "tip"
+    at.multiselect(key="data_features_tips").set_value(["size"]).run()
+    assert at.query_params["x"] == "size"
+    at = open_page(PAGE, lang="zh", dataset="iris", x="species,nope", y="petal_width")
+    assert not at.exception
+    warnings = texts(at.warning)
+    assert len(warnings) == 2 and all(CJK.search(w) for w in warnings), warnings
+    assert at.session_state["data_run"].X.shape[1] == 1          # the data set's own choice
+    assert at.query_params["x"] == "petal_length"
