@@ -267,9 +267,8 @@ def results(run, prep, features, target):
 
 
 def export(run, values, query, source, file_name, features, target):
-    spec = {**run.settings, "dataset": values["dataset"], "file": file_name, "features": list(features),
-            "target": target, "standardise": bool(values["std"])}
-    spec.pop("data", None)
+    spec = datasets.export_settings(run.settings, values["dataset"], file_name, features, target,
+                                    values["std"])
     panels.export_buttons(run, spec, query, player.ghosts)
     prep = st.session_state["data_prepared"][1]
     st.download_button(_("Download the data trained on (CSV)"), data=lambda: datasets.data_csv(

@@ -219,3 +219,15 @@ def test_a_builtin_data_sets_columns_travel_in_the_link():
     assert len(warnings) == 2 and all(CJK.search(w) for w in warnings), warnings
     assert at.session_state["data_run"].X.shape[1] == 1          # the data set's own choice
     assert at.query_params["x"] == "petal_length"
+
+
+def test_the_exported_settings_name_the_data_and_its_columns():
+    import json
+
+    at = open_page(PAGE, lang="en", dataset="gapminder", speed="0")
+    run = at.session_state["data_run"]
+    spec = datasets.export_settings(run.settings, "gapminder", None, ["log10_gdpPercap"], "lifeExp", 1)
+    spec = json.loads(json.dumps(spec))
+    assert spec["dataset"] == "gapminder" and spec["features"] == ["log10_gdpPercap"]
+    assert spec["target"] == "lifeExp" and spec["standardise"] is True and "data" not in spec
+    assert spec["lr"] == 0.1 and spec["truth"] is False and len(spec["w"]) == 1

@@ -77,3 +77,13 @@ def data_csv(X, y, features, target):
     df = pd.DataFrame(np.asarray(X), columns=[str(f) for f in features])
     df[str(target)] = np.asarray(y)
     return safe_frame(df).to_csv(index=False)
+
+
+def export_settings(run_settings, dataset, file_name, features, target, standardise):
+    """The settings a run on chosen data exports (JSON): the trainer's, and which data — the data
+    set (a key of BUILTIN, or "upload" with the file's name), the feature columns, the target and
+    whether the features were standardised. w and b are the least-squares optimum the run aimed at."""
+    spec = {k: v for k, v in run_settings.items() if k != "data"}    # the player's internal key
+    spec.update(dataset=dataset, file=file_name, features=[str(f) for f in features], target=str(target),
+                standardise=bool(standardise))
+    return spec
