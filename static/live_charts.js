@@ -112,6 +112,7 @@
       S.component.setTriggerValue("meta", Date.now());
     }
     if (typeof p.buttons === "string") S.prefix = p.buttons;
+    if (typeof p.keys === "boolean") S.keys = p.keys;
     if (!!p.present !== S.present) { S.present = !!p.present; layout(); }
     if (p.full) {
       S.ver = p.ver; S.x = p.x; S.loss = p.loss; S.w = p.w; S.b = p.b; S.n = p.x.length;
@@ -679,8 +680,18 @@
     return !!(t && t.closest && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) ||
       t.closest("[role='slider'],[role='combobox'],[role='textbox'],[role='listbox'],[role='spinbutton']")));
   }
+  // the player the keys drive: the one on the page now that asked for them
+  function keysTarget() {
+    for (const k in instances) {
+      const S = instances[k].state;
+      if (S.keys && S.node && S.node.isConnected) return instances[k];
+    }
+    return null;
+  }
   function keyButton(what) {
-    const prefix = instances.lrviz ? instances.lrviz.state.prefix : "";
+    const inst = keysTarget();
+    if (!inst) return null;
+    const prefix = inst.state.prefix;
     const find = name => document.querySelector(".st-key-" + prefix + name + " button");
     if (what !== "space") return find(what);
     const train = find("train");
@@ -696,14 +707,14 @@
     e.stopImmediatePropagation();
     keyed = e.key;
     if (!e.repeat && !btn.disabled) {
-      stats().keys = (stats().keys || 0) + 1;
+      const st = keysTarget().stats;
+      st.keys = (st.keys || 0) + 1;
       btn.click();
     }
   }, true);
   window.addEventListener("keyup", e => {
     if (keyed !== null && e.key === keyed) { e.preventDefault(); e.stopImmediatePropagation(); keyed = null; }
   }, true);
-  function stats() { return instance("lrviz").stats; }
 
   const instances = {};
   function instance(id) {

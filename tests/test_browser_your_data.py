@@ -101,3 +101,22 @@ def test_the_builtin_data_sets_fit_the_window(browser, server, size):
         assert overflow <= 1, f"the page scrolls sideways by {overflow} px at {width}x{height}"
         shot(page, f"data-gapminder-zh-{width}")
         assert_healthy(page)
+
+
+def test_keys_drive_this_pages_run(browser, server):
+    """Space trains, → steps, R resets the run of this page's player, as on the main page."""
+    with new_tab(browser, server) as page:
+        open_data(page, "dataset=tips&speed=0&lang=zh")
+        wait_js(page, DRAWN, 30_000)
+        page.get_by_text("按键：空格").wait_for()                        # the help line is shown
+        page.evaluate("document.activeElement && document.activeElement.blur()")
+        page.keyboard.press("ArrowRight")
+        wait_js(page, f"{LIVE}.state.n === 1", 10_000)
+        page.wait_for_selector(IDLE)
+        page.keyboard.press(" ")
+        wait_js(page, DONE, 60_000)
+        page.wait_for_selector(IDLE)
+        page.keyboard.press("r")
+        wait_js(page, f"{LIVE}.state.n === 0", 10_000)
+        assert page.evaluate(f"{LIVE}.stats.keys") == 3
+        assert_healthy(page)

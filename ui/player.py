@@ -47,9 +47,10 @@ class Player:
     page's player has prefix "": keys run, action, view, ...); the object itself is rebuilt on
     every script run and holds nothing of its own but names."""
 
-    def __init__(self, prefix=""):
+    def __init__(self, prefix="", keys=True):
         self.prefix = prefix
         self.chart_key = prefix + "lrviz"
+        self.keys = keys            # the keyboard drives this player (one per page)
 
     # session-state slots of this player
     def _k(self, name):
@@ -169,7 +170,7 @@ class Player:
                        help=_("The faded curves are earlier runs, kept to compare (up to {max}); "
                               "click a legend entry to hide one.").format(max=MAX_GHOSTS),
                        on_click=self.clear_ghosts)
-        if not p:                       # the keys drive the page's first player
+        if self.keys:
             row.caption(_("Keys: Space train / pause · → or PageDown step · R reset"))
 
     def charts(self):
@@ -218,7 +219,7 @@ class Player:
         data = live.payload(run, self._get("run_key"), view, full, start, meta=with_meta)
         view["meta_sends"] += with_meta
         data["ack"] = self._get("transport_ack")
-        data["id"], data["buttons"] = self.chart_key, self.prefix
+        data["id"], data["buttons"], data["keys"] = self.chart_key, self.prefix, self.keys
         data["present"] = bool(run.settings.get("present"))
         live.live_charts(data, key=self.chart_key, on_transport_change=self._on_transport,
                          on_meta_change=self._on_meta)
