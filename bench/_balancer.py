@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import csv
 import http.cookies
-import os
 import re
-import signal
 import socket
 import subprocess
 import tempfile
@@ -21,7 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _server import ROOT, free_port
+from _server import ROOT, Child, free_port
 
 RECIPE = ROOT / "deploy" / "haproxy.cfg"
 HAPROXY = "/usr/sbin/haproxy"
@@ -115,7 +113,7 @@ _LOG_LINE = re.compile(r" \S+/(?P<server>\S+) \S+ (?P<status>\d{3}) \d+ \S+ \S+ 
                        r'.*"[A-Z]+ (?P<path>\S+) HTTP/[\d.]+"$', re.M)
 
 
-class Balancer:
+class Balancer(Child):
     """/usr/sbin/haproxy running local_config(deploy/haproxy.cfg) for 127.0.0.1:<ports>, on a
     free port; in its own process group, stopped on exit. url, cookie (the sticky cookie's
     name), cfg and log (paths), current() and status() (from its stats socket)."""
@@ -151,9 +149,6 @@ class Balancer:
                 raise RuntimeError(f"haproxy: not every replica UP:\n{self.log_tail()}")
             time.sleep(0.2)
 
-    def __exit__(self, *exc):
-        self.stop()
-
     def _stat(self):
         with socket.socket(socket.AF_UNIX) as s:
             s.settimeout(5)
@@ -184,32 +179,6 @@ class Balancer:
     def status(self):
         return {r["svname"]: r["status"] for r in self._stat()}
 
-    def cpu_seconds(self):
-        import psutil
-        try:
-            t = psutil.Process(self.proc.pid).cpu_times()
-            return t.user + t.system
-        except psutil.NoSuchProcess:
-            return float("nan")
-
     def version(self):
         r = subprocess.run([self.haproxy, "-v"], capture_output=True, text=True, timeout=20)
         return " ".join(r.stdout.split()[:3])
-
-    def log_tail(self, chars=3000):
-        try:
-            return self.log.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)

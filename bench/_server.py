@@ -43,33 +43,12 @@ def healthy(url):
         return False
 
 
-class Server:
-    """`python -m streamlit run <app>` from `cwd` (the repo root by default) on a free port.
+class Child:
+    """A process the benchmarks start in its own process group, its output in `self.log`:
+    stopped (SIGTERM, then SIGKILL) on exit. Subclasses set self.proc in __enter__."""
 
-    Started in its own process group and stopped (SIGTERM, then SIGKILL) on exit."""
-
-    def __init__(self, app="app.py", cwd=ROOT, extra_args=(), timeout=60):
-        self.app, self.cwd, self.extra_args, self.timeout = app, Path(cwd), list(extra_args), timeout
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = None
-        self.log = Path(tempfile.mkstemp(prefix="bench-streamlit-", suffix=".log")[1])
-
-    def __enter__(self):
-        env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARS}
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", self.app, "--server.headless", "true",
-                 "--server.port", str(self.port), "--browser.gatherUsageStats", "false",
-                 *self.extra_args],
-                cwd=self.cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + self.timeout
-        while not healthy(self.url):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"streamlit did not become healthy:\n{self.log_tail()}")
-            time.sleep(0.3)
-        return self
+    proc = None
+    log = None
 
     def __exit__(self, *exc):
         self.stop()
@@ -81,7 +60,7 @@ class Server:
             return ""
 
     def rss_mb(self):
-        """Resident memory of the server process and any children, in MB (10^6 bytes)."""
+        """Resident memory of the process and any children, in MB (10^6 bytes)."""
         try:
             p = psutil.Process(self.proc.pid)
             procs = [p] + p.children(recursive=True)
@@ -107,6 +86,35 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+
+
+class Server(Child):
+    """`python -m streamlit run <app>` from `cwd` (the repo root by default) on a free port.
+
+    See Child: its own process group, stopped on exit."""
+
+    def __init__(self, app="app.py", cwd=ROOT, extra_args=(), timeout=60):
+        self.app, self.cwd, self.extra_args, self.timeout = app, Path(cwd), list(extra_args), timeout
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        self.log = Path(tempfile.mkstemp(prefix="bench-streamlit-", suffix=".log")[1])
+
+    def __enter__(self):
+        env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARS}
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", self.app, "--server.headless", "true",
+                 "--server.port", str(self.port), "--browser.gatherUsageStats", "false",
+                 *self.extra_args],
+                cwd=self.cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + self.timeout
+        while not healthy(self.url):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"streamlit did not become healthy:\n{self.log_tail()}")
+            time.sleep(0.3)
+        return self
 
 
 def launch_chromium(pw, **kw):

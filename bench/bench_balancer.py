@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _balancer import Balancer, sticky_get  # noqa: E402
 from _server import ROOT, Deadline, Server, chromium_version, load_avg, mmm, repo_state  # noqa: E402
-from bench_load import record_backmsgs, ws_session  # noqa: E402
+from bench_load import all_done, record_backmsgs, ws_session  # noqa: E402
 
 
 async def hall(lb, msgs, n, stagger):
@@ -56,15 +56,7 @@ async def hall(lb, msgs, n, stagger):
                          frame_msg, headers={"Cookie": f"{lb.cookie}={r['cookie']}"})
 
     tasks = [asyncio.create_task(session(i, r)) for i, r in enumerate(results)]
-    while not all(r.get("finished") or r["error"] for r in results):
-        if all(tk.done() for tk in tasks):
-            break
-        await asyncio.sleep(0.1)
-    await asyncio.sleep(1.0)
-    open_ws = lb.current()
-    release.set()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    return results, open_ws
+    return results, await all_done(results, tasks, release, lb.current)
 
 
 def one_load(lb, replicas, msgs, n, stagger):

@@ -219,15 +219,22 @@ async def ws_load(url, load_msg, train_msg, frame_msg, n, stagger, srv):
     tasks = [asyncio.create_task(ws_session(url, load_msg, train_msg, t + i * stagger,
                                             t + n * stagger + 2.0 + i * stagger, r, frame_msg))
              for i, r in enumerate(results)]
+    return results, await all_done(results, tasks, release, srv.rss_mb)
+
+
+async def all_done(results, tasks, release, measure):
+    """Wait until every session finished (or failed), still connected; then measure() (what the
+    server holds with all of them open), release the sessions and wait for them to close.
+    Returns what measure() returned."""
     while not all(r.get("finished") or r.get("error") for r in results):
         if all(tk.done() for tk in tasks):
             break
         await asyncio.sleep(0.1)
     await asyncio.sleep(1.0)
-    rss_after = srv.rss_mb()
+    measured = measure()
     release.set()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return results, rss_after
+    return measured
 
 
 # --- browser sessions ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import streamlit as st
 
 from core import landscape as ls
 from core.model import full_loss
-from core.settings import Setting, format_value, parse_settings
+from core.settings import Setting
 from core.theory import lstsq_optimum
 from ui import controls, i18n, urlstate
 from ui.i18n import N_, _, word
@@ -84,19 +84,15 @@ SIDE_BY_SIDE = """<style>
 .st-key-landscape_metrics > div { flex: 1 1 200px; min-width: min(200px, 100%); }
 .st-key-landscape_carry_row > div:first-child { flex: 1 1 320px; min-width: min(320px, 100%); }
 </style>"""
-STATE = "landscape"     # this page's settings; its widget keys are "landscape_<key>"
+# this page's settings; its widget keys are "landscape_<key>" (the switch holds a bool)
+PAGE = urlstate.PageSettings("landscape", SETTINGS,
+                             to_widget=lambda s, v: bool(v) if s.key == "std" else v)
+_wkey, _changed = PAGE.key, PAGE.forget_problems
 FINDER = "landscape_finder"
 PICK = "landscape_pick"
 LESSON = "pages/lesson.py"
 
 
-def _wkey(key):
-    return f"{STATE}_{key}"
-
-
-def parse_query(raw):
-    """raw: mapping key -> text, e.g. st.query_params. Returns (values, [Problem]); never raises."""
-    return parse_settings(raw, SETTINGS)
 
 
 def round_lr(lr):
@@ -148,35 +144,16 @@ def lr_batch(k, rho, std):
 
 # ---- state and controls ---------------------------------------------------------------------
 
-def init_state():
-    """Once per session the settings come from the URL; the widget keys are refilled from them.
-
-    Streamlit forgets a widget's key while another page is shown, hence the separate STATE copy.
-    """
-    if STATE not in st.session_state:
-        values, problems = parse_query(st.query_params)
-        st.session_state[STATE] = values
-        st.session_state[f"{STATE}_warnings"] = problems
-    for s in SETTINGS:
-        if _wkey(s.key) not in st.session_state:
-            value = st.session_state[STATE][s.key]
-            st.session_state[_wkey(s.key)] = bool(value) if s.key == "std" else value
-
-
 def warnings():
     """The link's problems, worded, each with what its range protects against."""
     out = []
-    for p in st.session_state[f"{STATE}_warnings"]:
+    for p in PAGE.problems:
         text = _("Link setting {problem}").format(problem=word(p))
         key = p.params.get("key")
         if key in HINTS:
             text += " " + _(HINTS[key])
         out.append(text)
     return out
-
-
-def _changed():
-    st.session_state[f"{STATE}_warnings"] = []     # the user has moved on from the bad link
 
 
 def set_lr(lr):
@@ -237,10 +214,6 @@ def run_controls(curv):
     ss = st.session_state
     return {"lr": float(ss[_wkey("lr")]), "batch_size": int(ss[_wkey("batch_size")]),
             "steps": int(ss[_wkey("steps")])}
-
-
-def sync_url(values):
-    urlstate.sync({s.key: format_value(s, values[s.key]) for s in SETTINGS})
 
 
 # ---- what the page shows --------------------------------------------------------------------
@@ -365,7 +338,7 @@ def run():
                   "κ = λ_max/λ_min is how stretched the valley is, and 2/λ_max the largest stable "
                   "learning rate."))
     st.html(SIDE_BY_SIDE)
-    init_state()
+    PAGE.init()
     urlstate.show_warnings(warnings())
     i18n.keep([_wkey(s.key) for s in SETTINGS])
     values = sidebar()
@@ -377,7 +350,7 @@ def run():
         st.error(_("Cannot build these data: {error}").format(error=i18n.plain(exc)))
         return
     values |= run_controls(curv)
-    sync_url(values)
+    urlstate.sync(PAGE.query(PAGE.remember(values)))
     metric_row(raw, curv if values["std"] else None)
     show_region(values["lr"], curv, values["steps"])
     words = translated(_)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.parabola import REGIMES, parabola_descent, regime
-from core.settings import Setting, format_value, parse_settings
+from core.settings import Setting
 from ui import i18n, urlstate
 from ui.i18n import N_, _, word
 from ui.parabola_figures import (
@@ -35,34 +35,8 @@ VERDICT = {"monotone": ("<", N_("so descent converges")), "one-step": ("<", N_("
            "oscillating": ("<", N_("so descent converges")),
            "bouncing": ("=", N_("so descent neither converges nor diverges")),
            "diverging": (">", N_("so descent diverges"))}
-STATE = "parabola"          # this page's settings; its widget keys are "parabola_<key>"
-
-
-def _wkey(key):
-    return f"{STATE}_{key}"
-
-
-def parse_query(raw):
-    """raw: mapping key -> text, e.g. st.query_params. Returns (values, [Problem]); never raises."""
-    return parse_settings(raw, SETTINGS)
-
-
-def init_state():
-    """Once per session the settings come from the URL; the widget keys are refilled from them.
-
-    Streamlit forgets a widget's key while another page is shown, hence the separate STATE copy.
-    """
-    if STATE not in st.session_state:
-        values, warnings = parse_query(st.query_params)
-        st.session_state[STATE] = values
-        st.session_state[f"{STATE}_warnings"] = warnings
-    for s in SETTINGS:
-        if _wkey(s.key) not in st.session_state:
-            st.session_state[_wkey(s.key)] = st.session_state[STATE][s.key]
-
-
-def _changed():
-    st.session_state[f"{STATE}_warnings"] = []     # the user has moved on from the bad link
+PAGE = urlstate.PageSettings("parabola", SETTINGS)   # widget keys "parabola_<key>"
+_wkey, _changed = PAGE.key, PAGE.forget_problems
 
 
 def _choose_preset(lr):
@@ -88,14 +62,7 @@ def controls():
         col.button(f"lr = {lr:g} · {_(NAMES[name]).lower()}", key=_wkey(f"preset_{lr:g}"), width="stretch",
                    type="primary" if abs(current - lr) < 1e-9 else "secondary",
                    on_click=_choose_preset, args=(lr,))
-    values = {s.key: st.session_state[_wkey(s.key)] for s in SETTINGS}
-    st.session_state[STATE] = values
-    return values
-
-
-def sync_url(values):
-    """Write the settings (and the language) into the URL."""
-    urlstate.sync({s.key: format_value(s, values[s.key]) for s in SETTINGS})
+    return PAGE.remember({s.key: st.session_state[_wkey(s.key)] for s in SETTINGS})
 
 
 def show_regime(lr, note=None):
@@ -132,11 +99,11 @@ def run():
                   "by lr times its size:"))
     st.latex(r"x_{k+1} = x_k - \mathrm{lr}\cdot f'(x_k) = (1 - \mathrm{lr})\,x_k")
 
-    init_state()
+    PAGE.init()
     urlstate.show_warnings(_("Link setting {problem}").format(problem=word(w))
-                           for w in st.session_state[f"{STATE}_warnings"])
+                           for w in PAGE.problems)
     values = controls()
-    sync_url(values)
+    urlstate.sync(PAGE.query(values))
     x0, lr, num_steps = values["x0"], values["lr"], values["steps"]
 
     try:

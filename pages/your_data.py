@@ -24,7 +24,7 @@ from core import userdata as U
 from core.landscape import curvature, to_original_units
 from core.problems import Problem
 from core.run import DONE, RUNNING, Theory
-from core.settings import Setting, format_value, parse_settings
+from core.settings import Setting, format_value
 from ui import controls, datasets, i18n, live, panels, urlstate
 from ui.i18n import N_, _, plain, word
 from ui.player import Player
@@ -46,7 +46,9 @@ SETTINGS = (
             N_("How fast the animation runs; 0 = as fast as possible.")),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
-STATE = "yourdata"               # this page's settings; its widget keys are "yourdata_<key>"
+# this page's settings; its widget keys are "yourdata_<key>" (the switch holds a bool)
+PAGE = urlstate.PageSettings("yourdata", SETTINGS, to_widget=lambda s, v: bool(v) if s.key == "std" else v)
+STATE = PAGE.state
 MAX_MB = U.MAX_BYTES // 2**20    # .streamlit/config.toml's server.maxUploadSize says the same
 # notices that are worth a warning's colour: the fit will be poor or not unique
 WARN = {"constant_feature", "collinear_features", "ill_conditioned", "few_rows", "rows_dropped",
@@ -54,28 +56,18 @@ WARN = {"constant_feature", "collinear_features", "ill_conditioned", "few_rows",
 player = Player("data_")
 
 
-def _wkey(key):
-    return f"{STATE}_{key}"
+_wkey, _changed = PAGE.key, PAGE.forget_problems
 
 
 def init_state():
-    """Once per session the settings come from the URL (then the widgets keep them)."""
-    if STATE not in st.session_state:
-        values, warnings = parse_settings(st.query_params, SETTINGS)
-        st.session_state[STATE] = values
-        st.session_state[f"{STATE}_warnings"] = warnings
-        # a built-in data set's columns (?x=total_bill,size&y=tip), applied once when it is drawn
+    """The settings from the URL (PageSettings); once per session also a built-in data set's
+    columns (?x=total_bill,size&y=tip), applied once when it is drawn."""
+    if PAGE.init():
+        values = st.session_state[STATE]
         x, y = st.query_params.get("x"), st.query_params.get("y")
         if values["dataset"] != UPLOAD and (x is not None or y is not None):
             st.session_state[f"{STATE}_columns"] = (
                 values["dataset"], None if x is None else [c for c in x.split(",") if c], y)
-        for s in SETTINGS:
-            value = values[s.key]
-            st.session_state[_wkey(s.key)] = bool(value) if s.key == "std" else value
-
-
-def _changed():
-    st.session_state[f"{STATE}_warnings"] = []     # the user has moved on from the bad link
 
 
 def _slider(key, stops, fmt=None, hi=None):
@@ -285,7 +277,7 @@ def run():
     init_state()
     i18n.keep([_wkey(s.key) for s in SETTINGS])
     urlstate.show_warnings(_("Link setting {problem}").format(problem=word(w))
-                           for w in st.session_state[f"{STATE}_warnings"])
+                           for w in PAGE.problems)
     missing = live.check_static_assets()
     if missing:
         st.error(missing)
@@ -293,7 +285,7 @@ def run():
     source, table, error, file_name = source_picker()
     values = {s.key: st.session_state[_wkey(s.key)] for s in SETTINGS}
     values["std"] = int(bool(values["std"]))
-    query = {s.key: format_value(s, values[s.key]) for s in SETTINGS}
+    query = PAGE.query(PAGE.remember(values))
     if table is None or error is not None:
         urlstate.sync(query)
     if error is not None:
