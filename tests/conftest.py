@@ -10,6 +10,7 @@ if str(ROOT) not in sys.path:
 
 import contextlib  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -19,6 +20,31 @@ def lesson():
     """The lesson's data: 1000 rows, w = [2, -3.4], b = 4.2, noise std 0.01, seed 0."""
     import core
     return core.synthetic_data()
+
+
+# Chinese characters and the CJK punctuation and full-width forms
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
+
+
+@pytest.fixture
+def misses(monkeypatch):
+    """Every message the app asks for in Chinese that the catalogue does not have."""
+    import ui.i18n
+
+    real, seen = ui.i18n.translations, []
+
+    class Spy:
+        def __init__(self, t):
+            self.t = t
+
+        def gettext(self, message):
+            text = self.t.gettext(message)
+            if text == message and CJK.search(message) is None and re.search(r"[A-Za-z]{3,}", message):
+                seen.append(message)
+            return text
+
+    monkeypatch.setattr(ui.i18n, "translations", lambda lang: Spy(real(lang)) if lang == "zh" else real(lang))
+    return seen
 
 
 APP = str(ROOT / "app.py")

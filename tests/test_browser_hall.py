@@ -167,12 +167,17 @@ def test_three_learning_rates_leave_three_labelled_curves(page):
     assert_healthy(page)
 
 
-def test_a_diverging_run_keeps_readable_axes(page):
-    open_app(page, "/?speed=0&lr=5")
+def diverge(page, query, settle_ms=500):
+    """Open the app at `query`, press Train, wait for the run to diverge and the page to settle."""
+    open_app(page, query)
     button(page, "Train").click()
     wait_js(page, "window.LRViz.state.status === 'diverged'", 30_000)
     page.wait_for_selector(IDLE)
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(settle_ms)
+
+
+def test_a_diverging_run_keeps_readable_axes(page):
+    diverge(page, "/?speed=0&lr=5")
     ranges = page.evaluate("Object.fromEntries(['loss', 'params', 'path', 'data'].map(n => [n, ["
                            "window.LRViz.state.plots[n]._fullLayout.yaxis.range,"
                            "window.LRViz.state.plots[n]._fullLayout.xaxis.range]]))")
@@ -203,11 +208,7 @@ def test_a_diverging_run_keeps_readable_axes(page):
 def test_presenter_view_of_a_diverged_run_still_fits(page):
     """The divergence message goes below the charts on a projector, and they are fitted again."""
     page.set_viewport_size({"width": 1280, "height": 720})
-    open_app(page, "/?speed=0&present=1&lr=2.5")
-    button(page, "Train").click()
-    wait_js(page, "window.LRViz.state.status === 'diverged'", 30_000)
-    page.wait_for_selector(IDLE)
-    page.wait_for_timeout(800)
+    diverge(page, "/?speed=0&present=1&lr=2.5", settle_ms=800)
     bottom = page.evaluate("Math.max(...['loss', 'params', 'path', 'data'].map(n =>"
                            " document.querySelector('.lrviz-' + n).getBoundingClientRect().bottom))")
     alert = page.evaluate("document.querySelector('[data-testid=stAlert]').getBoundingClientRect().top")

@@ -96,27 +96,6 @@ def test_the_compiled_catalogue_is_up_to_date(catalogue):
     assert MO.read_bytes() == buf.getvalue(), "messages.mo is stale: run bash tests/i18n"
 
 
-@pytest.fixture
-def misses(monkeypatch):
-    """Every message the app asks for in Chinese that the catalogue does not have."""
-    import ui.i18n
-
-    real, seen = ui.i18n.translations, []
-
-    class Spy:
-        def __init__(self, t):
-            self.t = t
-
-        def gettext(self, message):
-            text = self.t.gettext(message)
-            if text == message and CJK.search(message) is None and re.search(r"[A-Za-z]{3,}", message):
-                seen.append(message)
-            return text
-
-    monkeypatch.setattr(ui.i18n, "translations", lambda lang: Spy(real(lang)) if lang == "zh" else real(lang))
-    return seen
-
-
 def _click(at, key):
     at.button(key=key).click().run()
     for _ in range(500):

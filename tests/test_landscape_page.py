@@ -51,27 +51,6 @@ def charts(at):
     return at.get("plotly_chart")
 
 
-@pytest.fixture
-def misses(monkeypatch):
-    """Every message the page asks for in Chinese that the catalogue does not have."""
-    import ui.i18n
-
-    real, seen = ui.i18n.translations, []
-
-    class Spy:
-        def __init__(self, t):
-            self.t = t
-
-        def gettext(self, message):
-            text = self.t.gettext(message)
-            if text == message and not CJK.search(message) and re.search(r"[A-Za-z]{3,}", message):
-                seen.append(message)
-            return text
-
-    monkeypatch.setattr(ui.i18n, "translations", lambda lang: Spy(real(lang)) if lang == "zh" else real(lang))
-    return seen
-
-
 # ---- the page -------------------------------------------------------------------------------
 
 def test_default_render_in_english():

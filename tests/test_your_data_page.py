@@ -186,10 +186,7 @@ def test_the_uploader_limit_is_the_readers():
         assert tomllib.load(f)["server"]["maxUploadSize"] * 2**20 == MAX_BYTES
 
 
-from test_i18n import misses  # noqa: E402,F401  (the fixture: what Chinese asked for and lacked)
-
-
-def test_the_page_in_chinese_asks_for_nothing_untranslated(misses):  # noqa: F811
+def test_the_page_in_chinese_asks_for_nothing_untranslated(misses):
     for name in datasets.BUILTIN:
         at = open_page(PAGE, timeout=60, lang="zh", dataset=name, speed="0", std="0", lr="5")
         train(at)
