@@ -15,7 +15,7 @@ from . import settings as S
 from .backends import BackendUnavailableError
 from .data import synthetic_data
 from .theory import max_stable_lr
-from .trainer import train
+from .trainer import start_params, train
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,9 +51,10 @@ def main(argv=None):
         backend = "mindspore-pynative"
     true_w, true_b = np.array(args["w"]), args["b"]
     X, y = synthetic_data(true_w, true_b, args["n"], args["noise"], seed=args["seed"])
+    w0, b0 = start_params(args["seed"], X.shape[1], args["init"], args["w0"])
     try:
         steps = train(X, y, lr=args["lr"], batch_size=args["batch_size"],
-                      num_epochs=args["epochs"], seed=args["seed"], backend=backend)
+                      num_epochs=args["epochs"], w0=w0, b0=b0, seed=args["seed"], backend=backend)
         for rec in steps:
             if rec.diverged:
                 print(f"diverged at step {rec.step} (epoch {rec.epoch}): lr {args['lr']:g} is "

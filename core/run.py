@@ -14,7 +14,7 @@ import numpy as np
 from .data import synthetic_data
 from .history import History
 from .theory import hessian_eigenvalues, loss_floor, lstsq_optimum
-from .trainer import Step, batch_of, initial_params, steps_per_epoch, train
+from .trainer import Step, batch_of, start_params, steps_per_epoch, train
 
 READY, RUNNING, PAUSED, DONE, DIVERGED, FAILED = "ready", "running", "paused", "done", "diverged", "failed"
 
@@ -35,7 +35,8 @@ class Theory:
 
 class Run:
     """settings: a dict as core.settings.parse_settings returns (lr, batch_size, epochs, noise,
-    n, w, b, seed, backend). Builds the data and the trainer; the backend is made lazily on
+    n, w, b, seed, backend; init and w0, the start, default to the lesson's N(0, 0.01^2)).
+    Builds the data and the trainer; the backend is made lazily on
     the first step, so creating a Run is cheap even for MindSpore."""
 
     def __init__(self, settings, data=None, theory=None):
@@ -47,7 +48,8 @@ class Run:
         self.theory = theory or Theory(self.X, self.y, s["noise"])
         self.steps_per_epoch = steps_per_epoch(self.X.shape[0], s["batch_size"])
         self.total_steps = s["epochs"] * self.steps_per_epoch
-        self.w0, self.b0 = initial_params(s["seed"], self.X.shape[1])
+        self.w0, self.b0 = start_params(s["seed"], self.X.shape[1], s.get("init", "normal"),
+                                        s.get("w0", 0.0))
         self.history = History(self.X.shape[1])
         self.last = None            # the newest Step record
         self.status = READY

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from .backends import BACKENDS
 from .data import NOISE_STD, NUM_EXAMPLES, TRUE_B, TRUE_W
 from .problems import N_, Problem, SettingError
+from .trainer import INITS
 
 
 class Setting(NamedTuple):
@@ -36,6 +37,11 @@ SETTINGS = (
             N_("Examples per update; at most n (n = full-batch gradient descent)."), "--batch-size"),
     Setting("epochs", "int", 3, 1, 100, N_("Epochs (num_epochs)"),
             N_("Passes over the whole data set."), "--epochs"),
+    Setting("init", "choice", "normal", label=N_("Initial weights w0"),
+            help=N_("How w starts: drawn from N(0, 0.01²) as in the lesson, all zeros, or every weight "
+                    "one value (below). b starts at 0."), cli="--init", choices=INITS),
+    Setting("w0", "float", 0.0, -100.0, 100.0, N_("Value of every initial weight"),
+            N_("Used when the initial weights are 'a value': w0 = (v, v, ...)."), "--w0"),
     Setting("noise", "float", NOISE_STD, 0.0, 10.0, N_("Noise std σ"),
             N_("Standard deviation of the noise added to y."), "--noise"),
     Setting("n", "int", NUM_EXAMPLES, 2, 100_000, N_("Number of examples n"),

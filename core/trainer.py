@@ -17,6 +17,9 @@ PARAM_BOUND = 1e15      # on sqrt(|w|^2 + b^2)
 LOSS_BOUND = 1e30       # on the batch loss
 LR_MAX = 1e3
 W0_STD = 0.01
+# how a run's weights start: the lesson's N(0, 0.01^2), all zeros (the book's first exercise),
+# or every weight one given value; b0 is 0 in all three, as in the lesson
+INITS = ("normal", "zeros", "value")
 
 
 class Step(NamedTuple):
@@ -120,6 +123,20 @@ def initial_params(seed, d):
     return _draw_init(np.random.default_rng(seed), d)
 
 
+def start_params(seed, d, init="normal", value=0.0):
+    """The w0 (d,), b0 of a run started the way `init` (one of INITS) says: "normal" is
+    train()'s own draw from seed, "zeros" w0 = 0, "value" every weight = value; b0 = 0.
+    The epoch orders depend on the seed only, so runs that differ in init see the same batches."""
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}; got {init!r}")
+    if init == "normal":
+        return initial_params(seed, d)
+    value = float(value) if init == "value" else 0.0
+    if not math.isfinite(value) or abs(value) > PARAM_BOUND:
+        raise ValueError(f"the initial value must be a finite number, got {value!r}")
+    return np.full(d, value), 0.0
+
+
 def epoch_order(rng, n, orders, epoch):
     """The example order of `epoch` (1-based): the next permutation from rng, or the given one."""
     order = rng.permutation(n) if orders is None else orders[epoch - 1].copy()
@@ -153,3 +170,9 @@ def _run(stepper, X, y, n, batch_size, num_epochs, rng, orders, start_step=0):
 def steps_per_epoch(n, batch_size):
     """ceil(n / batch_size): the number of updates in one epoch."""
     return -(-n // batch_size)
+
+
+def last_batch_size(n, batch_size):
+    """How many examples the last update of an epoch sees: batch_size when it divides n, else
+    the n mod batch_size that are left (n itself when batch_size >= n)."""
+    return n - (steps_per_epoch(n, batch_size) - 1) * batch_size

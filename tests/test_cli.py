@@ -48,7 +48,19 @@ def test_flags_change_the_run():
     assert len(re.findall(NUMBER, lines[1].split(":")[1])) == 3
 
 
+def test_the_start_is_a_flag():
+    """--init zeros starts from w0 = 0 and still learns (the book's first exercise); --init value
+    --w0 v from every weight = v: different first epochs, same batches."""
+    outs = [run_core("--epochs", "1", *flags) for flags in ([], ["--init", "zeros"],
+                                                            ["--init", "value", "--w0", "5"])]
+    assert all(o.returncode == 0 for o in outs), [o.stderr for o in outs]
+    losses = [float(o.stdout.splitlines()[0].split("loss ")[1]) for o in outs]
+    assert len(set(losses)) == 3
+    assert losses[1] < 0.1 and losses[2] > losses[1]       # from 5 the first epoch has further to go
+
+
 @pytest.mark.parametrize("flags, key", [
+    (["--init", "ones"], "init"), (["--w0", "x"], "w0"),
     (["--lr", "abc"], "lr"), (["--batch-size", "0"], "batch_size"), (["--backend", "torch"], "backend"),
     (["--epochs", "1e9"], "epochs"), (["--noise", "nan"], "noise"), (["--true-w", "1,x"], "w"),
     (["--no-such-flag"], "unrecognized"), (["--lr"], "--lr"),

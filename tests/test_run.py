@@ -120,3 +120,34 @@ def test_truncate_checks_its_argument():
     h = History(1)
     with pytest.raises(ValueError):
         h.truncate(1)
+
+
+# ---- the start: the lesson's N(0, 0.01^2), zeros, or one value --------------------------------
+
+@pytest.mark.parametrize("init, w0", [("zeros", 0.0), ("value", -1.5)])
+def test_a_run_starts_where_init_says_and_sees_the_same_batches(lesson, init, w0):
+    X, y = lesson
+    ref = Run(settings(), data=(X, y))
+    run = Run(settings(init=init, w0=w0), data=(X, y))
+    assert np.array_equal(run.w0, np.full(2, w0)) and run.b0 == 0.0
+    assert not np.array_equal(ref.w0, run.w0)
+    ref.advance(300), run.advance(300)
+    assert run.status == ref.status == DONE
+    assert all(np.array_equal(a, b) for a, b in zip(ref.history.column("step"), run.history.column("step")))
+    assert np.array_equal(run.record(5).batch, ref.record(5).batch)          # same batches
+    # the first update starts from w0: its gradient is the batch mean of (b0 + x.w0 - y) x
+    first = run.record(1)
+    err = X[first.batch] @ run.w0 - y[first.batch]
+    assert np.allclose(first.grad_w, err @ X[first.batch] / len(first.batch), rtol=0, atol=1e-12)
+    # and zeros still learn (the book's exercise): the same minimum as the random start
+    assert abs(run.last.epoch_loss - ref.last.epoch_loss) < 1e-6
+
+
+def test_start_params_checks_its_arguments():
+    from core.trainer import start_params
+    with pytest.raises(ValueError, match="init must be one of"):
+        start_params(0, 2, "ones")
+    with pytest.raises(ValueError, match="finite"):
+        start_params(0, 2, "value", float("nan"))
+    w, b = start_params(3, 2, "normal")
+    assert np.array_equal(w, Run(settings(seed=3)).w0) and b == 0.0

@@ -68,7 +68,7 @@ def test_defaults_round_trip():
 def test_custom_values_round_trip_exactly():
     custom = dict(lr=math.sqrt(0.001), batch_size=37, epochs=12, noise=0.123456789, n=5000,
                   w=(1.0 / 3.0, -2.5, 7.0), b=-0.1 + 0.2, seed=2**32 - 1, backend="mindspore",
-                  speed=0.0, present=1)
+                  speed=0.0, present=1, init="value", w0=-0.1 + 0.2)
     assert set(custom) == set(S.DEFAULTS)
     query = S.to_query(custom)
     assert all(isinstance(v, str) for v in query.values())
@@ -138,3 +138,15 @@ def test_a_problem_is_data_and_words_itself_through_any_translation():
     assert problem.english() == "lr must be a number in [0.0001, 10]; got 'abc' — using 0.03."
     marked = problem.words(lambda message: "<" + message + ">")     # both templates go through it
     assert marked == "<<lr must be a number in [0.0001, 10]; got 'abc'> — using 0.03.>"
+
+
+@pytest.mark.parametrize("raw, init, w0, warned", [
+    ({"init": "zeros"}, "zeros", 0.0, False),
+    ({"init": "value", "w0": "0.5"}, "value", 0.5, False),
+    ({"init": "ones"}, "normal", 0.0, True),            # not a choice: the lesson's draw, with a warning
+    ({"init": "value", "w0": "1e9"}, "value", 100.0, True),  # clamped to its range
+])
+def test_the_start_of_a_run_comes_from_the_link(raw, init, w0, warned):
+    values, warnings = S.parse_settings(raw)
+    assert (values["init"], values["w0"], bool(warnings)) == (init, w0, warned)
+    assert S.parse_settings(S.to_query(values))[0] == values

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core import settings as S
 from core.backends import BACKENDS, backend_installed
-from ui.i18n import _, keep, word
+from ui.i18n import N_, _, keep, word
 
 # slider stops: log-spaced where a quantity spans decades
 LR_STOPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0,
@@ -92,6 +92,7 @@ def _sidebar():
     n = st.session_state[WIDGET + "n"]
     values["batch_size"] = _select("batch_size", BATCH_STOPS, hi=n)
     values["epochs"] = _select("epochs", EPOCH_STOPS)
+    values["init"], values["w0"] = init_picker()
     values["speed"] = _select("speed", SPEED_STOPS, fmt=_speed_label)
     with st.expander(_("More: data, seed, backend")):
         values["n"] = _select("n", N_STOPS)
@@ -114,6 +115,23 @@ def _sidebar():
     values["present"] = int(bool(st.session_state[WIDGET + "present"]))
     values, more = S.reconcile(values)
     return values, problems + [word(p) for p in more]
+
+
+INIT_WORDS = {"normal": N_("N(0, 0.01²)"), "zeros": N_("zeros"), "value": N_("a value")}
+
+
+def init_picker():
+    """How w starts: the lesson's random draw, zeros, or one value for every weight (its box
+    shown only then). Returns (init, w0)."""
+    init, w0 = S.BY_KEY["init"], S.BY_KEY["w0"]
+    labels = {name: _(INIT_WORDS[name]) for name in init.choices}
+    choice = st.radio(_(init.label), init.choices, key=WIDGET + "init", horizontal=True,
+                      format_func=labels.__getitem__, help=_(init.help), persist_state="session")
+    value = st.session_state[WIDGET + "w0"]
+    if choice == "value":
+        value = st.number_input(_(w0.label), min_value=w0.lo, max_value=w0.hi, step=0.1,
+                                key=WIDGET + "w0", help=_(w0.help), persist_state="session")
+    return choice, float(value)
 
 
 def backend_picker():

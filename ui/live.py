@@ -18,10 +18,12 @@ from core.model import full_loss
 from core.parabola import regime
 from core.problems import N_
 from core.settings import BY_KEY, format_value
+from core.trainer import last_batch_size
 from ui.i18n import _
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 DATA_SAMPLE = 120            # points of the data drawn in the data chart
+MAX_RINGS = 30               # epochs up to which the smaller last batches are ringed
 GRID = 60                    # contour grid per axis
 REGIME_WORDS = {"monotone": N_("monotone convergence"), "one-step": N_("one step to the minimum"),
                 "oscillating": N_("oscillating convergence"), "bouncing": N_("bouncing between ±x0"),
@@ -166,11 +168,22 @@ def ghost(run, number, points=400):
             "range": _nums([finite.min(), finite.max()]) if finite.size else [0.0, 0.0]}
 
 
+def start_words(settings):
+    """How a run's weights start, in the user's words: 'w0 ~ N(0, 0.01²)', 'w0 = 0', 'w0 = 0.5'."""
+    init = settings.get("init", "normal")
+    if init == "normal":
+        return _("w0 ~ N(0, 0.01²)")
+    value = settings.get("w0", 0.0) if init == "value" else 0.0
+    return _("w0 = {value}").format(value=f"{value:g}")
+
+
 def ghost_label(g, settings):
     """What the kept run `g` did differently from a run with `settings`, in the user's words:
     'lr 0.1 · batch 100'; the run's number when nothing differs."""
     parts = [_(msgid).format(value=format_value(BY_KEY[key], g["settings"][key]))
              for key, msgid in GHOST_LABELS if g["settings"][key] != settings[key]]
+    if start_words(g["settings"]) != start_words(settings):
+        parts.append(start_words(g["settings"]))
     return " · ".join(parts) if parts else _("run {number}, same settings").format(number=g["number"])
 
 
@@ -199,10 +212,17 @@ def meta(run, ghosts=()):
     Xs, ys = run.X[pick], run.y[pick]
     lr = run.settings["lr"]
     x0 = 3.0
+    # the last, smaller batch of each epoch when batch_size does not divide n, ringed on the loss
+    # chart (the book's third exercise); not where there would be too many rings to read
+    B, n = run.settings["batch_size"], run.X.shape[0]
+    last = last_batch_size(n, B)
+    short = ({"steps": (np.arange(1, run.settings["epochs"] + 1) * run.steps_per_epoch).tolist(),
+              "name": _("last batch of each epoch: {size} examples").format(size=last)}
+             if last < B and run.settings["epochs"] <= MAX_RINGS else None)
     return {
         "d": d, "names": names, "truth": _nums(truth), "total": run.total_steps,
         "epochs": run.settings["epochs"], "per_epoch": run.steps_per_epoch,
-        "lr": lr, "floor": run.theory.loss_floor, "w0": _nums(w0), "b0": float(b0),
+        "lr": lr, "floor": run.theory.loss_floor, "short": short, "w0": _nums(w0), "b0": float(b0),
         "start_loss": full_loss(run.X, run.y, w0, b0),
         "path": {"ix": ix, "iy": iy, "xname": names[ix], "yname": names[iy], "xr": xr, "yr": yr,
                  "gx": _nums(gx, 4), "gy": _nums(gy, 4), "gz": [_nums(r, 4) for r in np.log10(gz)],

@@ -17,6 +17,7 @@ import streamlit as st
 
 from core.data import synthetic_data
 from core.run import PAUSED, RUNNING, Run, Theory
+from core.settings import DEFAULTS
 from ui import live
 from ui.i18n import _, language
 
@@ -26,7 +27,7 @@ GHOST_POINTS = 200         # points kept of each
 FULL_EVERY = 4             # every 4th frame resends the whole displayed history
 META_SENDS = 3             # full payloads that carry a run's meta (then only when asked again)
 FAST_SLICE = 0.05          # at "as fast as possible", compute for this long per frame
-RUN_KEYS = ("lr", "batch_size", "epochs", "noise", "n", "w", "b", "seed", "backend")
+RUN_KEYS = ("lr", "batch_size", "epochs", "init", "noise", "n", "w", "b", "seed", "backend")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -38,8 +39,10 @@ def cached_data(w, b, n, noise, seed):
 
 def run_settings(settings):
     """The settings that make a run what it is (speed only paces it). "data" names the data of a
-    run on data of its own (Player.start's `data`); the lesson's runs have none."""
-    return {**{k: settings[k] for k in RUN_KEYS}, "data": settings.get("data")}
+    run on data of its own (Player.start's `data`); the lesson's runs have none. The initial
+    value w0 counts only when the start is "a value"."""
+    return {**{k: settings.get(k, DEFAULTS[k]) for k in RUN_KEYS}, "data": settings.get("data"),
+            "w0": settings.get("w0", 0.0) if settings.get("init") == "value" else None}
 
 
 class Player:
@@ -74,6 +77,20 @@ class Player:
     def clear_ghosts(self):
         self._set("ghosts", [])
         self._set("view", None)           # the charts' meta carries the ghosts: send it again
+
+    def restart(self, compared=()):
+        """Forget the run and the compared runs; keep instead the finished runs `compared`
+        (core.run.Run) to compare with the next run (an exercise's), numbered after the last."""
+        count = self._get("ghost_count", 0)
+        ghosts = [live.ghost(run, count + i + 1, GHOST_POINTS) for i, run in enumerate(compared)]
+        self._set("ghost_count", count + len(ghosts))
+        self._set("ghosts", ghosts[-MAX_GHOSTS:])
+        self._set("run", None)
+        self._set("view", None)
+
+    def press(self, name):
+        """Press a button (train, pause, step, reset) from code: applied by the next start()."""
+        self._act(name)
 
     def _new_run(self, settings, data=None):
         old = self.run
