@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import settings as S
 from core.run import RUNNING
-from ui import controls, i18n, live, panels, urlstate
+from ui import controls, exercises, i18n, live, panels, urlstate
 from ui.i18n import _, word
 from ui.player import Player
 
@@ -30,11 +30,13 @@ if missing:
     st.error(missing)
 
 player = Player()
+exercises.buttons(player)
 if player.start(settings):
     st.info(_("Settings changed: this run is paused and kept as it was. **Train** or **Step** starts "
               "a new run with the new settings; **Reset** shows its start."))
 player.buttons()
 run = player.run
+exercises.show(player)
 if not settings["present"]:
     panels.show_alert(run)
 player.charts()

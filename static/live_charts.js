@@ -236,6 +236,19 @@
   let inflight = 0;     // Plotly.animate calls not yet drawn: paint again only when all are
   // `fixed` traces (contours, true values, the parabola) are drawn only on a full react;
   // per frame only the `moving` ones are sent, as trace indices after the fixed ones.
+  // the last, smaller batch of each epoch (n not a multiple of batch_size): a ring on the batch
+  // loss at those steps, once they have been shown (steps are sorted: a binary search each)
+  function shortRings(short, x, ly, lw) {
+    const rx = [], ry = [];
+    for (const s of short.steps) {
+      let lo = 0, hi = x.length - 1;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (x[mid] < s) lo = mid + 1; else hi = mid; }
+      if (x.length && x[lo] === s) { rx.push(s); ry.push(ly[lo]); }
+    }
+    return { x: rx, y: ry, name: short.name, mode: "markers", cliponaxis: false,
+             marker: { size: 14, symbol: "circle-open", color: "#d62728", line: { width: 2.5 * lw } } };
+  }
+
   function draw(div, fixed, moving, layout, cfg) {
     // Plotly leaves empty traces out of the legend and animate() does not redraw it: a trace
     // getting its first points is part of the signature, so it triggers one full redraw
@@ -436,7 +449,7 @@
     ]), [
       { x: x, y: ly, name: W.batch_loss, mode: "lines", line: { width: 1 * lw, color: "#1f77b4" }, opacity: 0.7 },
       { x: ex, y: ey, name: W.epoch_loss, mode: "lines+markers", cliponaxis: false, marker: { size: 10, color: "#ff7f0e" }, line: { color: "#ff7f0e", width: 2 * lw } },
-    ], base("loss", W.loss_title, W.step, W.loss, { xaxis: xStep, yaxis: yax, annotations: notes.filter(Boolean),
+    ].concat(m.short ? [shortRings(m.short, x, ly, lw)] : []), base("loss", W.loss_title, W.step, W.loss, { xaxis: xStep, yaxis: yax, annotations: notes.filter(Boolean),
                                                   dragmode: false, hovermode: false }), CFG_LEGEND);
 
     // 2. parameter paths against their true values

@@ -33,9 +33,14 @@ def _vec(a, digits=4):
 def step_heading(run):
     """The newest step in words: which step, which epoch, how many examples in its batch."""
     rec = run.last
-    return _("**Step {step}, epoch {epoch}:** a minibatch $\\mathcal{{B}}$ of {size} examples, "
+    text = _("**Step {step}, epoch {epoch}:** a minibatch $\\mathcal{{B}}$ of {size} examples, "
              "$\\hat y = Xw + b$").format(
         step=rec.step, epoch=rec.epoch, size=len(rec.batch))
+    if len(rec.batch) < run.settings["batch_size"]:
+        text += " " + _("— the last, smaller batch of the epoch: {n} examples are not a multiple of "
+                        "batch_size = {batch}, so {size} are left.").format(
+            n=run.X.shape[0], batch=run.settings["batch_size"], size=len(rec.batch))
+    return text
 
 
 def step_equations(run):
