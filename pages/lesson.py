@@ -36,12 +36,13 @@ if player.start(settings):
               "a new run with the new settings; **Reset** shows its start."))
 player.buttons()
 run = player.run
-exercises.show(player)
 if not settings["present"]:
     panels.show_alert(run)
+    exercises.show(player)
 player.charts()
-if settings["present"]:                     # on a projector the charts fit the screen, the message follows
+if settings["present"]:                     # on a projector the charts fit the screen, the messages follow
     panels.show_alert(run)
+    exercises.show(player)
 st.caption(_("Stable learning rates — y = x²/2: lr < 2 · these data (full batch, 2/λ_max): lr < {max_lr} · "
              "now lr = {lr}.").format(max_lr=f"{run.theory.max_stable_lr:.3g}", lr=f"{run.settings['lr']:g}"))
 panels.show_results(run)
