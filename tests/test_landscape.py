@@ -10,6 +10,11 @@ import pytest
 import core
 from core import landscape as ls
 
+# a vectorised lane against core.train's run of the same steps: the same arithmetic in another
+# order (BLAS picks its kernels by CPU), and near the stability edge every step amplifies the
+# rounding: up to 2e-12 relative measured after 300 steps at lr = 1.7 (2 / lambda_max = 1.89)
+SAME_RUN = 1e-9
+
 
 def random_data(n, d, seed, scale=1.0, shift=0.0):
     rng = np.random.default_rng(seed)
@@ -245,7 +250,7 @@ def test_sweep_rows_are_core_train_runs(batch_size, n, steps):
         if diverged_at:
             assert sweep.final_loss[i] == math.inf
         else:
-            assert sweep.final_loss[i] == pytest.approx(loss, rel=1e-12, abs=0), lrs[i]
+            assert sweep.final_loss[i] == pytest.approx(loss, rel=SAME_RUN, abs=0), lrs[i]
 
 
 def test_sweep_starts_where_train_starts_when_given_a_start(lesson):
@@ -313,7 +318,7 @@ def test_sweep_on_extreme_but_valid_data_never_warns_and_agrees_with_train(scale
     for i, lr_i in enumerate([lr, 1e-2]):
         loss, diverged_at = reference_final(X, y, lr_i, 40, 7)
         assert sweep.diverged_at[i] == diverged_at
-        assert sweep.final_loss[i] == (math.inf if diverged_at else pytest.approx(loss, rel=1e-12))
+        assert sweep.final_loss[i] == (math.inf if diverged_at else pytest.approx(loss, rel=SAME_RUN))
 
 
 def test_sweep_with_more_features_off_centre():
@@ -323,7 +328,7 @@ def test_sweep_with_more_features_off_centre():
     for i, lr in enumerate(lrs):
         loss, diverged_at = reference_final(X, y, lr, 100, 16, seed=4)
         assert sweep.diverged_at[i] == diverged_at
-        assert sweep.final_loss[i] == (math.inf if diverged_at else pytest.approx(loss, rel=1e-12)), lr
+        assert sweep.final_loss[i] == (math.inf if diverged_at else pytest.approx(loss, rel=SAME_RUN)), lr
 
 
 @pytest.mark.parametrize("kw, match", [(dict(lrs=[]), "lrs"), (dict(lrs=[0.1, -1.0]), "lrs"),
@@ -353,7 +358,7 @@ def test_lr_batch_map_cells_are_core_train_runs():
             if diverged_at:
                 assert m.final_loss[i, j] == math.inf
             else:
-                assert m.final_loss[i, j] == pytest.approx(loss, rel=1e-12, abs=0), (bs, lr)
+                assert m.final_loss[i, j] == pytest.approx(loss, rel=SAME_RUN, abs=0), (bs, lr)
     assert m.diverged[0, -1] and not m.diverged[:, 0].any()
     # full batch (2 steps only): past the stable bound the loss grows, below it shrinks
     start = core.full_loss(X, y, *core.trainer.initial_params(1, 2))

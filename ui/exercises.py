@@ -152,7 +152,7 @@ def answer_lrs(run, refs):
              "loss after each epoch:").format(said="; ".join(said))
     tail = _("That holds only below the stability limit: for these data lr < {max_lr} (2 / λ_max "
              "of the loss's curvature). Past it each step overshoots the minimum by more than it "
-             "corrects and the loss grows: set lr = 3 and press Train.").format(
+             "corrects and the loss grows: set lr = 3 and press **Train**.").format(
         max_lr=f"{run.theory.max_stable_lr:.3g}")
     return text, _losses_table(rows, run.settings["epochs"]), tail
 
@@ -191,7 +191,7 @@ def show(player):
         box.warning(_("This run did not finish (see the message above), so it has no answer to give."))
         return
     if run.status != DONE:
-        box.caption(_("The run is under way: the answer appears here when it ends (or press Train)."))
+        box.caption(_("The run is under way: the answer appears here when it ends (or press **Train**)."))
         return
     if name == "zeros":
         box.markdown(answer_zeros(run, state["compared"][0]))
