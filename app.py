@@ -9,9 +9,10 @@ import streamlit as st
 from ui import i18n
 from ui.i18n import _
 
-# The page files are named unlike their URLs (/, /parabola, /landscape, /data): Streamlit serves a
-# fresh server's first request from pages/ directly, without this file, when the URL names a file there, and
-# then keeps doing so for every session until a request reaches st.navigation below.
+# The page files are named unlike their URLs (/, /inside, /parabola, /landscape, /data):
+# Streamlit serves a fresh server's first request from pages/ directly, without this file, when the
+# URL names a file there, and then keeps doing so for every session until a request reaches
+# st.navigation below.
 # no page_title here: each page's title (in the session's language) names the browser tab.
 # The language is decided here, before the page titles are written; each page draws the picker.
 st.set_page_config(page_icon="📉", layout="wide")
@@ -19,6 +20,8 @@ i18n.language()
 st.navigation([
     st.Page("pages/lesson.py", title=_("Linear regression, step by step"), icon=":material/show_chart:",
             default=True),
+    st.Page("pages/inside_step.py", title=_("One step, inside"), icon=":material/account_tree:",
+            url_path="inside"),
     st.Page("pages/parabola_descent.py", title=_("The parabola y = x²/2"), icon=":material/timeline:",
             url_path="parabola"),
     st.Page("pages/loss_landscape.py", title=_("The loss landscape"), icon=":material/landscape:",

@@ -413,3 +413,39 @@ def update_arrows(X, y, w, b, batch, lr) -> Arrows:
     _frozen(start, step_batch, step_full, end_batch, end_full)
     return Arrows(start, step_batch, step_full, end_batch, end_full, angle, ratio,
                   loss(start), loss(end_batch), loss(end_full))
+
+
+class LossPlane(NamedTuple):
+    """The full-data loss over a plane of two parameters, the others held where they are."""
+
+    axes: tuple                 # the two parameter indices in the stacked (w, b): (0, 1) = w1, w2
+    u: np.ndarray               # (n,) values of the first
+    v: np.ndarray               # (n,) values of the second
+    loss: np.ndarray            # (n, n): loss[j, i] at (u[i], v[j])
+
+
+def plane_axes(d):
+    """Which two of the stacked (w, b) a plane shows: w1 and w2, or w and b with one feature."""
+    return (0, 1) if d >= 2 else (0, d)
+
+
+def loss_plane(X, y, w, b, u_range, v_range, n=60) -> LossPlane:
+    """L over the (w1, w2) plane through (w, b) (with one feature: the (w, b) plane), every other
+    parameter at its value in (w, b). Exact: L(theta) = (theta^T H theta - 2 theta^T c + y.y/n)/2
+    with H = A^T A / n, c = A^T y / n, A = [X, 1]."""
+    X, y, w, b = _check_point(X, y, w, b)
+    n = _check_int("n", n, 2, 2000)
+    N, d = X.shape
+    A = np.column_stack([X, np.ones(N)])
+    H, c, yy = A.T @ A / N, A.T @ y / N, float(y @ y) / N
+    theta = np.append(w, b)
+    i, j = plane_axes(d)
+    u, v = np.linspace(*map(float, u_range), n), np.linspace(*map(float, v_range), n)
+    du, dv = u[None, :] - theta[i], v[:, None] - theta[j]
+    base = float(theta @ H @ theta - 2 * theta @ c + yy)
+    # theta + du e_i + dv e_j, expanded: linear terms from the gradient (H theta - c), quadratic from H
+    g = H @ theta - c
+    loss = (base + 2 * (g[i] * du + g[j] * dv)
+            + H[i, i] * du * du + 2 * H[i, j] * du * dv + H[j, j] * dv * dv) / 2
+    _frozen(u, v, loss)
+    return LossPlane((i, j), u, v, loss)

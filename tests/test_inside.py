@@ -311,3 +311,23 @@ def test_bad_point_and_sizes_are_clear_errors():
     with pytest.raises(ValueError, match="step"):
         replay_step(X, y, 0, lr=0.03, batch_size=10)
     assert inside.fpc(10, 10) == 0.0 and inside.fpc(10, 1) == 1.0
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_loss_plane_is_the_full_loss_with_the_other_parameters_held(d):
+    rng = np.random.default_rng(d)
+    X = rng.normal(size=(50, d))
+    y = X @ rng.normal(size=d) + 0.7 + rng.normal(scale=0.1, size=50)
+    w, b = rng.normal(size=d), -0.3
+    plane = inside.loss_plane(X, y, w, b, (-2, 1.5), (-1, 3), n=7)
+    i, j = plane.axes
+    assert (i, j) == (0, 1)         # w1, w2; with one feature w and b (b is index d = 1)
+    assert plane.loss.shape == (7, 7)
+    for jj in (0, 3, 6):
+        for ii in (0, 2, 6):
+            theta = np.append(w, b)
+            theta[i], theta[j] = plane.u[ii], plane.v[jj]
+            assert plane.loss[jj, ii] == pytest.approx(core.full_loss(X, y, theta[:-1], theta[-1]),
+                                                       rel=1e-10, abs=1e-12)
+    with pytest.raises(ValueError, match="n must be"):
+        inside.loss_plane(X, y, w, b, (0, 1), (0, 1), n=1)

@@ -11,7 +11,8 @@ from conftest import ROOT, open_page
 
 from ui.i18n import initial_language
 
-PAGES = {None: "Linear regression, step by step", "pages/parabola_descent.py": "Gradient descent on y = x²/2"}
+PAGES = {None: "Linear regression, step by step", "pages/parabola_descent.py": "Gradient descent on y = x²/2",
+         "pages/inside_step.py": "One step, inside"}
 ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -35,7 +36,8 @@ def test_every_page_renders_in_both_languages(page, lang):
     assert at.sidebar.button_group(key="lang_picker").value == lang      # every page has the picker
     if lang == "zh":
         assert ZH.gettext(PAGES[page]) != PAGES[page] and CJK.search(texts(at.title)[0])
-        labels = [w.label for w in at.sidebar.select_slider] + [w.label for w in at.slider]
+        labels = [w.label for w in at.sidebar.select_slider] + [w.label for w in at.slider] \
+            + [w.label for w in at.number_input]
         assert labels and all(CJK.search(label) for label in labels), labels
 
 

@@ -1,0 +1,457 @@
+"""One step, inside: the chain rule on one example's computational graph, the noise of a
+minibatch gradient, and the update as an arrow on the loss contours.
+
+The step is the main page's current one (its run, its batch, the parameters before the update)
+or, when the main page has none or on request, an update of a run of this page's own with the
+lesson's settings, chosen with Step or a number (in the URL: ?step=57&example=3&stage=18). Every
+number comes from core.inside; the figures from ui.inside_figures.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import streamlit as st
+
+from core import inside
+from core.settings import DEFAULTS, Setting
+from core.trainer import steps_per_epoch
+from ui import i18n, urlstate
+from ui.i18n import N_, _, word
+from ui.inside_figures import (
+    ALL,
+    STAGES,
+    SYMBOLS,
+    arrow_box,
+    arrow_figure,
+    fmt,
+    fmt_vec,
+    graph_figure,
+    noise_figure,
+    translated,
+    variance_figure,
+)
+from ui.panels import table_markdown
+from ui.player import cached_data
+
+LESSON = {k: DEFAULTS[k] for k in ("lr", "batch_size", "epochs", "n", "w", "b", "noise", "seed")}
+OWN_STEPS = LESSON["epochs"] * steps_per_epoch(LESSON["n"], LESSON["batch_size"])     # 300
+SETTINGS = (
+    Setting("step", "int", 1, 1, OWN_STEPS, N_("Update of this page's run"),
+            N_("Which minibatch update of the lesson's run (lr 0.03, batch 10, 3 epochs: 300 "
+               "updates) to look inside.")),
+    Setting("example", "int", 1, 1, 100_000, N_("Example of the batch"),
+            N_("Which example of the minibatch the graph follows (1 = the first of the batch).")),
+    Setting("stage", "int", ALL, 0, ALL, N_("Stage of the passes"),
+            N_("How far the forward and the backward pass have gone.")),
+)
+PAGE = urlstate.PageSettings("inside", SETTINGS)
+_key = PAGE.key
+SOURCE = "inside_source"
+MAIN_RUN = "run"                    # the main page's player keeps its run here (ui.player)
+NOISE_DRAWS = 1000
+CURVE_DRAWS = 1000
+TABLE_ROWS = 10
+ARROW_VIEWS = {"step": N_("around this step"), "whole": N_("the whole valley")}
+STAGE_NAMES = {"forward": N_("Forward pass"), "backward": N_("Backward pass"),
+               "mean": N_("The mean over the batch")}
+# the explanation of each stage: words (translated) with numbers, then a LaTeX line
+STAGE_TEXT = {
+    ("forward", "x"): N_("The example's features **x**, row {row} of the data: an input, given."),
+    ("forward", "w"): N_("The weights **w** before this update: a parameter, the one being learned."),
+    ("forward", "Xw"): N_("The first operation: the dot product of x and w."),
+    ("forward", "b"): N_("The bias **b** before this update: the other parameter."),
+    ("forward", "y_hat"): N_("The prediction: **ŷ = Xw + b**, the linear model (linreg)."),
+    ("forward", "y"): N_("The label **y** of this example: an input, given."),
+    ("forward", "err"): N_("How far the prediction is off: **ŷ − y**."),
+    ("forward", "l"): N_("This example's squared loss (squared_loss): **l = ½(ŷ − y)²**."),
+    ("forward", "L"): N_("The minibatch's loss **L**: the mean of the {size} examples' l. The forward "
+                         "pass ends here."),
+    ("backward", "l"): N_("The backward pass starts at the loss: **∂l/∂l = 1**. From here each node's "
+                          "gradient is the gradient above it times the local derivative of the edge "
+                          "between them: the chain rule."),
+    ("backward", "err"): N_("The derivative of ½e² is e: **∂l/∂(ŷ − y) = ŷ − y**."),
+    ("backward", "y"): N_("∂(ŷ − y)/∂y = −1. y is data, not a parameter: this gradient is computed but "
+                          "not used."),
+    ("backward", "y_hat"): N_("∂(ŷ − y)/∂ŷ = 1: the gradient passes through unchanged."),
+    ("backward", "b"): N_("∂ŷ/∂b = 1: **the gradient of the bias is the error itself**."),
+    ("backward", "Xw"): N_("∂ŷ/∂Xw = 1: the sum passes the gradient to both of its inputs."),
+    ("backward", "w"): N_("∂Xw/∂w = x: **the gradient of the weights is the error times the features**, "
+                          "the lesson's hand-derived formula."),
+    ("backward", "x"): N_("∂Xw/∂x = w. x is data: not used either. The backward pass for this example "
+                          "ends here."),
+    ("mean", "L"): N_("L is the mean of the l's, so each l enters it with ∂L/∂lᵢ = 1/|B|: **the step's "
+                      "gradient is the mean of the {size} examples' gradients**, what the update uses."),
+}
+
+
+class StepView(NamedTuple):
+    """One update, seen from before it: the data, the parameters before, the update's record."""
+
+    X: np.ndarray
+    y: np.ndarray
+    w: np.ndarray           # (d,) before the update
+    b: float
+    rec: object             # core.trainer.Step: its batch, batch_loss, grad_w, grad_b, w and b after
+    lr: float
+    batch_size: int         # the run's (the record's batch may be the smaller last one)
+    key: tuple              # what the cached numbers depend on
+    main: bool              # the main page's run (else this page's own)
+
+
+# ---- where the step comes from ----------------------------------------------------------------
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def own_step(step):
+    """Update `step` of the lesson's run, replayed: (record, w before, b before)."""
+    X, y, _t = cached_data(LESSON["w"], LESSON["b"], LESSON["n"], LESSON["noise"], LESSON["seed"])
+    real = inside.replay_step(X, y, step, lr=LESSON["lr"], batch_size=LESSON["batch_size"],
+                              seed=LESSON["seed"])
+    return real.record, real.w, real.b
+
+
+def main_run_state():
+    """(run, None) when the main page's run has a step to look inside, else (run or None, why not)."""
+    run = st.session_state.get(MAIN_RUN)
+    if run is None:
+        return None, _("The main page has no run yet in this session: this page shows a run of its own. "
+                       "Press **Step** or **Train** on the main page to look inside its steps instead.")
+    rec = run.last
+    if rec is None:
+        return run, _("The main page's run has not taken a step yet: this page shows a run of its own.")
+    finite = np.all(np.isfinite(rec.w)) and np.all(np.isfinite(rec.grad_w)) and np.isfinite(rec.batch_loss)
+    if rec.diverged or not finite:
+        return run, _("The main page's run diverged at update {step}: its numbers left the range where "
+                      "they mean anything. This page shows a run of its own.").format(step=rec.step)
+    return run, None
+
+
+def main_view(run):
+    rec, h, k = run.last, run.history, run.last.step
+    if k >= 2 and len(h) >= k - 1:
+        w, b = h.column("w")[k - 2].copy(), float(h.column("b")[k - 2])
+    else:
+        w, b = np.array(run.w0, dtype=float), float(run.b0)
+    return StepView(run.X, run.y, w, b, rec, float(run.settings["lr"]), int(run.settings["batch_size"]),
+                    ("main", st.session_state.get("run_key"), k), True)
+
+
+def own_view(step):
+    X, y, _t = cached_data(LESSON["w"], LESSON["b"], LESSON["n"], LESSON["noise"], LESSON["seed"])
+    rec, w, b = own_step(step)
+    return StepView(X, y, w, b, rec, LESSON["lr"], LESSON["batch_size"], ("own", step), False)
+
+
+def _next_step():
+    ss = st.session_state
+    ss[_key("step")] = min(int(ss[_key("step")]) + 1, OWN_STEPS)
+    PAGE.forget_problems()
+
+
+def choose_step():
+    """The source picker and, for this page's run, which update. Returns a StepView."""
+    run, why = main_run_state()
+    ss = st.session_state
+    if why is None:
+        options = ["main", "own"]
+        labels = {"main": _("The main page's run: update {step} of {total}").format(
+                      step=run.last.step, total=run.total_steps),
+                  "own": _("A run of this page's own (the lesson's settings)")}
+        if ss.get(SOURCE) not in options:
+            ss[SOURCE] = "main"
+        st.radio(_("Which step"), options, key=SOURCE, format_func=labels.get, horizontal=True)
+        if ss[SOURCE] == "main":
+            view = main_view(run)
+            s = run.settings
+            st.caption(_("lr = {lr}, batch size {batch}, {epochs} epochs on {n} examples; the parameters "
+                         "before this update, as the main page had them. Change the step there (**Step**, "
+                         "or **Pause** a run) and come back.").format(
+                lr=f"{s['lr']:g}", batch=s["batch_size"], epochs=s["epochs"], n=run.X.shape[0]))
+            return view
+    else:
+        st.info(why)
+    row = st.container(horizontal=True, vertical_alignment="bottom", key="inside_step_row")
+    step_s = SETTINGS[0]
+    row.number_input(_(step_s.label), step_s.lo, step_s.hi, step=1, key=_key("step"), help=_(step_s.help),
+                     on_change=PAGE.forget_problems)
+    row.button(_("Step"), icon=":material/skip_next:", key="inside_next", on_click=_next_step,
+               disabled=int(ss[_key("step")]) >= OWN_STEPS, help=_("The next minibatch update"))
+    return own_view(int(ss[_key("step")]))
+
+
+# ---- the numbers, cached on what they depend on ----------------------------------------------
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def noise(key, _X, _y, w, b, batch, batch_size):
+    return inside.gradient_noise(_X, _y, np.array(w), b, np.array(batch), batch_size=batch_size,
+                                 draws=NOISE_DRAWS, seed=0)
+
+
+def curve_sizes(n, batch_size):
+    """Batch sizes 1, 2, 5, 10, 20, ... up to n, with the run's own."""
+    sizes = {s * 10 ** k for k in range(7) for s in (1, 2, 5)}
+    return sorted({s for s in sizes if s < n} | {min(batch_size, n), n})
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def curve(key, _X, _y, w, b, batch_size):
+    sizes = curve_sizes(_X.shape[0], batch_size)
+    return inside.variance_curve(_X, _y, np.array(w), b, sizes, draws=CURVE_DRAWS, seed=0)
+
+
+# ---- the graph ------------------------------------------------------------------------------
+
+def _stage(delta=None, to=None):
+    ss = st.session_state
+    stage = int(ss[_key("stage")])
+    ss[_key("stage")] = max(0, min(ALL, to if to is not None else stage + delta))
+    PAGE.forget_problems()
+
+
+def stage_controls(stage):
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small", key="inside_stage_row")
+    row.button(_("Back"), icon=":material/arrow_back:", key="inside_back", on_click=_stage, args=(-1,),
+               disabled=stage <= 0, wrap=False)
+    row.button(_("Next"), icon=":material/arrow_forward:", key="inside_forward", type="primary",
+               on_click=_stage, args=(1,), disabled=stage >= ALL, wrap=False)
+    row.button(_("Start the forward pass"), icon=":material/first_page:", key="inside_restart",
+               on_click=_stage, kwargs={"to": 0}, wrap=False)
+    row.button(_("Show all"), icon=":material/last_page:", key="inside_all", on_click=_stage,
+               kwargs={"to": ALL}, wrap=False)
+
+
+def stage_caption(stage):
+    if stage == 0:
+        return _("Nothing computed yet: press **Next** to run the forward pass one node at a time.")
+    phase, node = STAGES[stage - 1]
+    return _("Stage {stage} of {total} · {phase}: {node}").format(
+        stage=stage, total=ALL, phase=_(STAGE_NAMES[phase]), node=SYMBOLS[node])
+
+
+def stage_latex(phase, node, g, view, m, mean_w, mean_b):
+    """The stage's equation with its numbers (the same in both languages)."""
+    nd = {n: g.node(n) for n in ("x", "w", "Xw", "b", "y_hat", "y", "err", "l")}
+    e = nd["err"].value
+    v = fmt_vec
+    if phase == "forward":
+        x, w = nd["x"].value, nd["w"].value
+        terms = " + ".join(f"({fmt(a)})({fmt(c)})" for a, c in zip(x[:3], w[:3]))
+        terms += r" + \dots" if len(x) > 3 else ""
+        Xw, b, y_hat, y = (fmt(nd[k].value) for k in ("Xw", "b", "y_hat", "y"))
+        return {
+            "x": rf"x = {v(x)}",
+            "w": rf"w = {v(w)}",
+            "Xw": rf"Xw = x \cdot w = {terms} = {Xw}",
+            "b": rf"b = {b}",
+            "y_hat": rf"\hat y = Xw + b = {Xw} + ({b}) = {y_hat}",
+            "y": rf"y = {y}",
+            "err": rf"\hat y - y = {y_hat} - ({y}) = {fmt(e)}",
+            "l": rf"l = \tfrac12(\hat y - y)^2 = \tfrac12({fmt(e)})^2 = {fmt(nd['l'].value)}",
+            "L": rf"L = \frac{{1}}{{|\mathcal B|}}\sum_{{i\in\mathcal B}} l_i = \frac{{1}}{{{m}}}\sum l_i "
+                 rf"= {fmt(view.rec.batch_loss)}",
+        }[node].replace("−", "-")
+    if phase == "backward":
+        return {
+            "l": r"\frac{\partial l}{\partial l} = 1",
+            "err": rf"\frac{{\partial l}}{{\partial(\hat y - y)}} = \hat y - y = {fmt(e)}",
+            "y": rf"\frac{{\partial l}}{{\partial y}} = \frac{{\partial l}}{{\partial(\hat y - y)}}\cdot(-1) "
+                 rf"= {fmt(nd['y'].grad)}",
+            "y_hat": rf"\frac{{\partial l}}{{\partial \hat y}} = \frac{{\partial l}}{{\partial(\hat y - y)}}"
+                     rf"\cdot 1 = {fmt(nd['y_hat'].grad)}",
+            "b": rf"\frac{{\partial l}}{{\partial b}} = \frac{{\partial l}}{{\partial \hat y}}\cdot"
+                 rf"\frac{{\partial \hat y}}{{\partial b}} = (\hat y - y)\cdot 1 = {fmt(nd['b'].grad)}",
+            "Xw": rf"\frac{{\partial l}}{{\partial Xw}} = \frac{{\partial l}}{{\partial \hat y}}\cdot 1 "
+                  rf"= {fmt(nd['Xw'].grad)}",
+            "w": rf"\frac{{\partial l}}{{\partial w}} = \frac{{\partial l}}{{\partial(\hat y - y)}}\cdot"
+                 rf"\frac{{\partial(\hat y - y)}}{{\partial \hat y}}\cdot"
+                 rf"\frac{{\partial \hat y}}{{\partial Xw}}"
+                 rf"\cdot\frac{{\partial Xw}}{{\partial w}} = (\hat y - y)\cdot x = {fmt(e)}\cdot"
+                 rf"{v(nd['x'].value)} = {v(nd['w'].grad)}",
+            "x": rf"\frac{{\partial l}}{{\partial x}} = (\hat y - y)\cdot w = {v(nd['x'].grad)}",
+        }[node].replace("−", "-")
+    return (rf"\frac{{\partial L}}{{\partial w}} = \frac{{1}}{{{m}}}\sum_{{i\in\mathcal B}}(\hat y_i - y_i)"
+            rf"\,x_i = {v(mean_w)}\\ \frac{{\partial L}}{{\partial b}} = \frac{{1}}{{{m}}}"
+            rf"\sum_{{i\in\mathcal B}}(\hat y_i - y_i) = {fmt(mean_b)}").replace("−", "-")
+
+
+def show_graph(view, words):
+    st.header(_("The computational graph of one example"))
+    st.markdown(_("One example's loss is a chain of small operations. The **forward pass** computes "
+                  "each node from its inputs (blue); the **backward pass** goes the other way, from "
+                  "the loss back to w and b, multiplying the gradient by each edge's local derivative "
+                  "(red): the chain rule, $\\partial l/\\partial w = (\\hat y - y)\\,x$."))
+    rec, ss = view.rec, st.session_state
+    batch = np.asarray(rec.batch)
+    m = batch.size
+    ex_s = SETTINGS[1]
+    if int(ss[_key("example")]) > m:
+        ss[_key("example")] = m
+    stage = int(ss[_key("stage")])
+    stage_controls(stage)
+    left, right = st.columns([11, 9], gap="medium")
+    with right:
+        st.number_input(_("Example of the batch ({size} examples)").format(size=m), 1, m, step=1,
+                        key=_key("example"), help=_(ex_s.help), on_change=PAGE.forget_problems)
+        k = int(ss[_key("example")]) - 1
+        row = int(batch[k])
+        g = inside.graph(view.X[row], view.y[row], view.w, view.b)
+        G_w, g_b = inside.per_example_gradients(view.X[batch], view.y[batch], view.w, view.b)
+        mean_w, mean_b = G_w.mean(axis=0), float(g_b.mean())
+        st.markdown(stage_caption(stage))
+        if stage:
+            phase, node = STAGES[stage - 1]
+            st.markdown(_(STAGE_TEXT[(phase, node)]).format(row=row, size=m))
+            st.latex(stage_latex(phase, node, g, view, m, mean_w, mean_b))
+    with left:
+        st.plotly_chart(graph_figure(g, stage, batch=(rec.batch_loss, 1 / m, mean_w, mean_b), words=words),
+                        key="inside_graph", config={"displayModeBar": False})
+    show_batch_mean(view, batch, k, G_w, g_b, mean_w, mean_b)
+
+
+def show_batch_mean(view, batch, k, G_w, g_b, mean_w, mean_b):
+    """The batch's per-example gradients, their mean, and the update's own numbers beside it."""
+    rec, m, d = view.rec, batch.size, view.X.shape[1]
+    st.subheader(_("The batch mean is the update's gradient"))
+    rows = list(range(min(TABLE_ROWS, m)))
+    if k not in rows:
+        rows.append(k)
+    err = g_b
+    table = {_("example"): [("▶ " if i == k else "") + str(i + 1) for i in rows],
+             _("row"): [int(batch[i]) for i in rows], "ŷ − y": [float(err[i]) for i in rows]}
+    for j in range(min(d, 3)):
+        table[f"∂l/∂w{j + 1}"] = [float(G_w[i, j]) for i in rows]
+    table["∂l/∂b"] = [float(g_b[i]) for i in rows]
+    st.markdown(table_markdown(table))
+    if m > len(rows):
+        st.caption(_("The first {shown} of the {size} examples (and the one the graph follows).").format(
+            shown=min(TABLE_ROWS, m), size=m))
+    source = _("the main page's step {step}") if view.main else _("the record of update {step}")
+    diff = max(float(np.max(np.abs(mean_w - rec.grad_w))), abs(mean_b - rec.grad_b))
+    names = [f"∂L/∂w{j + 1}" for j in range(min(d, 3))] + ["∂L/∂b"]
+    compare = {"": [_("mean over the batch, this page"), source.format(step=rec.step)]}
+    for j, name in enumerate(names[:-1]):
+        compare[name] = [float(mean_w[j]), float(rec.grad_w[j])]
+    compare[names[-1]] = [mean_b, float(rec.grad_b)]
+    st.markdown(table_markdown(compare))
+    backend = "numpy"
+    if view.main:
+        backend = st.session_state[MAIN_RUN].settings.get("backend", "numpy")
+    if backend == "numpy":
+        st.success(_("The same numbers: the largest difference is {diff}, float64 rounding (the main page "
+                     "computes the mean as one matrix product, this page example by example).").format(
+            diff=f"{diff:.1e}"))
+    else:
+        st.success(_("The largest difference is {diff}: the run's gradients come from MindSpore's "
+                     "automatic differentiation in float32, this page's from the hand-derived formula in "
+                     "float64.").format(diff=f"{diff:.1e}"))
+
+
+# ---- the noise of the minibatch ---------------------------------------------------------------
+
+def show_noise(view, words):
+    st.header(_("The noise of a minibatch"))
+    X, y, rec = view.X, view.y, view.rec
+    n, d = X.shape
+    B = view.batch_size
+    axes = inside.plane_axes(d)
+    nz = noise(view.key, X, y, tuple(view.w), view.b, tuple(int(i) for i in rec.batch), B)
+    st.markdown(_("Each example of the batch pulls the parameters its own way: its gradient (orange "
+                  "circles) is far from the gradient of all {n} examples (black ×). Their mean, the "
+                  "step's gradient (red star), is much closer: a minibatch gradient is a random estimate "
+                  "of the full one, which is why this is *stochastic* gradient descent.").format(n=n))
+    left, right = st.columns(2, gap="medium")
+    with left:
+        st.plotly_chart(noise_figure(nz, axes, d, words), key="inside_noise",
+                        config={"displayModeBar": False})
+        st.caption(_("The ellipses are two standard deviations (2σ) of the spread of one example's "
+                     "gradient (dotted) and of a random batch of {batch}'s (solid); the blue dots are "
+                     "{draws} such batches' means. Drawn in the plane of the first two gradient "
+                     "entries.").format(
+            batch=B, draws=min(NOISE_DRAWS, 600)))
+    vc = curve(view.key, X, y, tuple(view.w), view.b, B)
+    with right:
+        st.plotly_chart(variance_figure(vc, B, words), key="inside_curve", config={"displayModeBar": False})
+        st.caption(_("How far a batch's gradient lands from the full gradient on average (the trace of "
+                     "its covariance), against the batch size. Without replacement it falls a little "
+                     "faster than 1/B, by (n − B)/(n − 1), and reaches 0 at the full batch (not drawn on "
+                     "a log axis)."))
+    cols = st.container(horizontal=True, key="inside_noise_metrics")
+    cols.metric(_("Variance, batch 1"), fmt(nz.var_example))
+    cols.metric(_("Variance, batch {batch}: closed form").format(batch=B), fmt(nz.var_batch))
+    cols.metric(_("Variance, batch {batch}: measured").format(batch=B),
+                f"{fmt(nz.measured_var)} ± {fmt(nz.measured_stderr, 2)}")
+    cols.metric(_("Variance, full batch"), "0")
+    if nz.fpc > 0:
+        st.markdown(_("A batch of {batch} divides the variance of one example's gradient by {ratio}: "
+                      "{batch} × {n1}/{nb}, from 1/B and the correction (n − B)/(n − 1) = {fpc}.").format(
+            batch=B, ratio=fmt(nz.var_example / nz.var_batch, 3), n1=n - 1, nb=n - B,
+            fpc=fmt(nz.fpc, 4)))
+    else:
+        st.markdown(_("This run's batch is the whole data set: its gradient is the full gradient, with no "
+                      "noise at all (gradient descent)."))
+
+
+# ---- the update as an arrow ------------------------------------------------------------------
+
+def show_arrows(view, words):
+    st.header(_("The update on the loss contours"))
+    X, y, rec = view.X, view.y, view.rec
+    d = X.shape[1]
+    ar = inside.update_arrows(X, y, view.w, view.b, np.asarray(rec.batch), view.lr)
+    axes = inside.plane_axes(d)
+    theory = st.session_state[MAIN_RUN].theory if view.main else cached_data(
+        LESSON["w"], LESSON["b"], LESSON["n"], LESSON["noise"], LESSON["seed"])[2]
+    opt = np.append(theory.w_star, theory.b_star)[list(axes)]
+    st.markdown(_("From the parameters before the update, the step goes **−lr × the minibatch gradient** "
+                  "(red, what SGD does) instead of **−lr × the full gradient** (blue, what gradient "
+                  "descent would do). The contours are the loss of all the data over the plane of the "
+                  "two weights, the rest held where it is."))
+    view_choice = st.segmented_control(_("View"), list(ARROW_VIEWS), key="inside_arrow_view",
+                                       format_func=lambda k: _(ARROW_VIEWS[k]), default="step")
+    box = arrow_box(ar, axes, opt, whole=view_choice == "whole")
+    plane = inside.loss_plane(X, y, view.w, view.b, box[0], box[1], n=70)
+    left, right = st.columns([11, 9], gap="medium")
+    with left:
+        st.plotly_chart(arrow_figure(ar, plane, axes, d, opt, words), key="inside_arrows",
+                        config={"displayModeBar": False})
+    with right:
+        angle = np.degrees(ar.angle) if np.isfinite(ar.angle) else None
+        st.metric(_("Angle between the two steps"), f"{fmt(angle, 3)}°" if angle is not None else "—")
+        st.metric(_("Length of the minibatch step / the full step"), fmt(ar.length_ratio, 3))
+        st.metric(_("Loss of all the data: before → after this step"),
+                  f"{fmt(ar.loss_start)} → {fmt(ar.loss_batch)}")
+        st.metric(_("… after a full-gradient step instead"), fmt(ar.loss_full))
+        if ar.loss_batch > ar.loss_full:
+            st.caption(_("This minibatch step lowers the loss of all the data less than the full "
+                         "gradient would; each step costs {batch} examples instead of {n}, and on average "
+                         "the steps go downhill.").format(batch=np.asarray(rec.batch).size, n=X.shape[0]))
+        else:
+            st.caption(_("This time the minibatch step lowers the loss of all the data as much as the full "
+                         "gradient would, or more: the noise can help as well as hurt."))
+
+
+def warnings():
+    return [_("Link setting {problem}").format(problem=word(p)) for p in PAGE.problems]
+
+
+def run():
+    i18n.picker()
+    st.title(_("One step, inside"))
+    st.markdown(_("What happens inside one update of minibatch SGD: the chain rule on the computational "
+                  "graph, how noisy a gradient from {batch} random examples is, and the step it takes.")
+                .format(batch=LESSON["batch_size"]))
+    PAGE.init()
+    urlstate.show_warnings(warnings())
+    i18n.keep([_key("step"), _key("example"), SOURCE])
+    view = choose_step()
+    ss = st.session_state
+    values = {s.key: int(ss[_key(s.key)]) for s in SETTINGS}
+    urlstate.sync(PAGE.query(PAGE.remember(values)))
+    words = translated(_)
+    show_graph(view, words)
+    show_noise(view, words)
+    show_arrows(view, words)
+
+
+run()

@@ -1,0 +1,275 @@
+"""The page "One step, inside" as a user meets it (AppTest through app.py, both languages): on a
+run of its own and on the main page's step, the stepping control through the forward and the
+backward pass, the batch mean against the step's record, bad links and runs at their edges; and
+its pure figure builders against core.inside."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from conftest import CJK, open_page
+
+import core
+from core import inside
+from core.run import DIVERGED, Run
+from core.settings import DEFAULTS
+from ui import inside_figures as F
+
+PAGE = "pages/inside_step.py"
+
+
+def run_page(lang=None, at=None, **query):
+    if at is not None:                  # a session that has been on the main page
+        at.switch_page(PAGE)
+        return at.run()
+    if lang:
+        query["lang"] = lang
+    return open_page(PAGE, timeout=60, **query)
+
+
+def texts(els):
+    return [e.value for e in els]
+
+
+def page_text(at):
+    return "\n".join(texts(at.markdown) + texts(at.caption) + texts(at.info) + texts(at.success))
+
+
+def main_session(steps, **query):
+    """A session that opened the main page with `query` and pressed Step `steps` times."""
+    at = open_page(None, timeout=60, speed="0", **query)
+    for _ in range(steps):
+        at = at.button(key="step").click().run()
+    assert not at.exception
+    return at
+
+
+def put_run(at, settings, steps):
+    """Give the session a main-page run of `settings` advanced `steps` updates (or to its end)."""
+    run = Run({**DEFAULTS, **settings})
+    run.advance(steps)
+    at.session_state["run"] = run
+    return run
+
+
+def stage_buttons(at):
+    return {k: at.button(key=k) for k in ("inside_back", "inside_forward", "inside_restart", "inside_all")}
+
+
+# ---- the page in both languages -------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_renders_on_its_own_run_in_both_languages(lang, misses):
+    at = run_page(lang)
+    assert not at.exception and not at.warning and not at.error
+    title = texts(at.title)[0]
+    assert title == ("One step, inside" if lang == "en" else "深入一步")
+    assert len(at.get("plotly_chart")) == 4                  # graph, noise plane, 1/B curve, arrows
+    assert len(at.metric) == 8
+    assert at.number_input(key="inside_step").value == 1
+    if lang == "zh":
+        assert CJK.search(at.info[0].value) and CJK.search(at.success[0].value)
+        assert all(CJK.search(m.label) for m in at.metric)
+        assert all(CJK.search(b.label) for b in stage_buttons(at).values())
+    assert not misses
+    assert at.query_params["lang"] == lang and at.query_params["stage"] == str(F.ALL)
+
+
+def test_its_own_run_shows_the_records_gradient_and_steps_on(lesson):
+    at = run_page()
+    X, y = lesson
+    for step in (1, 2):
+        real = inside.replay_step(X, y, step, lr=0.03, batch_size=10, seed=0)
+        _, gw, gb = core.gradients(X[real.record.batch], y[real.record.batch], real.w, real.b)
+        np.testing.assert_allclose(gw, real.record.grad_w, rtol=1e-12)
+        table = [m for m in texts(at.markdown) if "∂L/∂w1" in m][0]
+        rows = [line for line in table.splitlines() if line.startswith("| ") and "∂L" not in line]
+        assert len(rows) == 2                                   # this page's mean, the record
+        for row in rows:
+            cells = [c.strip() for c in row.strip("|").split("|")][1:]
+            assert [float(c) for c in cells] == pytest.approx(
+                [real.record.grad_w[0], real.record.grad_w[1], real.record.grad_b], rel=1e-3)
+        assert any("1.8e-15" in s or re.search(r"\de-1[4-7]", s) for s in texts(at.success))
+        at = at.button(key="inside_next").click().run()
+        assert not at.exception
+    assert at.number_input(key="inside_step").value == 3
+    assert at.query_params["step"] == "3"
+
+
+def test_the_main_pages_step_is_the_one_inside():
+    at = main_session(3)
+    run = at.session_state["run"]
+    assert run.last.step == 3
+    at = run_page(at=at)
+    assert not at.exception
+    assert at.radio(key="inside_source").value == "main"
+    text = page_text(at)
+    assert "update 3 of 300" in " ".join(o for o in at.radio(key="inside_source").options)
+    # the batch mean this page computes from the parameters before step 3 is the record's gradient
+    table = [m for m in texts(at.markdown) if "∂L/∂w1" in m][0]
+    assert f"{run.last.grad_w[0]:.4g}" in table and f"{run.last.grad_b:.4g}" in table
+    assert "the main page's step 3" in table
+    # the graph follows the first example of step 3's batch, from the parameters before it
+    examples = [m for m in texts(at.markdown) if "∂l/∂w1" in m][0]
+    row = int(run.last.batch[0])
+    g = inside.graph(run.X[row], run.y[row], run.history.column("w")[1], run.history.column("b")[1])
+    first = [line for line in examples.splitlines() if line.startswith("| ▶ 1 |")][0]
+    cells = [c.strip() for c in first.strip("|").split("|")]
+    assert int(cells[1]) == row
+    assert [float(c) for c in cells[2:]] == pytest.approx(
+        [g.node("err").value, *g.dl_dw, g.dl_db], rel=1e-3)
+    assert "The same numbers" in text
+    # the page's own run instead
+    at = at.radio(key="inside_source").set_value("own").run()
+    assert not at.exception and at.number_input(key="inside_step").value == 1
+
+
+def test_stepping_through_the_forward_then_the_backward_pass():
+    at = run_page()
+    at = stage_buttons(at)["inside_restart"].click().run()
+    assert "Nothing computed yet" in page_text(at) and stage_buttons(at)["inside_back"].disabled
+    seen = []
+    for k in range(F.ALL):
+        at = stage_buttons(at)["inside_forward"].click().run()
+        assert not at.exception
+        caption = [m for m in texts(at.markdown) if m.startswith("Stage ")][0]
+        seen.append(caption)
+        assert caption.startswith(f"Stage {k + 1} of {F.ALL} · ")
+        assert len(at.latex) == 1
+    assert [c.split(" · ")[1].split(":")[0] for c in seen] == \
+        ["Forward pass"] * 9 + ["Backward pass"] * 8 + ["The mean over the batch"]
+    assert [c.rsplit(": ", 1)[1] for c in seen[:9]] == ["x", "w", "Xw", "b", "ŷ", "y", "ŷ − y", "l", "L"]
+    assert stage_buttons(at)["inside_forward"].disabled
+    at = stage_buttons(at)["inside_back"].click().run()
+    assert f"Stage {F.ALL - 1} of" in page_text(at)
+    assert at.query_params["stage"] == str(F.ALL - 1)
+
+
+def test_the_equations_carry_the_graphs_numbers(lesson):
+    X, y = lesson
+    real = inside.replay_step(X, y, 1, lr=0.03, batch_size=10, seed=0)
+    row = int(real.record.batch[1])
+    g = inside.graph(X[row], y[row], real.w, real.b)
+    at = run_page(stage="3", example="2")              # the stage Xw of the second example
+    latex = at.latex[0].value
+    assert f"= {F.fmt(g.node('Xw').value)}".replace("−", "-") in latex
+    at = run_page(stage=str(9 + 7), example="2")       # backward at w: (ŷ − y) x
+    latex = at.latex[0].value
+    assert F.fmt_vec(g.dl_dw).replace("−", "-") in latex and F.fmt(g.node("err").value).replace("−", "-") in latex
+    assert F.fmt_vec(g.node("err").value * X[row]).replace("−", "-") in latex
+
+
+def test_bad_link_values_warn_in_the_users_language():
+    at = run_page("zh", step="abc", example="-5", stage="99")
+    assert not at.exception
+    warnings = texts(at.warning)
+    assert len(warnings) == 3 and all(CJK.search(w) for w in warnings), warnings
+    assert at.number_input(key="inside_step").value == 1
+    at = run_page(example="50")                         # more than the batch's 10: its last
+    assert not at.exception and at.number_input(key="inside_example").value == 10
+
+
+def test_a_diverged_main_run_falls_back_to_the_pages_own():
+    at = open_page(None, timeout=60)
+    run = put_run(at, {"lr": 10.0}, 10**6)
+    assert run.status == DIVERGED
+    at = run_page(at=at)
+    assert not at.exception
+    assert any("diverged at update" in i for i in texts(at.info))
+    assert at.number_input(key="inside_step").value == 1
+
+
+@pytest.mark.parametrize("settings, steps", [
+    ({"batch_size": 1000}, 2),                          # full batch: no noise at all
+    ({"w": (2.0,)}, 5),                                 # one feature: the (w, b) plane
+    ({"w": (1.0, -2.0, 0.5, 3.0, -1.0)}, 5),            # five features
+    ({"batch_size": 7}, 143),                           # the last, smaller batch of an epoch (6)
+    ({"n": 2, "batch_size": 1}, 1),                     # the smallest data set
+])
+def test_runs_at_their_edges(settings, steps):
+    at = open_page(None, timeout=60)
+    run = put_run(at, settings, steps)
+    at = run_page(at=at)
+    assert not at.exception and not at.error
+    assert at.radio(key="inside_source").value == "main"
+    assert len(at.get("plotly_chart")) == 4
+    text = page_text(at)
+    assert "The same numbers" in text
+    if settings.get("batch_size") == 1000:
+        assert "whole data set" in text
+    if settings.get("batch_size") == 7:
+        assert len(run.last.batch) == 6 and "(6 examples)" in at.number_input(key="inside_example").label
+
+
+def test_a_mindspore_run_differs_by_float32_rounding():
+    pytest.importorskip("mindspore")
+    at = open_page(None, timeout=60)
+    run = put_run(at, {"backend": "mindspore"}, 3)
+    assert run.last is not None, run.error
+    at = run_page(at=at)
+    assert not at.exception
+    (msg,) = [s for s in texts(at.success) if "float32" in s]
+    diff = float(re.search(r"difference is ([0-9.e+-]+)", msg).group(1))
+    assert 0 < diff < 1e-4
+
+
+# ---- the figure builders --------------------------------------------------------------------
+
+def node_texts(fig):
+    return [a.text for a in fig.layout.annotations if a.text and "<b>" in a.text]
+
+
+def test_graph_shows_what_each_stage_has_reached(lesson):
+    X, y = lesson
+    g = inside.graph(X[3], y[3], np.array([0.5, -1.0]), 0.25)
+    bg = inside.batch_graph(X, y, np.array([0.5, -1.0]), 0.25, np.arange(10))
+    batch = (bg.L, bg.dL_dl, bg.dL_dw, bg.dL_db)
+    blank = node_texts(F.graph_figure(g, 0, batch))
+    assert len(blank) == 9 and not any("<span" in t for t in blank)
+    full = " ".join(node_texts(F.graph_figure(g, F.ALL, batch)))
+    for name in ("Xw", "y_hat", "err", "l"):
+        assert F.fmt(g.node(name).value) in full and F.fmt(g.node(name).grad) in full
+    assert F.fmt_vec(g.dl_dw) in full and F.fmt(bg.L) in full and F.fmt_vec(bg.dL_dw) in full
+    # after the forward pass to Xw: x, w and Xw have values, nothing has a gradient
+    part = node_texts(F.graph_figure(g, 3, batch))
+    assert sum("<span" in t for t in part) == 3 and "∂l/∂" not in " ".join(part)
+    # the edges get their local derivatives once the backward pass crosses them
+    labels = [a.text for a in F.graph_figure(g, F.ALL, batch).layout.annotations if "<i>" in (a.text or "")]
+    assert len(labels) == 8
+    assert len([a for a in F.graph_figure(g, 9, batch).layout.annotations if "<i>" in (a.text or "")]) == 0
+
+
+def test_noise_and_variance_figures_hold_the_measured_numbers(lesson):
+    X, y = lesson
+    w, b = np.array([0.5, -1.0]), 0.25
+    nz = inside.gradient_noise(X, y, w, b, np.arange(10), draws=300)
+    fig = F.noise_figure(nz, (0, 1), 2)
+    per = [t for t in fig.data if t.name == F.WORDS["per_example"]][0]
+    np.testing.assert_allclose(per.x, nz.per_example[:, 0])
+    star = [t for t in fig.data if t.name == F.WORDS["batch_mean"]][0]
+    assert star.x[0] == pytest.approx(nz.batch_mean[0])
+    # the 2 sigma ellipse of the batch: its extent along w1 is 2 sqrt(cov[0, 0]) either side
+    ell = [t for t in fig.data if t.name == F.WORDS["spread_B"].format(batch=10)][0]
+    assert (max(ell.x) - min(ell.x)) / 2 == pytest.approx(2 * np.sqrt(nz.cov_batch[0, 0]), rel=1e-3)
+    vc = inside.variance_curve(X, y, w, b, [1, 10, 100, 1000], draws=200)
+    vf = F.variance_figure(vc, 10)
+    theory = [t for t in vf.data if t.name == F.WORDS["theory"]][0]
+    assert list(theory.x) == [1, 10, 100]                  # the full batch's 0 is off a log axis
+
+
+def test_arrow_figure_draws_both_steps_from_the_start(lesson):
+    X, y = lesson
+    w, b = np.array([0.5, -1.0]), 0.25
+    ar = inside.update_arrows(X, y, w, b, np.arange(10), 0.03)
+    box = F.arrow_box(ar, (0, 1), optimum=[2.0, -3.4])
+    for end in (ar.end_batch, ar.end_full):
+        assert box[0][0] < end[0] < box[0][1] and box[1][0] < end[1] < box[1][1]
+    plane = inside.loss_plane(X, y, w, b, *box, n=20)
+    fig = F.arrow_figure(ar, plane, (0, 1), 2, optimum=[2.0, -3.4])
+    batch = [t for t in fig.data if t.name == F.WORDS["batch_step"]][0]
+    assert list(batch.x) == pytest.approx([w[0], ar.end_batch[0]])
+    assert any(a.text == F.WORDS["to_optimum"] for a in fig.layout.annotations)   # off the view
+    whole = F.arrow_box(ar, (0, 1), optimum=[2.0, -3.4], whole=True)
+    assert whole[0][0] < 2.0 < whole[0][1] and whole[1][0] < -3.4 < whole[1][1]
