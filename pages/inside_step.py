@@ -100,6 +100,26 @@ class StepView(NamedTuple):
     main: bool              # the main page's run (else this page's own)
 
 
+# two parts side by side where each gets its basis, else one above the other (st.columns would
+# squeeze both down to 640 px of window first); a horizontal container's flex items are the
+# wrappers around its children, hence :has
+SIDE_BY_SIDE = """<style>
+.st-key-inside_row_graph > div:has(> .st-key-inside_left_graph),
+.st-key-inside_row_arrows > div:has(> .st-key-inside_left_arrows) {
+  flex: 11 1 440px; min-width: min(440px, 100%); }
+.st-key-inside_row_graph > div:has(> .st-key-inside_right_graph),
+.st-key-inside_row_arrows > div:has(> .st-key-inside_right_arrows) {
+  flex: 9 1 340px; min-width: min(340px, 100%); }
+.st-key-inside_row_noise > div { flex: 1 1 420px; min-width: min(420px, 100%); }
+.st-key-inside_noise_metrics > div { flex: 1 1 200px; min-width: min(200px, 100%); }
+</style>"""
+
+
+def side_by_side(name):
+    row = st.container(horizontal=True, gap="medium", key=f"inside_row_{name}")
+    return row.container(key=f"inside_left_{name}"), row.container(key=f"inside_right_{name}")
+
+
 # ---- where the step comes from ----------------------------------------------------------------
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -229,50 +249,56 @@ def stage_caption(stage):
         stage=stage, total=ALL, phase=_(STAGE_NAMES[phase]), node=SYMBOLS[node])
 
 
+def aligned(lhs, *rhs):
+    """lhs = rhs[0] = rhs[1] ..., one "=" a line: it fits a phone's column however long."""
+    body = r" \\ &= ".join(rhs)
+    return (r"\begin{aligned}" + lhs + " &= " + body + r"\end{aligned}").replace("−", "-")
+
+
 def stage_latex(phase, node, g, view, m, mean_w, mean_b):
     """The stage's equation with its numbers (the same in both languages)."""
     nd = {n: g.node(n) for n in ("x", "w", "Xw", "b", "y_hat", "y", "err", "l")}
-    e = nd["err"].value
+    e = fmt(nd["err"].value)
     v = fmt_vec
+    d_err = r"\frac{\partial l}{\partial(\hat y - y)}"
     if phase == "forward":
         x, w = nd["x"].value, nd["w"].value
         terms = " + ".join(f"({fmt(a)})({fmt(c)})" for a, c in zip(x[:3], w[:3]))
         terms += r" + \dots" if len(x) > 3 else ""
         Xw, b, y_hat, y = (fmt(nd[k].value) for k in ("Xw", "b", "y_hat", "y"))
         return {
-            "x": rf"x = {v(x)}",
-            "w": rf"w = {v(w)}",
-            "Xw": rf"Xw = x \cdot w = {terms} = {Xw}",
-            "b": rf"b = {b}",
-            "y_hat": rf"\hat y = Xw + b = {Xw} + ({b}) = {y_hat}",
-            "y": rf"y = {y}",
-            "err": rf"\hat y - y = {y_hat} - ({y}) = {fmt(e)}",
-            "l": rf"l = \tfrac12(\hat y - y)^2 = \tfrac12({fmt(e)})^2 = {fmt(nd['l'].value)}",
-            "L": rf"L = \frac{{1}}{{|\mathcal B|}}\sum_{{i\in\mathcal B}} l_i = \frac{{1}}{{{m}}}\sum l_i "
-                 rf"= {fmt(view.rec.batch_loss)}",
-        }[node].replace("−", "-")
+            "x": aligned("x", v(x)),
+            "w": aligned("w", v(w)),
+            "Xw": aligned("Xw", r"x \cdot w", terms, Xw),
+            "b": aligned("b", b),
+            "y_hat": aligned(r"\hat y", "Xw + b", f"{Xw} + ({b})", y_hat),
+            "y": aligned("y", y),
+            "err": aligned(r"\hat y - y", f"{y_hat} - ({y})", e),
+            "l": aligned("l", r"\tfrac12(\hat y - y)^2", rf"\tfrac12({e})^2", fmt(nd["l"].value)),
+            "L": aligned("L", r"\frac{1}{|\mathcal B|}\sum_{i\in\mathcal B} l_i",
+                         rf"\frac{{1}}{{{m}}}\sum_i l_i", fmt(view.rec.batch_loss)),
+        }[node]
     if phase == "backward":
         return {
-            "l": r"\frac{\partial l}{\partial l} = 1",
-            "err": rf"\frac{{\partial l}}{{\partial(\hat y - y)}} = \hat y - y = {fmt(e)}",
-            "y": rf"\frac{{\partial l}}{{\partial y}} = \frac{{\partial l}}{{\partial(\hat y - y)}}\cdot(-1) "
-                 rf"= {fmt(nd['y'].grad)}",
-            "y_hat": rf"\frac{{\partial l}}{{\partial \hat y}} = \frac{{\partial l}}{{\partial(\hat y - y)}}"
-                     rf"\cdot 1 = {fmt(nd['y_hat'].grad)}",
-            "b": rf"\frac{{\partial l}}{{\partial b}} = \frac{{\partial l}}{{\partial \hat y}}\cdot"
-                 rf"\frac{{\partial \hat y}}{{\partial b}} = (\hat y - y)\cdot 1 = {fmt(nd['b'].grad)}",
-            "Xw": rf"\frac{{\partial l}}{{\partial Xw}} = \frac{{\partial l}}{{\partial \hat y}}\cdot 1 "
-                  rf"= {fmt(nd['Xw'].grad)}",
-            "w": rf"\frac{{\partial l}}{{\partial w}} = \frac{{\partial l}}{{\partial(\hat y - y)}}\cdot"
-                 rf"\frac{{\partial(\hat y - y)}}{{\partial \hat y}}\cdot"
-                 rf"\frac{{\partial \hat y}}{{\partial Xw}}"
-                 rf"\cdot\frac{{\partial Xw}}{{\partial w}} = (\hat y - y)\cdot x = {fmt(e)}\cdot"
-                 rf"{v(nd['x'].value)} = {v(nd['w'].grad)}",
-            "x": rf"\frac{{\partial l}}{{\partial x}} = (\hat y - y)\cdot w = {v(nd['x'].grad)}",
-        }[node].replace("−", "-")
-    return (rf"\frac{{\partial L}}{{\partial w}} = \frac{{1}}{{{m}}}\sum_{{i\in\mathcal B}}(\hat y_i - y_i)"
-            rf"\,x_i = {v(mean_w)}\\ \frac{{\partial L}}{{\partial b}} = \frac{{1}}{{{m}}}"
-            rf"\sum_{{i\in\mathcal B}}(\hat y_i - y_i) = {fmt(mean_b)}").replace("−", "-")
+            "l": aligned(r"\frac{\partial l}{\partial l}", "1"),
+            "err": aligned(d_err, r"\hat y - y", e),
+            "y": aligned(r"\frac{\partial l}{\partial y}", d_err + r"\cdot(-1)", fmt(nd["y"].grad)),
+            "y_hat": aligned(r"\frac{\partial l}{\partial \hat y}", d_err + r"\cdot 1",
+                             fmt(nd["y_hat"].grad)),
+            "b": aligned(r"\frac{\partial l}{\partial b}",
+                         r"\frac{\partial l}{\partial \hat y}\cdot\frac{\partial \hat y}{\partial b}",
+                         r"(\hat y - y)\cdot 1", fmt(nd["b"].grad)),
+            "Xw": aligned(r"\frac{\partial l}{\partial Xw}", r"\frac{\partial l}{\partial \hat y}\cdot 1",
+                          fmt(nd["Xw"].grad)),
+            "w": aligned(r"\frac{\partial l}{\partial w}",
+                         d_err + r"\cdot\frac{\partial(\hat y - y)}{\partial \hat y}\cdot"
+                         r"\frac{\partial \hat y}{\partial Xw}\cdot\frac{\partial Xw}{\partial w}",
+                         r"(\hat y - y)\cdot x", rf"{e}\cdot{v(nd['x'].value)}", v(nd["w"].grad)),
+            "x": aligned(r"\frac{\partial l}{\partial x}", r"(\hat y - y)\cdot w", v(nd["x"].grad)),
+        }[node]
+    mean = rf"\frac{{1}}{{{m}}}\sum_{{i\in\mathcal B}}(\hat y_i - y_i)"
+    return [aligned(r"\frac{\partial L}{\partial w}", mean + r"\,x_i", v(mean_w)),
+            aligned(r"\frac{\partial L}{\partial b}", mean, fmt(mean_b))]
 
 
 def show_graph(view, words):
@@ -289,7 +315,7 @@ def show_graph(view, words):
         ss[_key("example")] = m
     stage = int(ss[_key("stage")])
     stage_controls(stage)
-    left, right = st.columns([11, 9], gap="medium")
+    left, right = side_by_side("graph")
     with right:
         st.number_input(_("Example of the batch ({size} examples)").format(size=m), 1, m, step=1,
                         key=_key("example"), help=_(ex_s.help), on_change=PAGE.forget_problems)
@@ -302,7 +328,9 @@ def show_graph(view, words):
         if stage:
             phase, node = STAGES[stage - 1]
             st.markdown(_(STAGE_TEXT[(phase, node)]).format(row=row, size=m))
-            st.latex(stage_latex(phase, node, g, view, m, mean_w, mean_b))
+            lines = stage_latex(phase, node, g, view, m, mean_w, mean_b)
+            for line in [lines] if isinstance(lines, str) else lines:
+                st.latex(line)
     with left:
         st.plotly_chart(graph_figure(g, stage, batch=(rec.batch_loss, 1 / m, mean_w, mean_b), words=words),
                         key="inside_graph", config={"displayModeBar": False})
@@ -318,10 +346,10 @@ def show_batch_mean(view, batch, k, G_w, g_b, mean_w, mean_b):
         rows.append(k)
     err = g_b
     table = {_("example"): [("▶ " if i == k else "") + str(i + 1) for i in rows],
-             _("row"): [int(batch[i]) for i in rows], "ŷ − y": [float(err[i]) for i in rows]}
+             _("row"): [int(batch[i]) for i in rows]}
     for j in range(min(d, 3)):
         table[f"∂l/∂w{j + 1}"] = [float(G_w[i, j]) for i in rows]
-    table["∂l/∂b"] = [float(g_b[i]) for i in rows]
+    table["∂l/∂b = ŷ − y"] = [float(err[i]) for i in rows]
     st.markdown(table_markdown(table))
     if m > len(rows):
         st.caption(_("The first {shown} of the {size} examples (and the one the graph follows).").format(
@@ -360,7 +388,7 @@ def show_noise(view, words):
                   "circles) is far from the gradient of all {n} examples (black ×). Their mean, the "
                   "step's gradient (red star), is much closer: a minibatch gradient is a random estimate "
                   "of the full one, which is why this is *stochastic* gradient descent.").format(n=n))
-    left, right = st.columns(2, gap="medium")
+    left, right = side_by_side("noise")
     with left:
         st.plotly_chart(noise_figure(nz, axes, d, words), key="inside_noise",
                         config={"displayModeBar": False})
@@ -411,7 +439,7 @@ def show_arrows(view, words):
                                        format_func=lambda k: _(ARROW_VIEWS[k]), default="step")
     box = arrow_box(ar, axes, opt, whole=view_choice == "whole")
     plane = inside.loss_plane(X, y, view.w, view.b, box[0], box[1], n=70)
-    left, right = st.columns([11, 9], gap="medium")
+    left, right = side_by_side("arrows")
     with left:
         st.plotly_chart(arrow_figure(ar, plane, axes, d, opt, words), key="inside_arrows",
                         config={"displayModeBar": False})
@@ -441,6 +469,7 @@ def run():
     st.markdown(_("What happens inside one update of minibatch SGD: the chain rule on the computational "
                   "graph, how noisy a gradient from {batch} random examples is, and the step it takes.")
                 .format(batch=LESSON["batch_size"]))
+    st.html(SIDE_BY_SIDE)
     PAGE.init()
     urlstate.show_warnings(warnings())
     i18n.keep([_key("step"), _key("example"), SOURCE])

@@ -118,8 +118,8 @@ def test_the_main_pages_step_is_the_one_inside():
     first = [line for line in examples.splitlines() if line.startswith("| ▶ 1 |")][0]
     cells = [c.strip() for c in first.strip("|").split("|")]
     assert int(cells[1]) == row
-    assert [float(c) for c in cells[2:]] == pytest.approx(
-        [g.node("err").value, *g.dl_dw, g.dl_db], rel=1e-3)
+    assert [float(c) for c in cells[2:]] == pytest.approx([*g.dl_dw, g.dl_db], rel=1e-3)
+    assert g.dl_db == g.node("err").value                    # the column says ∂l/∂b = ŷ − y
     assert "The same numbers" in text
     # the page's own run instead
     at = at.radio(key="inside_source").set_value("own").run()
@@ -137,7 +137,7 @@ def test_stepping_through_the_forward_then_the_backward_pass():
         caption = [m for m in texts(at.markdown) if m.startswith("Stage ")][0]
         seen.append(caption)
         assert caption.startswith(f"Stage {k + 1} of {F.ALL} · ")
-        assert len(at.latex) == 1
+        assert len(at.latex) >= 1
     assert [c.split(" · ")[1].split(":")[0] for c in seen] == \
         ["Forward pass"] * 9 + ["Backward pass"] * 8 + ["The mean over the batch"]
     assert [c.rsplit(": ", 1)[1] for c in seen[:9]] == ["x", "w", "Xw", "b", "ŷ", "y", "ŷ − y", "l", "L"]

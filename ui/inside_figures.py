@@ -20,6 +20,8 @@ import plotly.graph_objects as go
 from core.problems import N_
 
 FONT_SIZE = 15
+ROW = 1.1               # the graph's row spacing, in lane widths
+GRAPH_DIGITS = 4         # significant digits of the graph's numbers (the page's text: 4 as well)
 COLORS = {"forward": "#1f3b73", "backward": "#c0392b", "idle": "#b8b8b8", "current": "#f39c12",
           "box": "#ffffff", "box_done": "#eef3fb", "examples": "#ff7f0e", "mean": "#d62728",
           "full": "#000000", "samples": "#9ecae1", "b1": "#ff7f0e", "bB": "#d62728",
@@ -28,8 +30,10 @@ COLORS = {"forward": "#1f3b73", "backward": "#c0392b", "idle": "#b8b8b8", "curre
 LANDSCAPE_SCALE = [[0.0, "#f7fcf5"], [0.35, "#c7e9c0"], [0.7, "#74c476"], [1.0, "#238b45"]]
 
 # the graph's nodes: where each sits (lane, row; row 0 at the top), and how it is labelled
-POSITIONS = {"x": (0, 0), "w": (1, 0), "Xw": (0, 1), "b": (1, 1), "y_hat": (0, 2), "y": (1, 2),
-             "err": (0, 3), "l": (0, 4), "L": (0, 5.3)}
+# (each input on the right half a row below its neighbour, so that boxes never share a band:
+# in a phone's column two lanes of boxes would overlap)
+POSITIONS = {"x": (0, 0), "w": (1, 0.62), "Xw": (0, 1.4), "b": (1, 2.02), "y_hat": (0, 2.8),
+             "y": (1, 3.42), "err": (0, 4.2), "l": (0, 5.3), "L": (0, 6.5)}
 SYMBOLS = {"x": "x", "w": "w", "Xw": "Xw", "b": "b", "y_hat": "ŷ", "y": "y", "err": "ŷ − y",
            "l": "l", "L": "L"}
 OPS = {"Xw": "x · w", "y_hat": "Xw + b", "l": "½(ŷ − y)²"}
@@ -120,14 +124,14 @@ def node_text(name, value, grad, fwd, bwd, mean, L_value=None, dL=None):
             lines.append(f"<span style='color:{COLORS['backward']}'>∂L/∂b = {fmt(dL[1])}</span>")
         return "<br>".join(lines)
     if fwd:
-        lines.append(f"<span style='color:{COLORS['forward']}'>{fmt_vec(value)}</span>")
+        lines.append(f"<span style='color:{COLORS['forward']}'>{fmt_vec(value, GRAPH_DIGITS)}</span>")
     if bwd:
         lines.append(f"<span style='color:{COLORS['backward']}'>∂l/∂{DENOM[name]} = "
-                     f"{fmt_vec(grad)}</span>")
+                     f"{fmt_vec(grad, GRAPH_DIGITS)}</span>")
     return "<br>".join(lines)
 
 
-def graph_figure(g, stage=ALL, batch=None, words=None, height=640):
+def graph_figure(g, stage=ALL, batch=None, words=None, height=840):
     """One example's graph (core.inside.Graph g) at a stage of the stepping control.
 
     batch: (L, dL/dl_i, dL/dw, dL/db) of the BatchGraph, drawn at the node L; None hides L's
@@ -138,7 +142,7 @@ def graph_figure(g, stage=ALL, batch=None, words=None, height=640):
     fwd, bwd, mean = shown(stage)
     current = STAGES[stage - 1] if 0 < stage <= ALL else None
     fig = go.Figure()
-    pos = {n: (float(lane), -float(row)) for n, (lane, row) in POSITIONS.items()}
+    pos = {n: (float(lane), -ROW * row) for n, (lane, row) in POSITIONS.items()}
     edges = [(e.src, e.dst, e) for e in g.edges] + [("l", "L", None)]
     crossed = set()
     for src, dst, _e in edges:
@@ -155,17 +159,19 @@ def graph_figure(g, stage=ALL, batch=None, words=None, height=640):
             COLORS["forward"] if dst in fwd else COLORS["idle"]))
         fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
                            showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=2.5 if active else 1.6,
-                           arrowcolor=color, standoff=34, startstandoff=30, text="")
+                           arrowcolor=color, standoff=50 if dst == "L" else 34, startstandoff=30,
+                           text="")
         if back:
             local = LOCAL[(src, dst)]
             hover = local if e is None else f"{local} = {fmt_vec(e.local)}; ∂l/∂{DENOM[src]} = " \
                 f"{fmt_vec(e.grad_in)} · {fmt_vec(e.local)} = {fmt_vec(e.grad_out)}"
             mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-            # the label beside its edge, on the outer side: right of the lane-1 inputs' diagonals,
-            # left of the main chain
-            side = 0.17 if x0 != x1 else 0.06
-            fig.add_annotation(x=mx + side, y=my, text=f"<i>{local}</i>", showarrow=False,
-                               xanchor="left", font=dict(size=FONT_SIZE - 3, color=COLORS["backward"]),
+            # the label beside its edge: left of the main chain's vertical edges (the inputs'
+            # boxes are on the right), right of the inputs' diagonals
+            diagonal = x0 != x1
+            fig.add_annotation(x=mx + (0.14 if diagonal else -0.05), y=my, text=f"<i>{local}</i>",
+                               showarrow=False, xanchor="left" if diagonal else "right",
+                               font=dict(size=FONT_SIZE - 3, color=COLORS["backward"]),
                                bgcolor="rgba(255,255,255,0.85)", hovertext=hover)
     for name, (x, y) in pos.items():
         is_current = current is not None and current[1] == name and (
@@ -188,8 +194,8 @@ def graph_figure(g, stage=ALL, batch=None, words=None, height=640):
     for key, color in (("forward_value", COLORS["forward"]), ("backward_value", COLORS["backward"])):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=w_[key],
                                  marker=dict(size=12, color=color, symbol="square")))
-    fig.update_xaxes(visible=False, range=[-0.62, 1.62], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[-5.85, 0.5], fixedrange=True)
+    fig.update_xaxes(visible=False, range=[-0.75, 1.75], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-ROW * 6.5 - 0.55, 0.45], fixedrange=True)
     fig.update_layout(height=height, margin=dict(l=4, r=4, t=36, b=4), plot_bgcolor="white",
                       font=dict(size=FONT_SIZE), showlegend=True, dragmode=False,
                       legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
