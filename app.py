@@ -9,7 +9,7 @@ import streamlit as st
 from ui import i18n
 from ui.i18n import _
 
-# The page files are named unlike their URLs (/, /inside, /parabola, /landscape, /data):
+# The page files are named unlike their URLs (/, /inside, /backends, /parabola, /landscape, /data):
 # Streamlit serves a fresh server's first request from pages/ directly, without this file, when the
 # URL names a file there, and then keeps doing so for every session until a request reaches
 # st.navigation below.
@@ -22,6 +22,8 @@ st.navigation([
             default=True),
     st.Page("pages/inside_step.py", title=_("One step, inside"), icon=":material/account_tree:",
             url_path="inside"),
+    st.Page("pages/numpy_mindspore.py", title=_("NumPy beside MindSpore"), icon=":material/compare_arrows:",
+            url_path="backends"),
     st.Page("pages/parabola_descent.py", title=_("The parabola y = x²/2"), icon=":material/timeline:",
             url_path="parabola"),
     st.Page("pages/loss_landscape.py", title=_("The loss landscape"), icon=":material/landscape:",
