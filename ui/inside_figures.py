@@ -32,8 +32,8 @@ LANDSCAPE_SCALE = [[0.0, "#f7fcf5"], [0.35, "#c7e9c0"], [0.7, "#74c476"], [1.0, 
 # the graph's nodes: where each sits (lane, row; row 0 at the top), and how it is labelled
 # (each input on the right half a row below its neighbour, so that boxes never share a band:
 # in a phone's column two lanes of boxes would overlap)
-POSITIONS = {"x": (0, 0), "w": (1, 0.62), "Xw": (0, 1.4), "b": (1, 2.02), "y_hat": (0, 2.8),
-             "y": (1, 3.42), "err": (0, 4.2), "l": (0, 5.3), "L": (0, 6.5)}
+POSITIONS = {"x": (0, 0), "w": (1, 0.7), "Xw": (0, 1.4), "b": (1, 2.1), "y_hat": (0, 2.8),
+             "y": (1, 3.5), "err": (0, 4.2), "l": (0, 5.3), "L": (0, 6.5)}
 SYMBOLS = {"x": "x", "w": "w", "Xw": "Xw", "b": "b", "y_hat": "ŷ", "y": "y", "err": "ŷ − y",
            "l": "l", "L": "L"}
 OPS = {"Xw": "x · w", "y_hat": "Xw + b", "l": "½(ŷ − y)²"}
@@ -169,7 +169,8 @@ def graph_figure(g, stage=ALL, batch=None, words=None, height=840):
             # the label beside its edge: left of the main chain's vertical edges (the inputs'
             # boxes are on the right), right of the inputs' diagonals
             diagonal = x0 != x1
-            fig.add_annotation(x=mx + (0.14 if diagonal else -0.05), y=my, text=f"<i>{local}</i>",
+            fig.add_annotation(x=mx + (0.14 if diagonal else -0.05), y=my - (0.12 if diagonal else 0),
+                               text=f"<i>{local}</i>",
                                showarrow=False, xanchor="left" if diagonal else "right",
                                font=dict(size=FONT_SIZE - 3, color=COLORS["backward"]),
                                bgcolor="rgba(255,255,255,0.85)", hovertext=hover)

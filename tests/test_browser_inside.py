@@ -1,0 +1,142 @@
+"""The page "One step, inside" in a real browser, in both languages: the stepping control walks
+the forward pass then the backward pass node by node on the drawn graph; the main page's Step
+is the step the page looks inside; nothing wider than the window or cut at three sizes; the
+README's screenshots. Uses the shared server and Chromium of conftest.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+
+import pytest
+from conftest import new_tab
+from test_browser import IDLE, ROOT, assert_healthy, button, screenshot, wait_js
+
+pytestmark = pytest.mark.browser
+
+ZH = gettext.translation("messages", str(ROOT / "ui" / "locale"), languages=["zh"])
+PLOTS_DRAWN = "document.querySelectorAll('.js-plotly-plot').length >= 4"
+# the graph's node boxes (Plotly annotations with a bold symbol), as the browser drew them
+NODES = """() => Array.from(document.querySelectorAll('.st-key-inside_graph .annotation-text'))
+  .map(e => e.textContent)"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_server(browser, server):
+    """A fresh server's first request for a page other than / shows "Page not found" (app.py)."""
+    with new_tab(browser, server) as page:
+        page.goto("/")
+        page.wait_for_selector(IDLE, timeout=60_000)
+
+
+def words(lang):
+    return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
+
+
+def open_inside(page, path):
+    page.goto(path)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    wait_js(page, PLOTS_DRAWN, 30_000)
+    page.wait_for_selector(IDLE)
+
+
+def settle(page):
+    page.wait_for_timeout(300)
+    page.wait_for_selector(IDLE)
+
+
+def stage_text(page, t):
+    """The stage caption ("Stage 3 of 18 · Forward pass: Xw") as the page shows it."""
+    head = t("Stage {stage} of {total} · {phase}: {node}").split("{stage}")[0]
+    starts = re.compile("^" + re.escape(head))
+    loc = page.locator("[data-testid='stMarkdownContainer']").filter(has_text=starts)
+    return loc.first.inner_text()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_control_walks_forward_then_backward_on_the_graph(browser, server, lang):
+    t = words(lang)
+    with new_tab(browser, server, 1400, 1000) as page:
+        open_inside(page, f"/inside?lang={lang}")
+        assert page.get_by_role("heading", name=t("One step, inside")).count() == 1
+        button(page, t("Start the forward pass")).click()
+        settle(page)
+        nodes = page.evaluate(NODES)
+        assert len([n for n in nodes if n]) == 9, nodes            # the nine nodes, no edge label yet
+        assert not any("∂l/∂" in n for n in nodes)                  # no gradient before the backward pass
+        assert page.get_by_text(t("Nothing computed yet: press **Next** to run the forward pass one node at "
+                                  "a time.").replace("**", "")).count() == 1
+        forward, backward = t("Forward pass"), t("Backward pass")
+        for k in range(1, 4):
+            button(page, t("Next")).click()
+            settle(page)
+            assert str(k) in stage_text(page, t) and forward in stage_text(page, t)
+        assert "Xw" in stage_text(page, t)
+        drawn = page.evaluate(NODES)
+        xw = [n for n in drawn if n.startswith("Xw")][0]
+        assert re.search(r"\d", xw) and "∂l/∂" not in xw                # its value, not yet its gradient
+        for _ in range(9 + 7 - 3):                                      # on to the backward pass at w
+            button(page, t("Next")).click()
+            settle(page)
+        caption = stage_text(page, t)
+        assert backward in caption and caption.endswith("w"), caption
+        w_box = [n for n in page.evaluate(NODES) if n.startswith("w")][0]
+        assert "∂l/∂w" in w_box
+        assert page.locator(".katex").count() >= 1                    # the chain rule, written out
+        button(page, t("Show all")).click()
+        settle(page)
+        assert "18" in stage_text(page, t)
+        assert_healthy(page)
+
+
+def test_the_main_pages_step_is_the_one_looked_inside(browser, server):
+    with new_tab(browser, server, 1400, 1000) as page:
+        page.goto("/?speed=0")
+        page.wait_for_selector(IDLE, timeout=60_000)
+        for _ in range(2):
+            button(page, "Step").click()
+            settle(page)
+        page.get_by_role("link", name="One step, inside").click()
+        page.get_by_text("Which step").wait_for(timeout=30_000)        # the main page's charts are gone
+        wait_js(page, PLOTS_DRAWN, 30_000)
+        page.wait_for_selector(IDLE)
+        assert page.get_by_text("The main page's run: update 2 of 300").count() == 1
+        assert page.get_by_text("the main page's step 2").count() == 1
+        assert page.get_by_text("The same numbers").count() == 1
+        assert_healthy(page)
+
+
+FIT = """() => {
+  const doc = document.documentElement, main = document.querySelector("[data-testid='stMain']");
+  const cut = Array.from(document.querySelectorAll("[data-testid='stMain'] button")).filter(b =>
+    b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1).map(b => b.innerText);
+  const tables = Array.from(document.querySelectorAll("[data-testid='stMain'] table")).filter(t =>
+    t.getBoundingClientRect().right > main.getBoundingClientRect().right + 1).length;
+  return {page: [doc.scrollWidth, doc.clientWidth], main: [main.scrollWidth, main.clientWidth], cut, tables};
+}"""
+
+
+@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_nothing_wider_than_the_window(browser, server, width, height, lang):
+    with new_tab(browser, server, width, height) as page:
+        open_inside(page, f"/inside?lang={lang}")
+        fit = page.evaluate(FIT)
+        assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
+        assert fit["cut"] == [] and fit["tables"] == 0, fit
+        # the graph's boxes do not overlap one another
+        boxes = page.evaluate("""() => Array.from(document.querySelectorAll(
+            '.st-key-inside_graph g.annotation')).map(g => g.querySelector('rect.bg'))
+            .filter(r => r && +r.getAttribute('width') > 40).map(r => r.getBoundingClientRect())
+            .map(b => [b.left, b.top, b.right, b.bottom])""")
+        assert len(boxes) >= 9
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+                assert not overlap, (a, b)
+        if width == 1400:
+            page.set_viewport_size({"width": 1400, "height": 1900})
+            page.wait_for_timeout(1200)
+            screenshot(page, "inside.png" if lang == "en" else "inside-zh.png")
+        assert_healthy(page)
