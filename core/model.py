@@ -7,12 +7,12 @@ import numpy as np
 
 def linreg(X, w, b):
     """y_hat = X w + b; X (n, d), w (d,), b scalar -> (n,)."""
-    return X @ w + b                              # [model]
+    return X @ w + b  # [model]
 
 
 def squared_loss(y_hat, y):
     """Per-example loss (y_hat - y)^2 / 2, shape (n,)."""
-    return (y_hat - y) ** 2 / 2                   # [loss]
+    return (y_hat - y) ** 2 / 2  # [loss]
 
 
 def gradients(X, y, w, b):
@@ -24,12 +24,12 @@ def gradients(X, y, w, b):
     """
     err = linreg(X, w, b) - y
     n = err.shape[0]
-    return float(err @ err) / (2 * n), (err @ X) / n, float(err.sum()) / n   # [grad]
+    return float(err @ err) / (2 * n), (err @ X) / n, float(err.sum()) / n  # [grad]
 
 
 def sgd(w, b, grad_w, grad_b, lr):
     """One update against the gradient: w <- w - lr dL/dw, b <- b - lr dL/db (new arrays)."""
-    return w - lr * grad_w, b - lr * grad_b       # [update]
+    return w - lr * grad_w, b - lr * grad_b  # [update]
 
 
 def full_loss(X, y, w, b):

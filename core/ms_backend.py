@@ -65,8 +65,8 @@ class _SGDStep(nn.Cell):
 
     def loss(self, X, y):
         """Mean squared loss of y_hat = X w + b: X (batch, d), y (batch,) -> scalar."""
-        y_hat = ops.matmul(X, self.w) + self.b     # [model]
-        return ops.mean((y_hat - y) ** 2 / 2)      # [loss]
+        y_hat = ops.matmul(X, self.w) + self.b  # [model]
+        return ops.mean((y_hat - y) ** 2 / 2)  # [loss]
 
     def construct(self, idx):
         """idx (batch,) int -> (2d + 3,) float32: loss, grad_w, grad_b, w after, b after.
@@ -75,7 +75,7 @@ class _SGDStep(nn.Cell):
         """
         X = ops.gather(self.X, idx, 0)
         y = ops.gather(self.y, idx, 0)
-        loss, (grad_w, grad_b) = self.grad_fn(X, y)   # [grad]
+        loss, (grad_w, grad_b) = self.grad_fn(X, y)  # [grad]
         # assign_sub returns the updated Parameter, which orders the update after the gradient
         w = ops.assign_sub(self.w, self.lr * grad_w)  # [update]
         b = ops.assign_sub(self.b, self.lr * grad_b)

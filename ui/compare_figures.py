@@ -28,7 +28,7 @@ WORDS = {
     "param_diff": N_("max |θ_NumPy − θ_MindSpore|"),
     "grad_diff": N_("max |g_NumPy − g_MindSpore|"),
     "eps": N_("one float32 rounding, ε·|value|"),
-    "ms_per_step": N_("milliseconds per step (median, log scale)"),
+    "ms_per_step": N_("ms per step (median)"),
     "time_text": N_("{ms} ms"),
     "first": N_("first step: {ms} ms"),
 }
@@ -57,9 +57,10 @@ def _style(fig, height):
     return fig
 
 
-def _line(name, x, y, words, legend, row):
+def _line(name, x, y, words, legend, row, dash=True):
     every = max(1, len(x) // MARKERS)
-    style = dict(line=dict(color=COLORS[name], width=3 if name == "numpy" else 2, dash=DASH[name]))
+    style = dict(line=dict(color=COLORS[name], width=3 if name == "numpy" else 2,
+                           dash=DASH[name] if dash else "solid"))
     if name == "mindspore-pynative":        # markers only: the lines beneath stay visible
         style = dict(mode="markers", marker=dict(color=COLORS[name], size=8, symbol="circle-open",
                                                  line=dict(width=2)))
@@ -97,8 +98,9 @@ def _positive(a):
 
 def diff_figure(comparison, words=None) -> go.Figure:
     """Top: max |θ_numpy − θ_ms| over (w, b) after each step (0 = the start, w0 rounded to
-    float32); bottom: the same for the gradients. Log y; the grey line is EPS32 x the largest
-    |value| at that step, one float32 rounding."""
+    float32), with a grey line at EPS32 x the largest |θ| at that step, one float32 rounding;
+    bottom: the same difference for the gradients. Log y. Graph mode is a solid line here (a
+    dashed one breaks up on a curve this jagged), PyNative circles."""
     words = words or WORDS
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     others = [name for name in ORDER if name in comparison.param_diff]
@@ -106,15 +108,15 @@ def diff_figure(comparison, words=None) -> go.Figure:
         for name in others:
             y = diffs[name]
             x = np.arange(len(y)) + (kind == "grad")
-            fig.add_trace(_line(name, x, _positive(y), words, row == 1, row), row=row, col=1)
-        scale = comparison.float32_scale(kind)
-        fig.add_trace(go.Scatter(
-            x=np.arange(len(scale)) + (kind == "grad"), y=_positive(scale), mode="lines",
-            name=words["eps"], legendgroup="eps", showlegend=row == 1,
-            line=dict(color=COLORS["eps"], width=2, dash="longdash"),
-            hovertemplate=f"{words['step']} %{{x}}: %{{y:.3g}}<extra>%{{fullData.name}}</extra>"),
-            row=row, col=1)
-        fig.update_yaxes(type="log", exponentformat="power", title_text=words[f"{kind}_diff"],
+            fig.add_trace(_line(name, x, _positive(y), words, row == 1, row, dash=False), row=row, col=1)
+    scale = comparison.float32_scale("param")
+    fig.add_trace(go.Scatter(
+        x=np.arange(len(scale)), y=_positive(scale), mode="lines", name=words["eps"], legendgroup="eps",
+        line=dict(color=COLORS["eps"], width=2, dash="dash"),
+        hovertemplate=f"{words['step']} %{{x}}: %{{y:.3g}}<extra>%{{fullData.name}}</extra>"),
+        row=1, col=1)
+    for row, kind in ((1, "param"), (2, "grad")):
+        fig.update_yaxes(type="log", exponentformat="power", dtick=1, title_text=words[f"{kind}_diff"],
                          row=row, col=1)
     fig.update_xaxes(title_text=words["step"], row=2, col=1)
     return _style(fig, 620)
@@ -128,7 +130,8 @@ def times_figure(comparison, words=None) -> go.Figure:
     runs = [comparison.runs[name] for name in ORDER if name in comparison.runs]
     ms = np.array([1e3 * run.median_step for run in runs])
     first = [1e3 * run.first_step for run in runs]
-    labels = [words[run.backend] for run in runs]
+    # "MindSpore, graph mode" in two lines: the bars keep their length on a phone
+    labels = [words[run.backend].replace(", ", "<br>").replace("，", "<br>") for run in runs]
     fig = go.Figure(go.Bar(
         y=labels, x=ms, orientation="h", marker_color=[COLORS[run.backend] for run in runs],
         text=[words["time_text"].format(ms=fmt(v)) if np.isfinite(v) else "—" for v in ms],
@@ -138,9 +141,10 @@ def times_figure(comparison, words=None) -> go.Figure:
         hovertemplate="%{y}: %{x:.3g} ms<br>%{customdata}<extra></extra>", showlegend=False))
     finite = ms[np.isfinite(ms) & (ms > 0)]
     lo, hi = (finite.min(), finite.max()) if finite.size else (1e-3, 1.0)
-    # room on the right for the value labels: a decade and a half past the longest bar
+    # room on the right for the value labels: a decade past the longest bar; ticks at decades
+    # only (the 2s and 5s between them collide on a phone)
     fig.update_xaxes(type="log", range=[np.log10(lo) - 0.7, np.log10(hi) + 1.0], exponentformat="power",
-                     title_text=words["ms_per_step"])
+                     dtick=1, title_text=words["ms_per_step"])
     fig.update_yaxes(autorange="reversed")
     fig = _style(fig, 120 + 70 * len(runs))
     fig.update_layout(margin=dict(t=10, l=10, r=10, b=10), bargap=0.35)

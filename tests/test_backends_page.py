@@ -1,0 +1,206 @@
+"""The NumPy-beside-MindSpore page as a user meets it (AppTest, both languages, bad links, MindSpore
+absent), and its pure figure builders against core.compare."""
+
+from __future__ import annotations
+
+import gettext
+import importlib.util
+import re
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT, open_page
+
+from core import backends
+from core import compare as cmp
+from core.backends import MINDSPORE_INSTALL
+from ui import compare_figures as cf
+
+PAGE = "pages/numpy_mindspore.py"
+ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
+CJK = re.compile(r"[\u4e00-\u9fff]")
+DEFAULT_QUERY = {"lr": "0.03", "batch_size": "10", "epochs": "3", "seed": "0"}
+HAS_MS = importlib.util.find_spec("mindspore") is not None
+needs_ms = pytest.mark.skipif(not HAS_MS, reason="mindspore is not installed")
+
+
+def run_page(lang=None, **query):
+    if lang:
+        query["lang"] = lang
+    return open_page(PAGE, timeout=90, **query)
+
+
+def texts(elements):
+    return [e.value for e in elements]
+
+
+def charts(at):
+    return at.get("plotly_chart")
+
+
+@pytest.fixture
+def no_mindspore(monkeypatch):
+    """As if MindSpore were not installed (undone when the test ends)."""
+    monkeypatch.setitem(sys.modules, "mindspore", None)
+    monkeypatch.delitem(sys.modules, "core.ms_backend", raising=False)
+    monkeypatch.setattr(backends, "_probe_cache", {})
+
+
+# ---- the page -------------------------------------------------------------------------------
+
+@needs_ms
+@pytest.mark.mindspore
+def test_default_render_in_english():
+    at = run_page()
+    assert not at.exception
+    assert texts(at.title) == ["NumPy beside MindSpore"]
+    assert not at.warning and not at.error and not at.info
+    assert dict(at.query_params) == {**DEFAULT_QUERY, "lang": "en"}
+    assert len(charts(at)) == 3                                    # paths, difference, times
+    # the two codes, as core.compare aligns them
+    left, right = cmp.source_pairs()
+    # (streamlit drops a code block's trailing blank lines)
+    assert texts(at.code) == ["\n".join(left).rstrip(), "\n".join(right).rstrip()]
+    assert "def gradients(X, y, w, b):" in at.code[0].value
+    assert "def construct(self, idx):" in at.code[1].value
+    assert [m.label for m in at.metric] == ["NumPy, per step", "Graph mode, per step",
+                                           "PyNative mode, per step", "Graph mode, first step (compile)"]
+    assert all(re.fullmatch(r"[0-9.e+-]+ ms", m.value) for m in at.metric), [m.value for m in at.metric]
+    (sentence,) = [t for t in texts(at.markdown) if t.startswith("Over 300 steps")]
+    largest = float(re.search(r"parameters is \*\*([0-9.e+-]+)\*\*", sentence).group(1))
+    assert 1e-9 < largest < 1e-5
+    assert any("value_and_grad" in t for t in texts(at.markdown))
+
+
+@needs_ms
+@pytest.mark.mindspore
+@pytest.mark.parametrize("query", [{}, {"lr": "10"}, {"batch_size": "1", "epochs": "10"},
+                                   {"batch_size": "1000", "epochs": "1"}])
+def test_the_page_in_chinese_asks_for_nothing_untranslated(misses, query):
+    at = run_page(lang="zh", **query)
+    assert not at.exception and not at.error
+    assert texts(at.title) == [ZH.gettext("NumPy beside MindSpore")] and CJK.search(at.title[0].value)
+    labels = [w.label for w in at.sidebar.number_input] + [w.label for w in at.sidebar.select_slider] + \
+        [w.label for w in at.sidebar.slider] + [m.label for m in at.metric] + \
+        [s.value for s in at.subheader]
+    assert labels and all(CJK.search(label) for label in labels), labels
+    assert at.query_params["lang"] == "zh"
+    assert misses == [], sorted(set(misses))
+
+
+@needs_ms
+@pytest.mark.mindspore
+def test_a_diverging_and_a_long_run_say_so(misses):
+    at = run_page(lr="10")
+    assert not at.exception
+    (w,) = texts(at.warning)
+    assert w.startswith("The run diverged at step ") and "lr = 10 " in w
+    at = run_page(batch_size="1", epochs="2")
+    (i,) = texts(at.info)
+    assert i == (f"These settings make 2000 steps; the first {cmp.MAX_STEPS} are compared, to keep the "
+                 "page fast.")
+
+
+BAD = {"lr": "abc", "batch_size": "0", "epochs": "1e9", "seed": "-3"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_garbage_in_the_link_gives_clear_warnings_in_the_language(lang):
+    at = run_page(lang=lang, **BAD)
+    assert not at.exception and not at.error
+    warnings = texts(at.warning)
+    assert len(warnings) == len(BAD), warnings
+    template = ZH.gettext("Link setting {problem}") if lang == "zh" else "Link setting {problem}"
+    for key, value in BAD.items():
+        (w,) = [w for w in warnings if w.startswith(template.format(problem=key + " "))]
+        assert repr(value) in w, w
+        if lang == "zh":
+            assert CJK.search(w), w
+    assert dict(at.query_params) == {"lr": "0.03", "batch_size": "1", "epochs": "10", "seed": "0",
+                                     "lang": lang}
+    assert at.number_input(key="backends_lr").value == 0.03
+    assert at.select_slider(key="backends_batch_size").value == 1
+
+
+@pytest.mark.parametrize("query", [{"lr": "inf"}, {"lr": "nan"}, {"lr": "1e-300"}, {"epochs": "2.5"},
+                                   {"seed": "[x](http://e.com) <b>b</b>"}, {"batch_size": ""}])
+def test_odd_link_values_never_raise(query):
+    at = run_page(**query)
+    assert not at.exception and not at.error
+    (w,) = [w for w in texts(at.warning) if w.startswith("Link setting ")]
+    if "seed" in query:                # what the link said is shown as text, never as markup
+        assert "\\<b\\>" in w and "\\[x\\]" in w, w
+    assert len(at.code) == 2 and charts(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_without_mindspore_the_page_says_how_to_install_it(no_mindspore, misses, lang):
+    at = run_page(lang=lang, epochs="1")
+    assert not at.exception and not at.error
+    t = ZH.gettext if lang == "zh" else (lambda m: m)
+    assert t("MindSpore is not available here, so only the NumPy side runs below. Install it with the "
+             "command below and restart the app:") in texts(at.warning)
+    codes = texts(at.code)
+    assert MINDSPORE_INSTALL in codes
+    left, right = cmp.source_pairs()                       # both codes still shown: read, not imported
+    assert "\n".join(left).rstrip() in codes and "\n".join(right).rstrip() in codes
+    assert texts(at.info) == [t("Without MindSpore there is nothing to compare the NumPy run with.")]
+    assert len(charts(at)) == 2                            # the NumPy path and its step time
+    assert [m.label for m in at.metric] == [t("NumPy, per step")]
+    if lang == "zh":
+        assert misses == [], sorted(set(misses))
+
+
+# ---- the figures ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def result(lesson):
+    X, y = lesson
+    names = [n for n in cmp.ORDER if n == "numpy" or HAS_MS]
+    return cmp.compare(X, y, lr=0.03, batch_size=10, num_epochs=1, backends=names)
+
+
+def test_paths_figure_overlays_every_backend(result):
+    fig = cf.paths_figure(result)
+    d = result.reference.w.shape[1]
+    assert len(fig.data) == len(result.runs) * (d + 1)
+    shown = [t.name for t in fig.data if t.showlegend]
+    assert shown == [cf.WORDS[n] for n in cmp.ORDER if n in result.runs]
+    numpy_w1 = fig.data[0]
+    np.testing.assert_array_equal(numpy_w1.y, result.reference.w[:, 0])
+    assert numpy_w1.line.dash == "solid"
+    if "mindspore-pynative" in result.runs:
+        pyn = [t for t in fig.data if t.legendgroup == "mindspore-pynative"]
+        assert all(t.mode == "markers" and len(t.x) < len(result.reference.b) for t in pyn)
+    assert fig.layout.legend.orientation == "h" and fig.layout.font.size == 16
+
+
+@needs_ms
+def test_diff_figure_is_on_log_axes_with_the_float32_line(result):
+    fig = cf.diff_figure(result)
+    assert fig.layout.yaxis.type == fig.layout.yaxis2.type == "log"
+    eps = [t for t in fig.data if t.legendgroup == "eps"]
+    assert len(eps) == 1 and eps[0].yaxis == "y"           # on the parameters' row only
+    np.testing.assert_allclose(eps[0].y, cmp.EPS32 * np.maximum(np.abs(result.reference.w).max(axis=1),
+                                                                 np.abs(result.reference.b)))
+    graph = [t for t in fig.data if t.legendgroup == "mindspore"]
+    y = np.asarray(graph[0].y, dtype=float)
+    diff = result.param_diff["mindspore"]
+    np.testing.assert_array_equal(y[diff > 0], diff[diff > 0])
+    assert np.all(np.isnan(y[diff == 0]))                  # log axis: exact agreement not drawn
+
+
+def test_times_figure_bars_are_the_medians_and_words_are_translated(result):
+    words = cf.translated(ZH.gettext)
+    fig = cf.times_figure(result, words)
+    (bar,) = fig.data
+    medians = [1e3 * result.runs[n].median_step for n in cmp.ORDER if n in result.runs]
+    np.testing.assert_allclose(bar.x, medians)
+    names = [words[n].replace("，", "<br>") for n in cmp.ORDER if n in result.runs]
+    assert list(bar.y) == names
+    if HAS_MS:                     # two lines, so the bars keep their length on a phone
+        assert names[1] == "MindSpore<br>" + words["mindspore"].split("，", 1)[1]
+    assert all(CJK.search(label) for label in bar.text)
+    assert fig.layout.xaxis.type == "log" and CJK.search(fig.layout.xaxis.title.text)
+    assert set(words) == set(cf.WORDS) and all(words[k] != cf.WORDS[k] for k in words)

@@ -1,0 +1,110 @@
+"""The NumPy-beside-MindSpore page in a real browser: in both languages and at three window sizes
+it renders without errors, its three charts drawn, the two codes visible side by side (stacked on
+a phone) with their tagged lines on the same row, no chart text clipped or overlapping; the
+README's screenshots. Uses the shared server and Chromium of conftest.
+"""
+
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+
+import pytest
+from conftest import new_tab
+from test_browser import IDLE, ROOT, assert_healthy, screenshot, wait_js
+from test_browser_landscape import CLIPPED, OVERLAPS
+
+pytestmark = [pytest.mark.browser, pytest.mark.mindspore]
+
+ZH = gettext.translation("messages", str(ROOT / "ui" / "locale"), languages=["zh"])
+TITLE = "NumPy beside MindSpore"
+PLOTS_DRAWN = "document.querySelectorAll('.js-plotly-plot').length >= 3"
+SHOTS = Path("/tmp/lrviz-shots")
+CODE = "[data-testid='stCode']"
+# the row (top, px) of each tagged line in each code block: [[tag, top], ...] per block
+TAG_ROWS = """() => Array.from(document.querySelectorAll("[data-testid='stCode'] pre")).map(pre => {
+  const rows = [];
+  const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    const m = node.textContent.match(/# \\[(\\w+)\\]/);
+    if (m) { const r = document.createRange(); r.selectNodeContents(node);
+             rows.push([m[1], r.getBoundingClientRect().top - pre.getBoundingClientRect().top]); }
+  }
+  return rows;
+})"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_server(browser, server):
+    """A fresh server's first request for a page other than / meets "Page not found" (see
+    test_browser_landscape): one visit to / first."""
+    with new_tab(browser, server) as page:
+        page.goto("/")
+        page.wait_for_selector(IDLE, timeout=60_000)
+
+
+def words(lang):
+    return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
+
+
+def open_backends(page, lang):
+    page.goto(f"/backends?lang={lang}")
+    page.wait_for_selector(IDLE, timeout=90_000)
+    wait_js(page, PLOTS_DRAWN, 60_000)
+    page.wait_for_selector(IDLE)
+
+
+@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
+def test_the_page_lays_out_at_three_sizes(browser, server, width, height, lang, locale):
+    t = words(lang)
+    with new_tab(browser, server, width, height, locale=locale) as page:
+        open_backends(page, lang)
+        page.get_by_role("heading", name=t(TITLE), exact=True).wait_for()
+        codes = page.locator(CODE)
+        assert codes.count() == 2
+        for i in range(2):
+            codes.nth(i).scroll_into_view_if_needed()
+            assert codes.nth(i).is_visible()
+        assert "def gradients(X, y, w, b):" in codes.nth(0).inner_text()
+        assert "def construct(self, idx):" in codes.nth(1).inner_text()
+        boxes = [codes.nth(i).bounding_box() for i in range(2)]
+        if width >= 1024:                                   # side by side, tagged lines level
+            assert boxes[1]["x"] > boxes[0]["x"] + boxes[0]["width"] - 1
+            left, right = page.evaluate(TAG_ROWS)
+            assert [tag for tag, _top in left] == [tag for tag, _top in right] == \
+                ["model", "loss", "grad", "update"]
+            for (tag, a), (_tag, b) in zip(left, right):
+                assert abs(a - b) < 2, (tag, a, b)
+        else:                                               # a phone: one above the other
+            assert boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"] - 1
+        for _ in range(3):                                  # plotly lays out as each chart scrolls in
+            for chart in page.locator(".js-plotly-plot").all():
+                chart.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+        assert page.locator(".js-plotly-plot").count() == 3
+        assert page.evaluate(OVERLAPS) == []
+        assert page.evaluate(CLIPPED) == []
+        assert_healthy(page)
+        # the whole page in one picture: the window made as tall as the page's scrolling area
+        tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+        page.set_viewport_size({"width": width, "height": min(int(tall) + 40, 12_000)})
+        page.wait_for_timeout(800)
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"backends-{lang}-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("lang, locale, name", [("en", "en-US", "backends.png"),
+                                                ("zh", "zh-CN", "backends-zh.png")])
+def test_screenshot(browser, server, lang, locale, name):
+    """docs/: the two codes side by side at the top, the paths below them."""
+    t = words(lang)
+    with new_tab(browser, server, 1400, 1000, locale=locale) as page:
+        open_backends(page, lang)
+        page.get_by_role("heading", name=t(TITLE), exact=True).wait_for()
+        heading = page.get_by_role("heading", name=t("The code: gradients by hand, gradients by autodiff"))
+        page.evaluate("(y) => { const m = document.querySelector('[data-testid=stMain]'); "
+                      "m.scrollTo(0, m.scrollTop + y - 12); }", heading.bounding_box()["y"])
+        page.wait_for_timeout(500)
+        screenshot(page, name)
+        assert_healthy(page)
