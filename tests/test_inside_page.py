@@ -172,14 +172,32 @@ def test_bad_link_values_warn_in_the_users_language():
     assert not at.exception and at.number_input(key="inside_example").value == 10
 
 
-def test_a_diverged_main_run_falls_back_to_the_pages_own():
-    at = open_page(None, timeout=60)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_diverged_main_run_falls_back_to_the_pages_own(lang, misses):
+    at = open_page(None, timeout=60, lang=lang)
     run = put_run(at, {"lr": 10.0}, 10**6)
     assert run.status == DIVERGED
     at = run_page(at=at)
     assert not at.exception
-    assert any("diverged at update" in i for i in texts(at.info))
+    (info,) = texts(at.info)
+    assert str(run.last.step) in info and ("diverged at update" in info if lang == "en" else CJK.search(info))
     assert at.number_input(key="inside_step").value == 1
+    assert not misses
+
+
+def test_the_main_pages_step_in_chinese(misses):
+    at = open_page(None, timeout=60, lang="zh")
+    put_run(at, {"backend": "numpy"}, 4)
+    at = run_page(at=at)
+    assert not at.exception
+    assert at.radio(key="inside_source").value == "main"
+    assert all(CJK.search(o) for o in at.radio(key="inside_source").options)
+    assert CJK.search(at.success[0].value) and "第 4 步" in page_text(at)
+    at = stage_buttons(at)["inside_restart"].click().run()
+    for _ in range(3):
+        at = stage_buttons(at)["inside_forward"].click().run()
+    assert "阶段 3/18" in page_text(at) and not at.exception
+    assert not misses
 
 
 @pytest.mark.parametrize("settings, steps", [
