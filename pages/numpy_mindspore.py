@@ -15,7 +15,7 @@ import streamlit as st
 
 from core import compare as cmp
 from core.backends import MINDSPORE_INSTALL
-from core.data import NUM_EXAMPLES, synthetic_data
+from core.data import NOISE_STD, NUM_EXAMPLES, TRUE_B, TRUE_W, synthetic_data
 from core.settings import Setting
 from ui import i18n, urlstate
 from ui.compare_figures import diff_figure, fmt, paths_figure, times_figure, translated
@@ -54,9 +54,9 @@ def comparison(lr, batch_size, epochs, seed, backends):
                            backends=backends)
 
 
-@st.cache_data(show_spinner=False)
 def code():
-    """(NumPy lines, MindSpore lines, the autodiff line): read from core/ once per server."""
+    """(NumPy lines, MindSpore lines, the autodiff line), read from core/ on every run (a few ms):
+    not cached, so an edited core/model.py shows at once."""
     left, right = cmp.source_pairs()
     return left, right, cmp.autodiff_line()
 
@@ -74,8 +74,9 @@ def sidebar():
                   help=_(epochs_s.help), on_change=_changed)
         st.number_input(_(seed_s.label), seed_s.lo, seed_s.hi, step=1, key=_wkey("seed"),
                         help=_(seed_s.help), on_change=_changed)
-        st.caption(_("The data are the lesson's: {n} examples, w = [2, −3.4], b = 4.2, noise 0.01.")
-                   .format(n=NUM_EXAMPLES))
+        st.caption(_("The data are the lesson's: {n} examples, w = {w}, b = {b}, noise σ = {noise}.")
+                   .format(n=NUM_EXAMPLES, w="[" + ", ".join(f"{v:g}" for v in TRUE_W) + "]",
+                           b=f"{TRUE_B:g}", noise=f"{NOISE_STD:g}"))
     return {"lr": float(ss[_wkey("lr")]), "batch_size": int(ss[_wkey("batch_size")]),
             "epochs": int(ss[_wkey("epochs")]), "seed": int(ss[_wkey("seed")])}
 

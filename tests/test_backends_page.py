@@ -102,6 +102,23 @@ def test_a_diverging_and_a_long_run_say_so(misses):
                  "page fast.")
 
 
+@needs_ms
+@pytest.mark.mindspore
+def test_measure_again_runs_the_comparison_anew(monkeypatch):
+    at = run_page(epochs="1")
+    assert at.sidebar.caption[0].value == ("The data are the lesson's: 1000 examples, w = [2, -3.4], "
+                                           "b = 4.2, noise σ = 0.01.")
+    calls = []
+    real = cmp.compare
+    monkeypatch.setattr(cmp, "compare", lambda *a, **k: calls.append(k) or real(*a, **k))
+    at.run()
+    assert calls == []                                   # a rerun reads the cache
+    at.button(key="backends_measure").click().run()
+    assert not at.exception and not at.error
+    assert len(calls) == 1 and calls[0]["num_epochs"] == 1
+    assert len(at.metric) == 4 and all(m.value.endswith(" ms") for m in at.metric)
+
+
 BAD = {"lr": "abc", "batch_size": "0", "epochs": "1e9", "seed": "-3"}
 
 
