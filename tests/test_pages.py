@@ -12,7 +12,7 @@ from conftest import ROOT, open_page
 from ui.i18n import initial_language
 
 PAGES = {None: "Linear regression, step by step", "pages/parabola_descent.py": "Gradient descent on y = x²/2",
-         "pages/inside_step.py": "One step, inside"}
+         "pages/inside_step.py": "One step, inside", "pages/numpy_mindspore.py": "NumPy beside MindSpore"}
 ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
