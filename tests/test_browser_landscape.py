@@ -143,7 +143,7 @@ def test_the_fallback_box_after_the_main_page_carries_the_lr_in_chinese(browser,
         page.goto("/?lang=zh&batch_size=20")
         page.wait_for_selector(IDLE, timeout=60_000)
         wait_js(page, CHARTS_LOADED, 30_000)
-        page.locator("[data-testid='stSidebarNavLink']").nth(2).click()
+        page.locator("[data-testid='stSidebarNavLink']").filter(has_text=t(TITLE)).click()
         heading(page, t(TITLE)).wait_for()
         wait_js(page, PLOTS_DRAWN, 30_000)
         page.wait_for_selector(IDLE)
