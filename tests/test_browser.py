@@ -8,6 +8,7 @@ is a failure.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -88,12 +89,13 @@ def test_train_at_full_speed_reaches_the_lesson_result(trained):
 
 
 def screenshot(page, name, mouse=(700, 40)):
-    """docs/<name>, for the README: the mouse parked where no tooltip covers the picture."""
+    """artifacts/<name>, or docs/<name> for the README when LRVIZ_README_SHOTS=1 (bench/readme_shots.sh):
+    a test run leaves the tracked pictures alone. The mouse is parked where no tooltip covers the picture."""
     page.mouse.move(*mouse)
     page.wait_for_timeout(800)          # let Plotly finish its last frame, the tooltip fade
-    docs = ROOT / "docs"
-    docs.mkdir(exist_ok=True)
-    page.screenshot(path=str(docs / name))
+    shots = ROOT / ("docs" if os.environ.get("LRVIZ_README_SHOTS") == "1" else "artifacts")
+    shots.mkdir(exist_ok=True)
+    page.screenshot(path=str(shots / name))
 
 
 def test_every_chart_names_its_traces(trained):
