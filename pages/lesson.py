@@ -21,9 +21,9 @@ if settings["present"]:                     # a projector: the sidebar out of th
     st.set_page_config(initial_sidebar_state="collapsed")
 st.title(_("Linear regression, step by step"))
 st.container(key="intro").markdown(_(
-    "Data **y = Xw + b + noise**; the model **ŷ = Xw + b** learns w and b by minibatch SGD on the "
-    "squared loss (ŷ − y)²/2. Press **Train** and watch the loss fall, the parameters find the true "
-    "values, and the same learning rate at work on **y = x²/2**."))
+    "Data **y = Xw + b + noise**; the model **ŷ = Xw + b** learns its weights w and bias b by "
+    "minibatch SGD on the squared loss (ŷ − y)²/2. Press **Train** and watch the loss fall, the parameters "
+    "find the true values, and the same learning rate at work on **y = x²/2**."))
 urlstate.show_warnings(url_problems + problems)
 missing = live.check_static_assets()
 if missing:

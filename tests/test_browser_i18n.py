@@ -41,11 +41,11 @@ ALLOWED = {
     "English",                  # the picker names each language in itself: English · 简体中文
     "SGD",                      # the algorithm's name, kept as d2l-zh keeps it: SGD 路径
     "epoch", "loss",            # the lesson's printout "epoch 1, loss ...": code output, as d2l-zh prints it
-    "num_epochs",               # the lesson's variable, named in its label: 迭代周期数 (num_epochs)
+    "num_epochs",               # the lesson's variable, named in its label: 迭代周期数（num_epochs）
     "max",                      # λ_max, a math symbol: 2/λ_max in the stable-learning-rate caption
     "NumPy", "MindSpore", "PyNative",   # the backends' names ("More" expander)
     "CSV", "JSON",              # file formats of the downloads ("Export" expander)
-    "PageDown",                 # a key, named as on the keyboard: 按键：空格 训练 / 暂停 · → 或 PageDown 单步
+    "PageDown",                 # a key, named as on the keyboard: 按键：空格 = 训练/暂停 · → 或 PageDown = 单步
 }
 
 

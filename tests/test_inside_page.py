@@ -65,7 +65,7 @@ def test_renders_on_its_own_run_in_both_languages(lang, misses):
     at = run_page(lang)
     assert not at.exception and not at.warning and not at.error
     title = texts(at.title)[0]
-    assert title == ("One step, inside" if lang == "en" else "深入一步")
+    assert title == ("One step, inside" if lang == "en" else "拆解一步")
     assert len(at.get("plotly_chart")) == 4                  # graph, noise plane, 1/B curve, arrows
     assert len(at.metric) == 8
     assert at.number_input(key="inside_step").value == 1

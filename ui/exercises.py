@@ -149,7 +149,7 @@ def answer_lrs(run, refs):
             _("lr {lr}: not within {factor}× of the noise floor after {epochs} epochs").format(
                 lr=f"{r['lr']:g}", factor=NEAR_FLOOR, epochs=run.settings["epochs"]))
     text = _("**The larger the learning rate, the faster the loss falls** — {said}. The full-data "
-             "loss after each epoch:").format(said="; ".join(said))
+             "loss after each epoch:").format(said=_("; ").join(said))
     tail = _("That holds only below the stability limit: for these data lr < {max_lr} (2 / λ_max "
              "of the loss's curvature). Past it each step overshoots the minimum by more than it "
              "corrects and the loss grows: set lr = 3 and press **Train**.").format(
@@ -160,7 +160,7 @@ def answer_lrs(run, refs):
 def answer_batch7(run):
     n, B = run.X.shape[0], run.settings["batch_size"]
     per_epoch, last = steps_per_epoch(n, B), last_batch_size(n, B)
-    steps = ", ".join(str(per_epoch * (e + 1)) for e in range(run.settings["epochs"]))
+    steps = _(", ").join(str(per_epoch * (e + 1)) for e in range(run.settings["epochs"]))
     rec = run.record(per_epoch)
     return _("**{n} = {full} × {batch} + {last}.** Each epoch makes {per_epoch} updates; the last "
              "one of each (steps {steps}, ringed on the loss chart) uses only the {last} examples "
