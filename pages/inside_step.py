@@ -15,6 +15,7 @@ import numpy as np
 import streamlit as st
 
 from core import inside
+from core.data import fingerprint
 from core.settings import DEFAULTS, Setting
 from core.trainer import steps_per_epoch
 from ui import i18n, urlstate
@@ -96,7 +97,7 @@ class StepView(NamedTuple):
     rec: object             # core.trainer.Step: its batch, batch_loss, grad_w, grad_b, w and b after
     lr: float
     batch_size: int         # the run's (the record's batch may be the smaller last one)
-    key: tuple              # what the cached numbers depend on
+    data: str               # core.data.fingerprint(X, y): names X and y in the shared caches
     main: bool              # the main page's run (else this page's own)
 
 
@@ -154,13 +155,13 @@ def main_view(run):
     else:
         w, b = np.array(run.w0, dtype=float), float(run.b0)
     return StepView(run.X, run.y, w, b, rec, float(run.settings["lr"]), int(run.settings["batch_size"]),
-                    ("main", st.session_state.get("run_key"), k), True)
+                    fingerprint(run.X, run.y), True)
 
 
 def own_view(step):
     X, y, _t = cached_data(LESSON["w"], LESSON["b"], LESSON["n"], LESSON["noise"], LESSON["seed"])
     rec, w, b = own_step(step)
-    return StepView(X, y, w, b, rec, LESSON["lr"], LESSON["batch_size"], ("own", step), False)
+    return StepView(X, y, w, b, rec, LESSON["lr"], LESSON["batch_size"], fingerprint(X, y), False)
 
 
 def _next_step():
@@ -201,9 +202,12 @@ def choose_step():
 
 
 # ---- the numbers, cached on what they depend on ----------------------------------------------
+# The caches are shared by every session on the server. X and y are hidden from st.cache_data's
+# hash (which reads an array of 500000 numbers or more from a sample of 100000 of them): `data`,
+# their SHA-256 over every byte, stands for them. Every other input is hashed as it is.
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def noise(key, _X, _y, w, b, batch, batch_size):
+def noise(data, _X, _y, w, b, batch, batch_size):
     return inside.gradient_noise(_X, _y, np.array(w), b, np.array(batch), batch_size=batch_size,
                                  draws=NOISE_DRAWS, seed=0)
 
@@ -215,7 +219,7 @@ def curve_sizes(n, batch_size):
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def curve(key, _X, _y, w, b, batch_size):
+def curve(data, _X, _y, w, b, batch_size):
     n = _X.shape[0]
     sizes = curve_sizes(n, batch_size)
     # a draw of B of n rows gathers min(B, n - B) of them: on a large data set fewer draws a size
@@ -387,7 +391,7 @@ def show_noise(view, words):
     n, d = X.shape
     B = view.batch_size
     axes = inside.plane_axes(d)
-    nz = noise(view.key, X, y, tuple(view.w), view.b, tuple(int(i) for i in rec.batch), B)
+    nz = noise(view.data, X, y, tuple(view.w), view.b, tuple(int(i) for i in rec.batch), B)
     st.markdown(_("Each example of the batch pulls the parameters its own way: its gradient (orange "
                   "circles) is far from the gradient of all {n} examples (black ×). Their mean, the "
                   "step's gradient (red star), is much closer: a minibatch gradient is a random estimate "
@@ -401,7 +405,7 @@ def show_noise(view, words):
                      "{draws} such batches' means. Drawn in the plane of the first two gradient "
                      "entries.").format(
             batch=B, draws=min(NOISE_DRAWS, 600)))
-    vc = curve(view.key, X, y, tuple(view.w), view.b, B)
+    vc = curve(view.data, X, y, tuple(view.w), view.b, B)
     with right:
         st.plotly_chart(variance_figure(vc, B, words), key="inside_curve", config={"displayModeBar": False})
         st.caption(_("How far a batch's gradient lands from the full gradient on average (the trace of "
