@@ -7,6 +7,7 @@ so `import core` and the app's first render never wait for it.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import NamedTuple
 
 from .problems import N_
@@ -20,7 +21,17 @@ class Backend(NamedTuple):
     install: str        # what to run when it is missing
 
 
-MINDSPORE_INSTALL = "pip install -r requirements.txt  (pins mindspore==2.10.0 with numpy<2)"
+def mindspore_install(version_info=sys.version_info):
+    """What to run for MindSpore on this Python. requirements.txt installs mindspore 2.10.0 (with
+    numpy<2) on Python 3.11 and 3.12 only: it has no wheel for 3.13 and up, where the same command
+    installs the app without it."""
+    if tuple(version_info[:2]) < (3, 13):
+        return "pip install -r requirements.txt  (pins mindspore==2.10.0 with numpy<2)"
+    return ("python3.12 -m venv .venv && .venv/bin/pip install -r requirements.txt  "
+            "(mindspore 2.10.0 needs Python 3.11 or 3.12)")
+
+
+MINDSPORE_INSTALL = mindspore_install()
 
 BACKENDS = {
     "numpy": Backend(N_("NumPy, gradients by hand"), "core.model", "NumpyStepper", {}, "pip install numpy"),

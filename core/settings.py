@@ -138,7 +138,7 @@ def _clamp(setting, text):
 def _exact(x):
     """Shortest text that reads back as exactly x ("0.03", not "0.029999999999999999")."""
     text = _fmt(x)
-    return text if not isinstance(x, float) or float(text) == x else repr(x)
+    return text if not isinstance(x, float) or float(text) == x else repr(float(x))  # not np.float64(...)
 
 
 def format_value(setting, value):

@@ -4,6 +4,7 @@ language from the link, the browser or the picker, kept across page changes, Res
 from __future__ import annotations
 
 import gettext
+import importlib.util
 import re
 
 import pytest
@@ -15,6 +16,8 @@ PAGES = {None: "Linear regression, step by step", "pages/parabola_descent.py": "
          "pages/inside_step.py": "One step, inside", "pages/numpy_mindspore.py": "NumPy beside MindSpore"}
 ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# Python 3.13 and up install no MindSpore (requirements.txt): its page then warns once that only NumPy runs
+HAS_MS = importlib.util.find_spec("mindspore") is not None
 
 
 def title(lang, english):
@@ -31,7 +34,7 @@ def test_every_page_renders_in_both_languages(page, lang):
     at = open_page(page, lang=lang)
     assert not at.exception
     assert texts(at.title) == [title(lang, PAGES[page])]
-    assert not at.warning and not at.error
+    assert len(at.warning) == int(page == "pages/numpy_mindspore.py" and not HAS_MS) and not at.error
     assert at.query_params["lang"] == lang
     assert at.sidebar.button_group(key="lang_picker").value == lang      # every page has the picker
     if lang == "zh":
