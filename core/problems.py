@@ -77,6 +77,22 @@ MESSAGES.update({
     "too_many_rows": N_("The file has {rows} rows; at most {limit} can be read."),
     "too_many_columns": N_("The file has {columns} columns; at most {limit} can be read."),
     "header_only": N_("The file has a header of {columns} columns but no rows of data."),
+    "too_many_cells": N_("The file has {rows} rows of {columns} columns, {cells} cells (empty ones "
+                         "count too); at most {limit} cells can be read ({limit_mb} MB of numbers)."),
+    "too_many_rows_cr": N_("Read as spreadsheets read it, with each of its {count} lone carriage "
+                           "returns (CR) as a line end, the file has {rows} rows or more; at most "
+                           "{limit} rows and {cells_limit} cells can be read. Save it again as CSV "
+                           "from a spreadsheet program."),
+    "line_too_long": N_("Line {line} is {size_kb} KB long; lines up to {limit_kb} KB can be read. "
+                        "Is this a table with one row per line?"),
+    "field_too_long": N_("A quoted field starting on line {line} is longer than {limit} characters, "
+                         "the most that can be read in one cell."),
+    "unclosed_quote": N_("The quote (\") that opens a field on line {line} is never closed, so the "
+                         "rest of the file would be one cell: add the closing quote or remove it."),
+    "unreadable": N_("The file cannot be read as a table: its quotes (\") and separators do not "
+                     "line up. Save it again as CSV from a spreadsheet program."),
+    "bad_encoding": N_("The file starts with a {encoding} byte order mark but is not valid "
+                       "{encoding} (byte {offset}): save it again as UTF-8."),
     "too_few_rows": N_("{rows} rows are not enough to fit {features} features: at least {needed} "
                        "are needed, and many more for a meaningful fit."),
     "too_few_numeric_columns": N_("The file has {count} columns of numbers; at least {needed} are "
@@ -92,6 +108,8 @@ MESSAGES.update({
     "needs_standardising": N_("The feature {text} has values up to {value}, beyond {bound}: "
                               "standardise the features to use it."),
     # notices (Table.notices, Choice.notices)
+    "lone_cr": N_("{count} lines ended in a lone carriage return (CR); they were read as line "
+                  "ends, as spreadsheets read them."),
     "encoding_guessed": N_("The file is not UTF-8; it was read as {encoding}. Check that "
                            "accented letters look right."),
     "decimal_comma": N_("Numbers were read with a decimal comma (1,5 = 1.5)."),

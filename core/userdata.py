@@ -18,6 +18,7 @@ import codecs
 import csv
 import io
 import re
+from array import array
 from collections import Counter
 from typing import NamedTuple
 
@@ -31,6 +32,12 @@ from .problems import Problem
 MAX_BYTES = 100 * 2**20     # Streamlit's uploader allows 200 MB; a million rows of 3 floats is ~60 MB
 MAX_ROWS = 1_000_000
 MAX_COLS = 100
+# the memory budget: reading one file takes at most READ_BUDGET_MB above its own bytes (a
+# normalised copy of the bytes, the table, one chunk of pandas' objects; BENCHMARKS.md measures
+# it), and the table kept is at most MAX_CELLS float64 numbers (80 MB): a million rows of ten
+MAX_CELLS = 10_000_000
+MAX_LINE_BYTES = 64 * 2**10  # a physical line; the sniffer reads whole first lines within 64 KB
+READ_BUDGET_MB = 256
 MAX_FEATURES = 10
 HUGE = 1e150                # beyond this even standardising squares past float64 range
 HEAD_ROWS = 10              # rows of the file kept as read, every column, for display
@@ -43,6 +50,10 @@ NA_TOKENS = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan
 _SNIFF_BYTES = 64 * 1024
 _SNIFF_RECORDS = 200
 _CHUNK = 4 * 2**20
+_SEP_CHUNK = 2**20          # bytes per pass when counting separators (8 bytes of position each)
+_READ_CELLS = 250_000       # cells per chunk pandas parses (its text cells cost ~60 bytes each)
+_READ_BYTES = 8 * 2**20     # and bytes of the file per chunk (a text cell holds its text too)
+FIELD_LIMIT = csv.field_size_limit()        # the csv module's longest field, 131072 characters
 
 
 class DataError(ValueError):
@@ -112,7 +123,7 @@ def _to_text_bytes(raw):
             try:
                 text = raw.decode(codec)
             except UnicodeDecodeError as exc:
-                _refuse("not_text", offset=int(exc.start))
+                _refuse("bad_encoding", encoding=label.split(" (")[0], offset=int(exc.start))
             text = text.lstrip("\ufeff")
             if "\x00" in text:
                 _refuse("not_text", offset=text.index("\x00"))
@@ -207,41 +218,79 @@ def _has_header(records, number):
     return False
 
 
-def _widths(data, sep, codec):
-    """(widths, lines): fields per non-blank record and its 1-based line, both (records,) int.
+def _line_ends(data):
+    """(ends,): the position of every "\n" in data, int64, found in chunks (8 bytes a line)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    ends = [np.flatnonzero(arr[i:i + _CHUNK] == 10) + i for i in range(0, arr.size, _CHUNK)]
+    return np.concatenate(ends + [np.array([arr.size])]).astype(np.int64)
 
-    Without quotes, counted on the bytes with numpy in chunks; with quotes, by the csv module
-    (streaming). Blank lines (spaces only) are skipped, as pandas skips them."""
-    if b'"' in data:
-        widths, lines = [], []
-        reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline=""),
-                            delimiter=sep)
+
+def _normalise_line_ends(data):
+    """(data, lone, mixed): CR LF and a lone CR made LF, as pandas and spreadsheets read both as
+    line ends, so that every count below counts what the parser reads; lone: how many lone CRs;
+    mixed: whether the file also had other line ends (a lone CR in a file of LFs is unusual)."""
+    if b"\r" not in data:
+        return data, 0, False
+    crlf = data.count(b"\r\n")
+    lone = data.count(b"\r") - crlf
+    mixed = bool(lone) and (crlf > 0 or data.count(b"\n") > crlf)
+    if crlf:
+        data = data.replace(b"\r\n", b"\n")
+    if lone:
+        data = data.replace(b"\r", b"\n")
+    return data, lone, mixed
+
+
+def _quoted_widths(data, sep, codec, ends):
+    """(widths, lines, last): fields per non-blank record, the 1-based line it starts on, and
+    the line where the last record starts; by the csv module, streaming. DataError when a quoted
+    field runs past the csv module's limit: an unclosed quote (an odd number of quotes from
+    there to the end), or a field that long."""
+    widths, lines = array("q"), array("q")
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline=""),
+                        delimiter=sep)
+    start = 1
+    try:
         for r in reader:
             if len(r) > 1 or (r and r[0].strip(" \t" if sep != "\t" else " ")):
                 widths.append(len(r))
-                lines.append(reader.line_num)
-        return np.asarray(widths, dtype=np.int64), np.asarray(lines, dtype=np.int64)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "field limit" not in str(exc):
+            _refuse("unreadable")
+        offset = int(ends[start - 2]) + 1 if start > 1 else 0
+        if data.count(b'"', offset) % 2:
+            _refuse("unclosed_quote", line=start)
+        _refuse("field_too_long", line=start, limit=FIELD_LIMIT)
+    return (np.frombuffer(widths, dtype=np.int64), np.frombuffer(lines, dtype=np.int64),
+            int(lines[-1]) if lines else 1)
+
+
+def _widths(data, sep, codec, ends):
+    """(widths, lines, last): fields per non-blank record, its 1-based line, both (records,)
+    int64, and the line where the last record starts.
+
+    Without quotes, counted on the bytes with numpy in chunks (8 bytes per separator of one
+    chunk at a time); with quotes, by the csv module (streaming). Blank lines (spaces only) are
+    skipped, as pandas skips them."""
+    if b'"' in data:
+        return _quoted_widths(data, sep, codec, ends)
     arr = np.frombuffer(data, dtype=np.uint8)
     code = ord(sep)
-    ends, seps = [], []
-    for start in range(0, arr.size, _CHUNK):
-        chunk = arr[start:start + _CHUNK]
-        ends.append(np.flatnonzero(chunk == 10) + start)
-        seps.append(np.flatnonzero(chunk == code) + start)
-    ends = np.concatenate(ends + [np.array([arr.size])])
     starts = np.concatenate([[0], ends[:-1] + 1])
     count = np.zeros(ends.size, dtype=np.int64)
-    for s in seps:
-        count += np.bincount(np.searchsorted(ends, s), minlength=ends.size)
-    del seps
+    for start in range(0, arr.size, _SEP_CHUNK):
+        at = np.flatnonzero(arr[start:start + _SEP_CHUNK] == code) + start
+        count += np.bincount(np.searchsorted(ends, at), minlength=ends.size)
     length = ends - starts
     maybe_blank = (count == 0) & ((length == 0) | np.isin(arr[np.minimum(starts, arr.size - 1)],
                                                             (32, 13, 9)))
     blank = maybe_blank.copy()
     for i in np.flatnonzero(maybe_blank & (length > 0)):
         blank[i] = not data[starts[i]:ends[i]].strip(b" \r" if sep == "\t" else b" \t\r")
-    keep = ~blank
-    return count[keep] + 1, np.flatnonzero(keep) + 1
+    keep = np.flatnonzero(~blank)
+    return count[keep] + 1, keep + 1, int(keep[-1]) + 1 if keep.size else 1
 
 
 def _clean_name(cell, j):
@@ -270,7 +319,13 @@ def _unique(names):
 
 
 def _as_numbers(column, decimal, thousands):
-    """A column pandas left as text: (float64 (n,), cells that are not numbers, non-empty cells)."""
+    """A column (or a chunk of it) as pandas read it: (float64 (n,), cells that are not numbers,
+    non-empty cells). Text is read as numbers here; true/false is not a number."""
+    if column.dtype.kind in "iuf":
+        values = column.to_numpy(dtype=float)
+        return values, 0, int(np.count_nonzero(~np.isnan(values)))
+    if column.dtype.kind == "b":
+        return np.full(len(column), np.nan), len(column), len(column)
     text = column.astype("string").str.strip()
     if thousands is not None:
         text = text.str.replace(thousands, "", regex=False)
@@ -283,16 +338,24 @@ def _as_numbers(column, decimal, thousands):
 
 # ---- the reader -----------------------------------------------------------------------------
 
-def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_COLS) -> Table:
+def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_COLS,
+               max_cells=MAX_CELLS, max_line=MAX_LINE_BYTES) -> Table:
     """The file's bytes as a Table; DataError(Problem) when it cannot be used at all.
 
     Encoding: a BOM (UTF-8, UTF-16 LE/BE, UTF-32) decides; else UTF-8 if valid, else
-    Windows-1252, else Latin-1 (a notice says which). Separator: tab, ";", "|" or "," (or an
+    Windows-1252, else Latin-1 (a notice says which). Line ends: LF, CR LF or a lone CR, as
+    pandas reads them (counted after they are made LF). Separator: tab, ";", "|" or "," (or an
     Excel "sep=;" first line), with decimal comma and thousands marks ("1,234.5", "1.234,5",
     "1 234") guessed from the first 200 records. Rows with more fields than the header are
     skipped, shorter ones padded with missing values; both counted in notices. Numbers are read
-    exactly (a float written with repr reads back bit for bit). Memory: about three times the
-    file at most, plus the numbers, 8 bytes each.
+    exactly (a float written with repr reads back bit for bit).
+
+    Memory, bounded before pandas reads a byte: at most max_rows rows, max_cols columns,
+    max_cells cells (rows × columns, 8 bytes each in the table) and lines of max_line bytes; the
+    parser is told how many rows to read and reads them in chunks of about _READ_CELLS cells, so
+    its text cells never pile up. The peak is about the file once more plus the table
+    (READ_BUDGET_MB at the limits; bench/bench_upload.py --worst measures it). The table's
+    values are read-only: one Table may be shared by every session that uploads the same file.
     """
     raw = bytes(raw)
     if len(raw) > max_bytes:
@@ -302,8 +365,7 @@ def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_
         _refuse("file_empty")
     data, codec, encoding, guessed = _to_text_bytes(raw)
     del raw
-    if b"\n" not in data and b"\r" in data:         # classic Mac line ends
-        data = data.replace(b"\r", b"\n")
+    data, lone_cr, mixed = _normalise_line_ends(data)
     head_text = data[:_SNIFF_BYTES].decode(codec, errors="replace")
     if len(data) > _SNIFF_BYTES and "\n" in head_text:
         head_text = head_text[:head_text.rindex("\n")]
@@ -316,7 +378,11 @@ def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_
         skip = data.index(b"\n") + 1
         data, head_text = data[skip:], head_text[forced.end():]
     if "\u00a0" in head_text or "\u202f" in head_text:      # French thousands marks
-        data = data.decode(codec).replace("\u00a0", " ").replace("\u202f", " ").encode(codec)
+        for space in ("\u00a0", "\u202f"):
+            try:
+                data = data.replace(space.encode(codec), b" ")
+            except UnicodeEncodeError:                     # not in this code page
+                pass
         head_text = head_text.replace("\u00a0", " ").replace("\u202f", " ")
 
     sep, decimal, thousands, records = _sniff(head_text, forced.group(1) if forced else None)
@@ -324,38 +390,93 @@ def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_
         _refuse("file_empty")
     number = _number_re(decimal, thousands)
     header = _has_header(records, number)
-    if data.count(b"\n") > 2 * (max_rows + 1) + 1000:  # refuse before counting fields per line
-        _refuse("too_many_rows", rows=data.count(b"\n"), limit=int(max_rows))
-    widths, lines = _widths(data, sep, codec)
+
+    def too_many_rows(rows, width=None):
+        if lone_cr:
+            _refuse("too_many_rows_cr", rows=int(rows), count=int(lone_cr), limit=int(max_rows),
+                    cells_limit=int(max_cells))
+        if width is not None:
+            _refuse("too_many_cells", rows=int(rows), columns=int(width), cells=int(rows) * int(width),
+                    limit=int(max_cells), limit_mb=round(max_cells * 8 / 2**20))
+        _refuse("too_many_rows", rows=int(rows), limit=int(max_rows))
+
+    lines_total = data.count(b"\n") + 1
+    if lines_total > 2 * (max_rows + 1) + 1000:      # refuse before counting fields per line
+        too_many_rows(lines_total - 1)
+    ends = _line_ends(data)
+    length = np.diff(ends, prepend=-1) - 1
+    if length.size and int(length.max()) > max_line:
+        i = int(np.argmax(length > max_line))
+        _refuse("line_too_long", line=i + 1, size_kb=round(int(length[i]) / 1024),
+                limit_kb=round(max_line / 1024))
+    del length
+    widths, lines, last_line = _widths(data, sep, codec, ends)
+    del ends
     head_width = len(records[0]) if header else 0
     body, body_lines = widths[int(header):], lines[int(header):]
     if body.size > max_rows:
-        _refuse("too_many_rows", rows=int(body.size), limit=int(max_rows))
+        too_many_rows(body.size)
     width = max(head_width, int(np.bincount(body).argmax()) if body.size else 0)
     if width > max_cols:
         _refuse("too_many_columns", columns=width, limit=int(max_cols))
     if body.size == 0:
         _refuse("header_only", columns=head_width)
+    if body.size * width > max_cells:
+        too_many_rows(body.size, width)
     # pandas truncates every row when the first one is longer than the names: give it room
     read_width = max(width, int(body[0]))
     if read_width > max_cols:
         _refuse("too_many_columns", columns=read_width, limit=int(max_cols))
 
-    df = pd.read_csv(io.BytesIO(data), sep=sep, header=0 if header else None,
-                     names=list(range(read_width)), index_col=False, decimal=decimal,
-                     thousands=thousands, encoding=codec, engine="c", on_bad_lines="skip",
-                     skipinitialspace=thousands != " ", float_precision="round_trip",
-                     skip_blank_lines=True)
-    del data
     long_rows = body > width
-    if read_width > width and len(df) == int(np.count_nonzero(body <= read_width)):
-        df = df[~long_rows[body <= read_width]].iloc[:, :width].reset_index(drop=True)
-    skipped = body.size - len(df)
+    n_read = int(np.count_nonzero(body <= read_width))      # the rest pandas skips as bad lines
+    drop = long_rows[body <= read_width] if read_width > width else None   # (n_read,) left out
+    full = np.empty((n_read - (int(drop.sum()) if drop is not None else 0), width), order="F")
+    filled, bad = np.zeros(width, dtype=np.int64), np.zeros(width, dtype=np.int64)
+    head, got, n = None, 0, 0
+    # a chunk of at most _READ_CELLS cells and about _READ_BYTES of the file: its text cells
+    # are Python strings (~50 bytes more than their text), freed before the next chunk
+    mean_line = len(data) / max(lines_total, 1)
+    chunk_rows = max(100, min(_READ_CELLS // read_width, int(_READ_BYTES / mean_line)))
+    try:
+        reader = pd.read_csv(io.BytesIO(data), sep=sep, header=0 if header else None,
+                             names=list(range(read_width)), index_col=False, decimal=decimal,
+                             thousands=thousands, encoding=codec, engine="c", on_bad_lines="skip",
+                             skipinitialspace=thousands != " ", float_precision="round_trip",
+                             skip_blank_lines=True, nrows=n_read,
+                             chunksize=chunk_rows)
+        with reader:
+            for chunk in reader:
+                k = min(len(chunk), n_read - got)
+                chunk = chunk.iloc[:k, :width]
+                if drop is not None:
+                    chunk = chunk[~drop[got:got + k]]
+                got += k
+                m = min(len(chunk), full.shape[0] - n)
+                if head is None:
+                    head = chunk.iloc[:HEAD_ROWS].reset_index(drop=True)
+                for j in range(width):
+                    if bad[j] * 2 > n_read:              # text whatever follows: not read as numbers
+                        continue
+                    v, b, f = _as_numbers(chunk[j].iloc[:m], decimal, thousands)
+                    full[n:n + m, j] = v
+                    bad[j] += b
+                    filled[j] += f
+                n += m
+                del chunk
+    except (pd.errors.ParserError, csv.Error, UnicodeDecodeError, ValueError) as exc:
+        if "EOF inside string" in str(exc):
+            _refuse("unclosed_quote", line=last_line)
+        _refuse("unreadable")
+    del data
+    skipped = body.size - n
     short = body < width
 
     notices = []
     if guessed:
         notices.append(Problem("encoding_guessed", {"encoding": encoding}))
+    if lone_cr and mixed:
+        notices.append(Problem("lone_cr", {"count": int(lone_cr)}))
     if decimal == ",":
         notices.append(Problem("decimal_comma", {}))
     if thousands is not None:
@@ -369,15 +490,15 @@ def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_
     if short.any():
         notices.append(Problem("rows_padded", {"count": int(short.sum()), "expected": width,
                                                "line": int(body_lines[short][0])}))
-    if len(df) < 2:
-        _refuse("too_few_rows", rows=len(df), needed=2, features=1)
+    if n < 2:
+        _refuse("too_few_rows", rows=n, needed=2, features=1)
 
     cells = [c for c in records[0]] if header else []
     names = [_clean_name(cells[j] if j < len(cells) else "", j) for j in range(width)]
     unnamed = sum(1 for j in range(width) if header and not (j < len(cells) and cells[j].strip()))
     if unnamed:
         notices.append(Problem("unnamed_columns", {"count": unnamed}))
-    empty = [j for j in range(width) if df[j].isna().all()]
+    empty = [j for j in range(width) if filled[j] == 0]
     if empty:
         notices.append(Problem("empty_columns", {"count": len(empty),
                                                  "text": _names(names[j] for j in empty)}))
@@ -386,37 +507,32 @@ def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_
     if repeated:
         notices.append(Problem("duplicate_names", {"count": len(repeated), "text": _names(repeated)}))
 
-    numeric, columns, text_cols = {}, {}, []
+    numeric, text_cols = [], []
     for j, name in zip(kept, unique):
-        col = df[j]
-        columns[name] = col
-        if col.dtype.kind in "iuf":
-            numeric[name] = col.to_numpy(dtype=float)
-            continue
-        if col.dtype.kind == "b":
+        if bad[j] * 2 > filled[j]:
             text_cols.append(name)
             continue
-        values, bad, filled = _as_numbers(col, decimal, thousands)
-        if bad * 2 > filled:
-            text_cols.append(name)
-            continue
-        numeric[name] = values
-        if bad:
-            notices.append(Problem("non_numeric_cells", {"text": repr(name), "count": bad}))
+        numeric.append(j)
+        if bad[j]:
+            notices.append(Problem("non_numeric_cells", {"text": repr(name), "count": int(bad[j])}))
     if text_cols:
         notices.append(Problem("text_columns", {"count": len(text_cols), "text": _names(text_cols)}))
     if len(numeric) < 2:
         _refuse("too_few_numeric_columns", count=len(numeric), needed=2, text=_names(text_cols))
 
-    head = pd.DataFrame({name: (pd.Series(numeric[name][:HEAD_ROWS]) if name in numeric
-                                else col.iloc[:HEAD_ROWS].reset_index(drop=True))
-                         for name, col in columns.items()})
-    values = np.empty((len(df), len(numeric)), order="F")
-    for k, name in enumerate(numeric):
-        values[:, k] = numeric[name]
-    del df
-    return Table(tuple(unique), tuple(n for n in unique if n not in set(text_cols)), values, head,
-                 tuple(notices), encoding, sep, decimal, thousands, header)
+    for k, j in enumerate(numeric):                 # the columns of numbers first, in place
+        if k != j:
+            full[:n, k] = full[:n, j]
+    values = full[:n, :len(numeric)]
+    if len(numeric) * 2 <= width:                   # keep the numbers, not the text columns' room
+        values = np.array(values, order="F")
+    del full
+    values.flags.writeable = False
+    as_number = {j: k for k, j in enumerate(numeric)}
+    table_head = pd.DataFrame({name: pd.Series(values[:HEAD_ROWS, as_number[j]]) if j in as_number
+                               else head[j] for j, name in zip(kept, unique)})
+    return Table(tuple(unique), tuple(name for j, name in zip(kept, unique) if j in as_number),
+                 values, table_head, tuple(notices), encoding, sep, decimal, thousands, header)
 
 
 def numeric_columns(table: Table) -> tuple:
