@@ -6,7 +6,7 @@ thin file in pages/; what pages share lives in ui/.
 
 import streamlit as st
 
-from ui import i18n
+from ui import guard, i18n
 from ui.i18n import _
 
 # The page files are named unlike their URLs (/, /inside, /backends, /parabola, /landscape, /data):
@@ -15,18 +15,22 @@ from ui.i18n import _
 # st.navigation below.
 # no page_title here: each page's title (in the session's language) names the browser tab.
 # The language is decided here, before the page titles are written; each page draws the picker.
+# Every page's body runs inside one handler (ui.guard): an exception ends as a short apology in
+# the student's language with an error number, its traceback goes to the server's log.
 st.set_page_config(page_icon="📉", layout="wide")
-i18n.language()
-st.navigation([
-    st.Page("pages/lesson.py", title=_("Linear regression, step by step"), icon=":material/show_chart:",
-            default=True),
-    st.Page("pages/inside_step.py", title=_("One step, inside"), icon=":material/account_tree:",
-            url_path="inside"),
-    st.Page("pages/numpy_mindspore.py", title=_("NumPy beside MindSpore"), icon=":material/compare_arrows:",
-            url_path="backends"),
-    st.Page("pages/parabola_descent.py", title=_("The parabola y = x²/2"), icon=":material/timeline:",
-            url_path="parabola"),
-    st.Page("pages/loss_landscape.py", title=_("The loss landscape"), icon=":material/landscape:",
-            url_path="landscape"),
-    st.Page("pages/your_data.py", title=_("Your data"), icon=":material/upload_file:", url_path="data"),
-]).run()
+guard.hide_details()
+with guard.page():
+    i18n.language()
+    st.navigation([
+        st.Page("pages/lesson.py", title=_("Linear regression, step by step"), icon=":material/show_chart:",
+                default=True),
+        st.Page("pages/inside_step.py", title=_("One step, inside"), icon=":material/account_tree:",
+                url_path="inside"),
+        st.Page("pages/numpy_mindspore.py", title=_("NumPy beside MindSpore"),
+                icon=":material/compare_arrows:", url_path="backends"),
+        st.Page("pages/parabola_descent.py", title=_("The parabola y = x²/2"), icon=":material/timeline:",
+                url_path="parabola"),
+        st.Page("pages/loss_landscape.py", title=_("The loss landscape"), icon=":material/landscape:",
+                url_path="landscape"),
+        st.Page("pages/your_data.py", title=_("Your data"), icon=":material/upload_file:", url_path="data"),
+    ]).run()

@@ -26,6 +26,25 @@ def lesson():
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 
+@pytest.fixture(autouse=True)
+def page_errors():
+    """What ui.guard caught in this test (logging records with the traceback). A page that raises
+    shows an apology instead of an exception, so `not at.exception` alone would miss it: any record
+    left here fails the test. A test that provokes one takes this fixture, checks and clears it."""
+    import logging
+
+    records = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = records.append
+    log = logging.getLogger("lrviz.errors")
+    log.addHandler(handler)
+    yield records
+    log.removeHandler(handler)
+    if records:
+        text = "\n\n".join(logging.Formatter().format(r) for r in records)
+        pytest.fail(f"a page raised; ui.guard showed the apology and logged:\n{text}", pytrace=False)
+
+
 @pytest.fixture
 def misses(monkeypatch):
     """Every message the app asks for in Chinese that the catalogue does not have."""

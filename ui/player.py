@@ -18,7 +18,7 @@ import streamlit as st
 from core.data import synthetic_data
 from core.run import PAUSED, RUNNING, Run, Theory
 from core.settings import DEFAULTS
-from ui import live
+from ui import guard, live
 from ui.i18n import _, language
 
 FRAME_SECONDS = 0.25       # server frames; the browser paints in between on its own clock
@@ -199,7 +199,7 @@ class Player:
         120 sessions, bench/bench_load.py --sessions 60). Unregistered, a late tick is ignored."""
         self._set("page_run", True)
         if self.run.status == RUNNING:
-            st.fragment(self._live_section, run_every=FRAME_SECONDS)()
+            st.fragment(guard.guarded(self._live_section), run_every=FRAME_SECONDS)()
         else:
             self._live_section()
 

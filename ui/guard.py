@@ -1,0 +1,85 @@
+"""The one handler for whatever a page raises: the student reads a short apology in their own
+language with an error number; the server's log gets the traceback under that number.
+
+app.py runs the navigation (so every page's body) inside `page()`, and every fragment's body is
+wrapped in `guarded()`: a fragment re-run by the browser runs without app.py. Streamlit's own
+control flow passes through untouched: st.rerun, st.stop and st.switch_page end a run by
+raising RerunException or StopException (ScriptControlException, a BaseException in 1.67), and
+a fragment whose error Streamlit has already reported raises FragmentHandledException.
+
+What a callback (on_click, on_change) raises happens before the page's body, outside this
+handler: `.streamlit/config.toml` sets client.showErrorDetails = "none" so that Streamlit then
+shows its generic message without type, text or traceback, and `hide_details()` keeps it so
+where a platform passes another value on the command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import secrets
+
+import streamlit as st
+from streamlit.errors import FragmentHandledException
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+
+from ui import i18n
+from ui.i18n import N_
+
+LOG = logging.getLogger("lrviz.errors")
+PASS_THROUGH = (ScriptControlException, FragmentHandledException)
+APOLOGY = N_("Sorry, something went wrong here. The error has been logged as number {id}: "
+             "reload the page to go on, and give that number if you report it.")
+
+
+def new_id():
+    """A short error number: 8 hex digits, unique enough to find one error in a day's log."""
+    return secrets.token_hex(4).upper()
+
+
+def apologise(ident):
+    """The apology for error `ident`, in the session's language (both, if even that is lost)."""
+    try:
+        text = i18n.translations(i18n.language()).gettext(APOLOGY)
+    except Exception:                 # the session itself is broken: say it in both languages
+        text = "\n\n".join(i18n.translations(lang).gettext(APOLOGY) for lang in i18n.LANGS)
+    st.error(text.format(id=ident), icon=":material/error:")
+
+
+def report(exc, where):
+    """Log `exc` with its traceback under a new error number, show the apology; returns the number."""
+    ident = new_id()
+    LOG.error("error %s in %s: %s", ident, where, type(exc).__name__, exc_info=exc)
+    try:
+        apologise(ident)
+    except Exception as again:        # nothing more can be drawn: the log has both
+        LOG.error("error %s: the apology failed too", ident, exc_info=again)
+    return ident
+
+
+@contextlib.contextmanager
+def page(where="page"):
+    """Run a block (a page's body) so that an exception in it ends as an apology, not a traceback."""
+    try:
+        yield
+    except PASS_THROUGH:
+        raise
+    except Exception as exc:
+        report(exc, where)
+
+
+def guarded(func):
+    """`func` (a fragment's body) run inside page(): st.fragment(guarded(body), run_every=...)."""
+    @functools.wraps(func)
+    def body(*args, **kwargs):
+        with page(getattr(func, "__qualname__", "fragment")):
+            return func(*args, **kwargs)
+    return body
+
+
+def hide_details():
+    """client.showErrorDetails as .streamlit/config.toml sets it ("none": no type, message or
+    traceback in the browser), also where the platform overrides the file with a flag."""
+    if st.get_option("client.showErrorDetails") != "none":
+        st.set_option("client.showErrorDetails", "none")
