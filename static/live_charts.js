@@ -44,7 +44,7 @@
     run: null, ver: null, meta: null, n: 0, shown: 0, painted: -1, log: true, status: "ready",
     speed: 0, stride: 1, x: [], loss: [], w: [], b: [], epochs: { x: [], loss: [] },
     node: null, plots: {}, widths: new Map(), lastT: 0, lastPaintT: 0, raf: 0, metaPainted: null,
-    component: null, hold: null, nonce: 0,
+    component: null, hold: null, nonce: 0, summary: null, said: null, imgs: {},
   };
   // reacts / animates / fast: how each chart update was drawn (Plotly layout, Plotly.animate, fastDraw)
   const stats = { paints: 0, paintTimes: [], paintMs: 0, mounts: 0, payloads: 0, gaps: 0, log: [],
@@ -71,6 +71,7 @@
       // legend (above the plot) and axis titles never run into it
       S.titles[name] = el("div", "lrviz-title", cell);
       const stack = el("div", "lrviz-stack", cell);
+      describe(name, cell, stack);
       // the path chart is two stacked plots: animating scatter traces in a figure that also
       // holds a contour drops the contour, so the contours sit in a static plot underneath
       if (name === "path") S.plots.pathBase = el("div", "lrviz-plot", stack);
@@ -81,7 +82,7 @@
 
   function reset(run) {
     Object.assign(S, { run: run, ver: null, meta: null, n: 0, shown: 0, painted: -1, x: [],
-      loss: [], w: [], b: [], epochs: { x: [], loss: [] }, metaPainted: null });
+      loss: [], w: [], b: [], epochs: { x: [], loss: [] }, metaPainted: null, summary: null, said: null });
   }
 
   // payload: {run, ver, full, start, x, loss, w: [[..] per feature], b, epochs: {x, loss},
@@ -93,6 +94,7 @@
     if (p.meta) stats.metas = (stats.metas || 0) + 1;
     if (stats.log.length > 40) stats.log.shift();
     if (p.run !== S.run) { reset(p.run); S.hold = null; }
+    S.summary = p.summary || null;       // the charts in words: only when the run pauses or ends
     if (S.hold && (p.ack === S.hold.nonce || performance.now() - S.hold.t > 5000)) S.hold = null;
     S.status = S.hold ? "paused" : p.status; S.speed = p.speed; S.stride = p.stride || 1;
     if (p.meta) {
@@ -143,8 +145,8 @@
     S.lastT = t;
     if (S.hold) {
       S.shown = S.hold.shown;              // frozen on the step the user paused on
-    } else if (!playing()) {
-      S.shown = S.n;
+    } else if (!playing() || reducedMotion()) {
+      S.shown = S.n;                       // reduced motion: no playback, a paint now and then (due)
     } else if (S.shown < S.n) {
       // reveal at the run's speed; a little faster or slower to keep about LAG seconds buffered
       const rate = S.speed / S.stride, lag = S.n - S.shown, want = rate * LAG;
@@ -152,12 +154,12 @@
       S.shown = Math.min(S.n, Math.max(S.shown + r * dt, S.n - 3 * want));
     }
     const k = Math.floor(S.shown);
-    if ((k !== S.painted || S.metaPainted !== S.run) && inflight === 0 &&
-        t - S.lastPaintT >= 1000 / MAX_FPS - 2) {
+    if ((k !== S.painted || S.metaPainted !== S.run) && inflight === 0 && due(t)) {
       S.lastPaintT = t;
       paint(k);
     }
     showStatus();
+    speak();
     if (S.status === "running" || S.shown < S.n || k !== S.painted || S.metaPainted !== S.run) schedule();
     else S.lastT = 0;
   }
@@ -612,6 +614,69 @@
     }));
   }
 
+  // prefers-reduced-motion: reduce. The run still runs, but the charts do not play it back: while
+  // it runs they paint its newest step every REDUCED_MS, and its last at once when it pauses or ends.
+  const REDUCED_MS = 1000;
+  const motionQuery = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
+  function reducedMotion() { return !!(motionQuery && motionQuery.matches); }
+  function due(t) {
+    stats.reduced = reducedMotion();
+    if (!stats.reduced) return t - S.lastPaintT >= 1000 / MAX_FPS - 2;
+    return S.status !== "running" || S.painted < 0 || S.metaPainted !== S.run || t - S.lastPaintT >= REDUCED_MS;
+  }
+
+  // The charts in words, for screen readers. Each chart is a figure named by its title; its
+  // picture is an image whose name says what it shows (meta-free summaries from the server, sent
+  // when the run pauses or ends: ui/live.py summaries), the title alone while the run moves.
+  function describe(name, cell, stack) {
+    const title = S.titles[name];
+    title.id = S.id + "-title-" + name;
+    cell.setAttribute("role", "figure");
+    cell.setAttribute("aria-labelledby", title.id);
+    stack.setAttribute("role", "img");
+    S.imgs[name] = stack;
+  }
+  // One live region per page (on the body: Streamlit's reruns never replace it), polite: it
+  // says Train, Pause (or Step), a divergence and the end, each once. S.said is the last event
+  // said for this run, so a rerun that sends the same state again says nothing.
+  function liveRegion() {
+    let r = document.getElementById("lrviz-live");
+    if (!r) {
+      r = el("div", "lrviz-sr", document.body);
+      r.id = "lrviz-live";
+      r.setAttribute("role", "status");
+      r.setAttribute("aria-live", "polite");
+      r.setAttribute("aria-atomic", "true");
+    }
+    return r;
+  }
+  function say(text) {
+    const r = liveRegion();
+    stats.said = (stats.said || []).concat([text]).slice(-20);
+    // the same words again (a second run): changed by a no-break space, so they are said again
+    r.textContent = r.textContent === text ? text + "\u00a0" : text;
+  }
+  function speak() {
+    const m = S.meta, sm = S.summary;
+    if (!m || !S.node || S.painted < 0) return;
+    const W = m.words, running = S.status === "running";
+    const shownStep = S.painted > 0 ? S.x[S.painted - 1] : 0;
+    if (running && S.said !== "running") {
+      S.said = "running";
+      say(shownStep ? fmt(W.announce_resume, { step: shownStep }) : fmt(W.announce_train, { total: m.total }));
+    }
+    // the words describe the charts once these show the step they were written for
+    const now = sm && !running && S.painted === S.n && shownStep === sm.step;
+    for (const name in S.imgs) {
+      const text = now ? sm[name] : S.titles[name].textContent;
+      if (text && S.imgs[name].getAttribute("aria-label") !== text) S.imgs[name].setAttribute("aria-label", text);
+    }
+    if (now && sm.event && S.said !== sm.event) {
+      S.said = sm.event;
+      say(sm.announce);
+    }
+  }
+
   // Pause / Step clicked while the charts play: freeze now, tell the server which step we show.
   // Streamlit's own button never sees the click (capture phase, stopped), so the server gets one
   // rerun with the step, not two. When the charts are not playing the button works as usual.
@@ -668,6 +733,7 @@
     if (S.node.parentNode !== parent) parent.appendChild(S.node);
     ingest(payload);
     if (fresh) {
+      liveRegion();                       // in the page before anything is said in it
       window.addEventListener("resize", () => { if (S.present) layout(); });
       const page = document.querySelector("[data-testid='stMainBlockContainer']");
       if (page && window.ResizeObserver) new ResizeObserver(refit).observe(page);

@@ -17,6 +17,7 @@ import streamlit as st
 from core.model import full_loss
 from core.parabola import regime
 from core.problems import N_
+from core.run import DIVERGED, DONE, PAUSED
 from core.settings import BY_KEY, format_value
 from core.trainer import last_batch_size
 from ui.i18n import _
@@ -25,6 +26,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 DATA_SAMPLE = 120            # points of the data drawn in the data chart
 MAX_RINGS = 30               # epochs up to which the smaller last batches are ringed
 GRID = 60                    # contour grid per axis
+PARABOLA_X0 = 3.0            # where the parabola chart's descent starts
 REGIME_WORDS = {"monotone": N_("monotone convergence"), "one-step": N_("one step to the minimum"),
                 "oscillating": N_("oscillating convergence"), "bouncing": N_("bouncing between ±x0"),
                 "diverging": N_("divergence")}
@@ -75,6 +77,8 @@ body.lrviz-present [data-testid="stMainBlockContainer"] { padding-top: 3.4rem; p
 body.lrviz-present [data-testid="stHeading"] { display: none; }
 body.lrviz-present .st-key-intro { display: none; }
 .lrviz-overlay { position: absolute; inset: 0; }
+.lrviz-sr { position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px;
+            overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; border: 0; }
 """
 
 
@@ -115,6 +119,9 @@ def words():
         "off_scale": _("{name} = {value}, off the scale"),
         "path_off": _("now at ({x}, {y}), off the chart"),
         "pred_off": _("the predictions have left the plot: ŷ up to {value}"),
+        # said once by the page's live region (screen readers): the browser sees the run start
+        "announce_train": _("Training: {total} steps."),
+        "announce_resume": _("Training resumed at step {step}."),
     }
 
 
@@ -211,7 +218,7 @@ def meta(run, ghosts=()):
     pick = rng.choice(run.X.shape[0], min(DATA_SAMPLE, run.X.shape[0]), replace=False)
     Xs, ys = run.X[pick], run.y[pick]
     lr = run.settings["lr"]
-    x0 = 3.0
+    x0 = PARABOLA_X0
     # the last, smaller batch of each epoch when batch_size does not divide n, ringed on the loss
     # chart (the book's third exercise); not where there would be too many rings to read
     B, n = run.settings["batch_size"], run.X.shape[0]
@@ -278,3 +285,126 @@ def live_charts(data, key=None, on_transport_change=None, on_meta_change=None):
     on_meta_change its request for a meta it missed."""
     return _component(data=data, key=key, on_transport_change=on_transport_change,
                       on_meta_change=on_meta_change)
+
+
+# ---- the charts in words: for screen readers (each chart's description, the live region) and
+# for the page's text view (ui.panels.show_numbers). Built when a run pauses or ends, never per frame.
+
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def number(v, digits=3, zeros=False):
+    """A number as a sentence prints it: `digits` significant digits (zeros: keep trailing
+    zeros, 2.000), a minus sign that is one, a power of ten written as such (4.9·10⁻⁵);
+    ∞ or NaN for what has left floating point."""
+    v = float(v)
+    if v != v:
+        return "NaN"
+    if v in (np.inf, -np.inf):
+        return "∞" if v > 0 else "−∞"
+    text = f"{v:#.{digits}g}" if zeros else f"{v:.{digits}g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        text = f"{mant.rstrip('.')}·10{str(int(exp)).translate(SUPERSCRIPT)}"
+    return text.rstrip(".").replace("-", "−")
+
+
+def vector(a, digits=4, zeros=True, most=6):
+    """[2.000, −3.400] for a vector (the first `most` entries, then …), a plain number for one entry."""
+    a = np.atleast_1d(np.asarray(a, dtype=float))
+    if a.size == 1:
+        return number(a[0], digits, zeros)
+    body = ", ".join(number(v, digits, zeros) for v in a[:most])
+    return f"[{body}{', …' if a.size > most else ''}]"
+
+
+def _point(x, y):
+    return f"({number(x, 4, True)}, {number(y, 4, True)})"
+
+
+def _state(run):
+    """The run's newest step: (step, w (d,), b, batch loss); step 0 and the start before any."""
+    h = run.history
+    if not len(h):
+        return 0, np.asarray(run.w0, dtype=float), float(run.b0), None
+    return (int(h.column("step")[-1]), h.column("w")[-1], float(h.column("b")[-1]),
+            float(h.column("batch_loss")[-1]))
+
+
+def summaries(run):
+    """What each live chart shows at the run's newest step, in words, and what the page's live
+    region says of the run's state:
+
+    {"step": int, "event": "paused:120" | "done:300" | "diverged:12" | None, "announce": str | None,
+     "loss", "params", "path", "data", "parabola": one sentence each}.
+
+    The event names what the live region announces (the browser says each event once: not again
+    when a rerun sends it again); None for a run not started or failed."""
+    th, d = run.theory, run.X.shape[1]
+    step, w, b, batch = _state(run)
+    known = run.settings.get("truth", True)
+    with np.errstate(all="ignore"):
+        start = full_loss(run.X, run.y, run.w0, run.b0)
+        end = full_loss(run.X, run.y, w, b) if step else start
+    diverged = run.status == DIVERGED
+    if not step:
+        loss = _("No steps yet: the full-data loss at the start is {start}.").format(start=number(start))
+    elif diverged:
+        loss = _("The loss grew from {start} to {end}: the run diverged at step {step}.").format(
+            start=number(start), end=number(batch), step=step)
+    else:
+        words = (_("The full-data loss fell from {start} to {end} in {steps} steps.") if end <= start
+                 else _("The full-data loss rose from {start} to {end} in {steps} steps."))
+        loss = words.format(start=number(start), end=number(end), steps=step)
+
+    if known:
+        params = _("At step {step}: w = {w}, b = {b}; the true values are w = {true_w}, b = {true_b}.")
+        ref_w, ref_b = run.true_w, run.true_b
+    else:
+        params = _("At step {step}: w = {w}, b = {b}; the least-squares optimum is w = {true_w}, "
+                   "b = {true_b}.")
+        ref_w, ref_b = th.w_star, th.b_star
+    params = params.format(step=step, w=vector(w), b=number(b, 4, True),
+                           true_w=vector(ref_w, 4, False), true_b=number(ref_b, 4))
+
+    # the path chart's two parameters: (w1, w2), or (w, b) for one feature (as meta() draws it)
+    now, first = np.append(w, b), np.append(run.w0, run.b0)
+    opt = np.append(th.w_star, th.b_star)
+    names = ("w1", "w2") if d > 1 else ("w", "b")
+    path = (_("Path over the loss contours of {x} and {y}: from {start} to {now} at step {step}; "
+              "the least-squares minimum is at {opt}.") if step else
+            _("Path over the loss contours of {x} and {y}: no steps yet, the start is {start}; "
+              "the least-squares minimum is at {opt}.")).format(
+        x=names[0], y=names[1], start=_point(*first[:2]), now=_point(*now[:2]), step=step,
+        opt=_point(*opt[:2]))
+
+    rmse = np.sqrt(2 * end) if np.isfinite(end) else end
+    if d == 1:
+        model = f"ŷ = {number(w[0], 4, True)}x {'−' if b < 0 else '+'} {number(abs(b), 4, True)}"
+        data = _("The model line {model} over the data: root-mean-square error {rmse}.").format(
+            model=model, rmse=number(rmse))
+    else:
+        data = _("Predicted ŷ against true y for {n} examples: root-mean-square error {rmse}.").format(
+            n=run.X.shape[0], rmse=number(rmse))
+
+    lr, x0 = run.settings["lr"], PARABOLA_X0
+    with np.errstate(all="ignore"):
+        xk = x0 * np.power(1.0 - lr, float(step))
+    parabola = (_("On y = x²/2 with the same lr = {lr}, x went from {x0} to {x} in {steps} steps: "
+                  "{regime}.") if step else
+                _("On y = x²/2 the same lr = {lr} means {regime}; x starts at {x0}.")).format(
+        lr=number(lr, 4), x0=number(x0), x=number(xk), steps=step, regime=_(REGIME_WORDS[regime(lr)]))
+
+    event = announce = None
+    if step and run.status == DONE:
+        event, announce = f"done:{step}", _("Training finished. {loss}").format(loss=loss)
+    elif step and diverged:
+        event = f"diverged:{step}"
+        announce = _("The run diverged at step {step}: the loss reached {loss}. Try a smaller lr.").format(
+            step=step, loss=number(batch))
+    elif step and run.status == PAUSED:
+        event = f"paused:{step}"
+        announce = _("Paused at step {step} of {total}. {loss}").format(
+            step=step, total=run.total_steps, loss=loss)
+    return {"step": step, "event": event, "announce": announce, "loss": loss, "params": params,
+            "path": path, "data": data, "parabola": parabola}

@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core.model import linreg
 from core.run import DIVERGED, DONE, FAILED
-from ui.i18n import _
+from ui.i18n import _, plain
+from ui.live import number
 
 
 def _num(v, digits=4):
@@ -176,3 +178,62 @@ def export_buttons(run, settings, url_query, compared=()):
     cols[1].download_button(_("Download settings (JSON)"), data=json.dumps(spec, indent=2),
                             file_name="settings.json", mime="application/json", on_click="ignore",
                             width="stretch")
+
+
+# ---- the charts in words and the run's numbers as a table (below the live charts, ui.player)
+
+CHARTS = ("loss", "params", "path", "data", "parabola")    # ui.live.summaries' sentences, in page order
+MAX_ROWS = 500             # a longer run's table keeps every k-th step, the epochs' ends and the last
+
+
+def _nice(x):
+    """The smallest of 1, 2, 5, 10, 20, 50, ... that is >= x."""
+    scale = 10 ** int(np.floor(np.log10(max(x, 1))))
+    return next(m * scale for m in (1, 2, 5, 10) if m * scale >= x)
+
+
+def numbers_table(run, max_rows=MAX_ROWS):
+    """The run's steps as rows of text, numbers printed as the page prints them (a real minus,
+    10⁻⁵): step, epoch, batch loss, the full-data loss at an epoch's end (empty elsewhere), then
+    each parameter. Every step when there are at most max_rows; else every `every`-th step, each
+    epoch's end and the last step. Returns (dict column -> list of str, every)."""
+    h, d = run.history, run.X.shape[1]
+    k = len(h)
+    every = 1 if k <= max_rows else _nice(k / max_rows)
+    epoch_loss = h.column("epoch_loss")
+    rows = np.union1d(np.arange(every - 1, k, every), np.flatnonzero(~np.isnan(epoch_loss)))
+    rows = np.union1d(rows, [k - 1]).astype(int) if k else rows.astype(int)
+    names = [f"w{j + 1}" for j in range(d)] if d > 1 else ["w"]
+    table = {_("step"): [str(int(v)) for v in h.column("step")[rows]],
+             _("epoch"): [str(int(v)) for v in h.column("epoch")[rows]],
+             _("batch loss"): [number(v, 4, True) for v in h.column("batch_loss")[rows]],
+             _("full-data loss (epoch end)"): ["" if v != v else number(v, 4, True) for v in epoch_loss[rows]]}
+    w = h.column("w")[rows]
+    for j, name in enumerate(names):
+        table[name] = [_fixed(v) for v in w[:, j]]
+    table["b"] = [_fixed(v) for v in h.column("b")[rows]]
+    return table, every
+
+
+def _fixed(v):
+    """A parameter in a column: four decimals (the points line up), a power of ten when far off."""
+    return f"{v:.4f}".replace("-", "−") if v == 0 or 1e-3 <= abs(v) < 1e4 else number(v, 4, True)
+
+
+def show_numbers(run, summary):
+    """Below the live charts, folded: the charts in words (ui.live.summaries: the same sentences
+    are the charts' descriptions for screen readers) and the run's numbers as a real table. For a
+    run that has taken a step and is not running: it is drawn when the run pauses or ends."""
+    if not len(run.history):
+        return
+    with st.expander(_("The charts in words, and the run's numbers as a table")):
+        st.markdown("\n".join(f"- {plain(summary[name])}" for name in CHARTS))
+        table, every = numbers_table(run)
+        rows = len(next(iter(table.values())))
+        if every == 1:
+            st.caption(_("Every step: {rows} rows. **Export** downloads them with the gradients as CSV.")
+                       .format(rows=rows))
+        else:
+            st.caption(_("Every {every}th step, each epoch's end and the last step: {rows} rows. "
+                         "**Export** downloads every step as CSV.").format(every=every, rows=rows))
+        st.table(pd.DataFrame(table), hide_index=True, height=400 if rows > 10 else "content")

@@ -18,7 +18,7 @@ import streamlit as st
 from core.data import synthetic_data
 from core.run import PAUSED, RUNNING, Run, Theory
 from core.settings import DEFAULTS
-from ui import guard, live
+from ui import guard, live, panels
 from ui.i18n import _, language
 
 FRAME_SECONDS = 0.25       # server frames; the browser paints in between on its own clock
@@ -202,6 +202,7 @@ class Player:
             st.fragment(guard.guarded(self._live_section), run_every=FRAME_SECONDS)()
         else:
             self._live_section()
+            panels.show_numbers(run=self.run, summary=self._summary(self.run))
 
     # ---- what the browser is sent
 
@@ -238,11 +239,22 @@ class Player:
         data["ack"] = self._get("transport_ack")
         data["id"], data["buttons"], data["keys"] = self.chart_key, self.prefix, self.keys
         data["present"] = bool(run.settings.get("present"))
+        # the charts in words: when the run pauses or ends, not per frame (the text view shows them too)
+        data["summary"] = None if run.status == RUNNING else self._summary(run)
         live.live_charts(data, key=self.chart_key, on_transport_change=self._on_transport,
                          on_meta_change=self._on_meta)
         if full:
             view["fulls"] = [view["fulls"][1], n]
         view.update(ver=run.history.stride, frame=view["frame"] + 1)
+
+    def _summary(self, run):
+        """live.summaries of the run as it is now: made again only when its steps, status or the
+        language (the view's key) changed."""
+        view = self._view(run)
+        key = (len(run.history), run.status)
+        if view.get("summary_key") != key:
+            view["summary"], view["summary_key"] = live.summaries(run), key
+        return view["summary"]
 
     def _pace(self, run):
         """Advance a running run to where its speed says it should be by now (one frame's work)."""
