@@ -659,13 +659,16 @@ def _conditioning(X, constant, standardised):
 # ---- export -------------------------------------------------------------------------------
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# = + - @, tab, CR and LF, and the full-width and small forms of the four signs (and the minus
+# sign), which a spreadsheet set to Chinese or Japanese reads as the signs themselves
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20",
+                  "\ufe66", "\ufe62", "\ufe63", "\ufe6b", "\u2212")
 
 
 def safe_cell(value):
     """A cell for CSV export that a spreadsheet will not run as a formula: text starting with
-    = + - @ tab or CR gets a leading ' (OWASP's advice). Numbers, and text that is just a
-    number such as "-1.5", are returned unchanged."""
+    = + - @ (or their full-width forms ＝ ＋ － ＠), tab, CR or LF gets a leading ' (OWASP's
+    advice). Numbers, and text that is just a number such as "-1.5", are returned unchanged."""
     if isinstance(value, str) and value.startswith(_FORMULA_START) \
             and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
@@ -673,10 +676,12 @@ def safe_cell(value):
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of df with safe_cell applied to its column names and its text cells."""
+    """A copy of df with safe_cell applied to its column names and its text cells; names that
+    become the same ("=a" and "'=a") are numbered as the reader numbers repeats ("'=a (2)")."""
     out = df.copy()
-    out.columns = [safe_cell(str(c)) for c in df.columns]
-    for c in out.columns:
-        if out[c].dtype == object or isinstance(out[c].dtype, pd.StringDtype):
-            out[c] = out[c].map(safe_cell)
+    out.columns = _unique([safe_cell(str(c)) for c in df.columns])[0]
+    for k in range(out.shape[1]):
+        col = out.iloc[:, k]
+        if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
+            out.isetitem(k, col.map(safe_cell))
     return out

@@ -1,9 +1,12 @@
 """Your data: a real data set or an uploaded file, its columns chosen, trained on live.
 
 The file's bytes go through core.userdata (read_table, choose): what it cannot use is refused as
-a Problem, worded here in the user's language; what it assumed is said as a notice. Nothing of
-the file is ever rendered as HTML or Markdown: names and cells go into st.dataframe (a grid of
-plain text), widget options (plain text) or ui.i18n.word / plain. The run is the main page's
+a Problem, worded here in the user's language; what it assumed is said as a notice. A file is
+read once per distinct content for the whole server (ui.datasets.uploaded_table, keyed by its
+sha256), within core.userdata's caps, which the uploader's caption states. Nothing of the file
+is ever rendered as HTML or Markdown: names and cells go into st.dataframe (a grid of plain
+text), widget options (plain text) or say / inert (no emphasis, tag, link or auto-link, emoji
+or colour code can come of them). The run is the main page's
 player (its own prefix "data_") on the chosen X, y; real data have no true values, so the
 charts and the result compare SGD with the least-squares optimum.
 
@@ -14,6 +17,7 @@ file cannot (a link to ?dataset=upload opens the uploader).
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -26,7 +30,7 @@ from core.problems import Problem
 from core.run import DONE, RUNNING, Theory
 from core.settings import Setting, format_value
 from ui import controls, datasets, i18n, live, panels, urlstate
-from ui.i18n import N_, _, plain, word
+from ui.i18n import N_, _, plain
 from ui.player import Player
 
 UPLOAD = "upload"
@@ -57,6 +61,23 @@ player = Player("data_")
 
 
 _wkey, _changed = PAGE.key, PAGE.forget_problems
+_WWW = re.compile(r"(?i)\bwww\.")
+
+
+def inert(text):
+    """The user's text made inert for Markdown (ui.i18n.plain), and no auto-link either: a bare
+    https://…, www.… or a@b.c in a column name would be a link in a warning, and :smile: an
+    emoji. Escaped with backslashes, so it reads exactly as typed."""
+    return _WWW.sub(lambda m: m.group(0)[:-1] + "\\.",
+                    plain(text).replace(":", "\\:").replace("@", "\\@"))
+
+
+def say(problem):
+    """A Problem as a sentence in the session's language, its "text" (the file's or the link's own
+    words) shown literally by inert."""
+    if "text" in problem.params:
+        problem = problem._replace(params={**problem.params, "text": inert(problem.params["text"])})
+    return problem.words(_)
 
 
 def init_state():
@@ -84,7 +105,7 @@ def _slider(key, stops, fmt=None, hi=None):
 # ---- the data: bytes -> table -> X, y ------------------------------------------------------
 
 def source_picker():
-    """The data set picker (and the uploader). Returns (source id, Table or None, DataError or None,
+    """The data set picker (and the uploader). Returns (source id, Table or None, Problem or None,
     file name or None)."""
     s = BY_KEY["dataset"]
     labels = {name: _(d.label) for name, d in datasets.BUILTIN.items()}
@@ -95,8 +116,13 @@ def source_picker():
         st.caption(_("Source: {source}").format(source=_(datasets.BUILTIN[name].source)))
         return name, datasets.table(name), None, None
     st.caption(_("Files up to {mb} MB: a table of numbers with a header row, separated by commas, "
-                 "semicolons, tabs or |. An uploaded file stays in this tab's session and cannot "
-                 "travel in a link: a link to this page opens it on the uploader.").format(mb=MAX_MB))
+                 "semicolons, tabs or |, of at most {rows} rows, {columns} columns and {cells} cells "
+                 "(rows × columns, empty ones too), each line at most {line_kb} KB, so that reading "
+                 "one takes at most about {budget} MB of the server's memory. An uploaded file stays "
+                 "in this tab's session and cannot travel in a link: a link to this page opens it on "
+                 "the uploader.").format(
+        mb=MAX_MB, rows=f"{U.MAX_ROWS:,}", columns=U.MAX_COLS, cells=f"{U.MAX_CELLS:,}",
+        line_kb=U.MAX_LINE_BYTES // 2**10, budget=U.READ_BUDGET_MB))
     upload = st.file_uploader(_("Upload a file"), type=["csv", "tsv", "txt"], key="data_file")
     if upload is None:
         return UPLOAD, None, None, None
@@ -104,21 +130,19 @@ def source_picker():
 
 
 def read_upload(file_id, get_bytes):
-    """(Table, None) or (None, DataError) of the upload `file_id`; read once per upload (kept in
-    the session: an upload is the user's, not shared, and is never hashed)."""
+    """(Table, None) or (None, Problem) of the upload `file_id`. The session keeps only the
+    sha256 of its bytes (hashed once per upload); the table is the server's, one per distinct
+    file (ui.datasets.uploaded_table), however many tabs upload it."""
     kept = st.session_state.get("data_upload")
     if kept is None or kept[0] != file_id:
-        try:
-            kept = (file_id, U.read_table(get_bytes()), None)
-        except U.DataError as exc:
-            kept = (file_id, None, exc)
+        kept = (file_id, datasets.digest(get_bytes()))
         st.session_state["data_upload"] = kept
-    return kept[1], kept[2]
+    return datasets.uploaded_table(kept[1], get_bytes)
 
 
 def show_notices(problems):
     for p in problems:
-        (st.warning if p.code in WARN else st.info)(word(p))
+        (st.warning if p.code in WARN else st.info)(say(p))
 
 
 def preview(table):
@@ -146,7 +170,7 @@ def column_picker(source, table):
                if c not in numeric]
         for c in bad:
             code = "not_numeric" if c in table.columns else "unknown_column"
-            st.warning(_("Link setting {problem}").format(problem=word(Problem(code, {"text": repr(c)}))))
+            st.warning(_("Link setting {problem}").format(problem=say(Problem(code, {"text": repr(c)}))))
         if linked[1] is not None and not bad:
             st.session_state[fkey] = linked[1][:U.MAX_FEATURES]
         if linked[2] is not None and linked[2] in numeric:
@@ -188,13 +212,14 @@ class Prepared:
 
 
 def prepare(key, table, features, target, standardise):
-    """Prepared or DataError for this choice; computed once per choice (kept in the session)."""
+    """Prepared or Problem for this choice; computed once per choice (kept in the session, a
+    refusal as its Problem: a DataError's traceback would keep the chosen columns alive)."""
     kept = st.session_state.get("data_prepared")
     if kept is None or kept[0] != key:
         try:
             kept = (key, Prepared(U.choose(table, features, target, standardise)))
         except U.DataError as exc:
-            kept = (key, exc)
+            kept = (key, exc.problem)
         st.session_state["data_prepared"] = kept
     return kept[1]
 
@@ -255,7 +280,7 @@ def results(run, prep, features, target):
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     st.caption(_("In the file's units: ŷ = Xw + b predicts {target}. Final full-data loss {final}; "
                  "least-squares loss {lsq}: SGD cannot beat it.").format(
-        target=plain(target), final=f"{run.last.epoch_loss:.4g}", lsq=f"{th.min_loss:.4g}"))
+        target=inert(target), final=f"{run.last.epoch_loss:.4g}", lsq=f"{th.min_loss:.4g}"))
 
 
 def export(run, values, query, source, file_name, features, target):
@@ -276,7 +301,7 @@ def run():
                   "the goal is the least-squares optimum, which SGD approaches."))
     init_state()
     i18n.keep([_wkey(s.key) for s in SETTINGS])
-    urlstate.show_warnings(_("Link setting {problem}").format(problem=word(w))
+    urlstate.show_warnings(_("Link setting {problem}").format(problem=say(w))
                            for w in PAGE.problems)
     missing = live.check_static_assets()
     if missing:
@@ -289,7 +314,7 @@ def run():
     if table is None or error is not None:
         urlstate.sync(query)
     if error is not None:
-        st.error(word(error.problem))
+        st.error(say(error))
         return
     if table is None:
         st.info(_("Choose a file to upload, or one of the data sets above."))
@@ -301,9 +326,9 @@ def run():
                             on_change=_changed, persist_state="session")
     values["std"] = int(standardise)
     prep = prepare((source, tuple(features), target, values["std"]), table, features, target, standardise)
-    if isinstance(prep, U.DataError):
+    if isinstance(prep, Problem):
         urlstate.sync(query)
-        st.error(word(prep.problem))
+        st.error(say(prep))
         return
     show_notices(prep.choice.notices)
     conditioning(prep)
@@ -324,7 +349,7 @@ def run():
     query = urlstate.sync(query)
     settings, problems = run_settings(values, prep)
     for p in problems:
-        st.warning(word(p))
+        st.warning(say(p))
 
     key = (source, tuple(features), target, values["std"])
     if player.start(settings, data=(key, prep.X, prep.y, prep.theory)):

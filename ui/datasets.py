@@ -7,13 +7,14 @@ shows them (msgids, translated where drawn).
 
 from __future__ import annotations
 
+import hashlib
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.userdata import read_table, safe_frame
+from core.userdata import DataError, read_table, safe_frame
 from ui.i18n import N_
 
 
@@ -69,6 +70,32 @@ def csv_bytes(name):
 def table(name):
     """The data set `name` as a core.userdata.Table (read once per process: it is pure)."""
     return read_table(csv_bytes(name))
+
+
+# distinct uploaded files whose tables the server keeps: each at most core.userdata.MAX_CELLS
+# numbers (76 MB), so at most about 230 MB of tables however many tabs show them
+UPLOADS_KEPT = 3
+
+
+def digest(raw):
+    """The name of a file's content in the uploads' cache: the sha256 of its bytes (hex)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+@st.cache_resource(max_entries=UPLOADS_KEPT, show_spinner=False)
+def uploaded_table(sha256, _get_bytes):
+    """(Table, None) or (None, Problem) for the file whose bytes' sha256 is `sha256`; _get_bytes()
+    returns those bytes (hidden from the key: the digest names them).
+
+    Read once per distinct file for the whole server, not once per tab: every session that
+    uploads the same bytes is given the same Table, whose values are read-only. A resource
+    cache, not st.cache_data, because st.cache_data would unpickle a fresh copy of the table
+    (up to 76 MB) for every session on every rerun. A refusal is kept as its Problem only: the
+    DataError's traceback would keep the reader's frames (the file's bytes) alive."""
+    try:
+        return read_table(_get_bytes()), None
+    except DataError as exc:
+        return None, exc.problem
 
 
 def data_csv(X, y, features, target):
