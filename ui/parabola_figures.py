@@ -143,7 +143,8 @@ def parabola_figure(steps: list[ParabolaStep], lr: float, words=None) -> go.Figu
         sliders=[dict(
             active=n, x=0.25, y=-0.12, len=0.75, xanchor="left", yanchor="top",
             pad=dict(t=10), font=dict(size=FONT_SIZE - 4),
-            currentvalue=dict(prefix=words["slider"], font=dict(size=FONT_SIZE)),
+            # the value at the slider's right end, clear of the play buttons on its left
+            currentvalue=dict(prefix=words["slider"], font=dict(size=FONT_SIZE), xanchor="right"),
             steps=[dict(label=str(k), method="animate",
                         args=[[str(k)], pause | dict(frame=dict(duration=0, redraw=False))])
                    for k in range(n + 1)])],
