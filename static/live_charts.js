@@ -22,8 +22,7 @@
 (function () {
   if (window.LRViz) return;
   const MAX_FPS = 60;
-  const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf", "#ff7f0e", "#000000"];
+  // every colour comes from the server too (meta.colors, ui/palette.py): this file has none
 
   // "{name}" placeholders filled from o (a translation may put them in any order)
   function fmt(text, o) {
@@ -191,7 +190,7 @@
       legend: { orientation: "h", x: 0, y: 1.02, xanchor: "left", yanchor: "bottom", font: { size: z.legend },
                 entrywidth: 0, entrywidthmode: "pixels" },
       xaxis: { title: { text: xt } }, yaxis: { title: { text: yt } },
-      uirevision: S.run, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fafafa",
+      uirevision: S.run, paper_bgcolor: S.meta.colors.clear, plot_bgcolor: S.meta.colors.plot_bg,
     }, extra || {});
   }
   // live charts are redrawn up to 60 times a second: no hover layers, no drag handlers
@@ -200,19 +199,46 @@
   // them: a live legend, but still no zoom, drag or hover
   const CFG_LEGEND = { displayModeBar: false, responsive: true, staticPlot: false, scrollZoom: false,
                        doubleClick: false, showTips: false };
-  const GHOST_COLORS = ["#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"];
-  // faded traces of the earlier runs (meta.ghosts): of the loss, or of each parameter
+  // the earlier runs (meta.ghosts), of the loss or of each parameter: all in one grey, each with
+  // its own dash (colours.compared_dashes), so the current run stands out and each compared one
+  // is told by its dash and, on the loss chart, by its name at its line's end (ghostLabels)
   function ghostTraces(m, which) {
-    const out = [], lw = sizes().line;
+    const out = [], lw = sizes().line, C = m.colors, dashes = C.compared_dashes;
     (m.ghosts || []).forEach((g, i) => {
       const style = { mode: "lines", legendgroup: "ghost" + g.id, meta: { ghost: g.id },
-                      visible: S.hidden.has(g.id) ? "legendonly" : true, opacity: 0.5,
-                      line: { color: GHOST_COLORS[i % GHOST_COLORS.length], width: 1.6 * lw } };
+                      visible: S.hidden.has(g.id) ? "legendonly" : true,
+                      line: { color: C.compared, width: 1.4 * lw, dash: dashes[i % dashes.length] } };
       if (which === "loss") out.push(Object.assign({ x: g.x, y: g.loss, name: g.label }, style));
       else if (g.same_d) m.names.forEach((nm, j) => out.push(Object.assign({
         x: g.x, y: j < m.d ? g.w[j] : g.b, name: g.label, showlegend: j === 0 }, style)));
     });
     return out;
+  }
+  // Names at line ends: a text trace, each name beside its line's last point at x (pos: "middle
+  // right", ahead of the line and in the plot's right margin once it reaches the end; "top left",
+  // above the end, inside the plot), names that would overlap pushed apart.
+  // ends: [{y (on the axis' own scale: log10 on a log axis), text, color}]; range: the y range;
+  // lo: the lowest a name may sit (above another note), or null.
+  function endLabels(ends, x, range, log, pos, lo) {
+    const z = sizes(), plotH = Math.max(40, S.cellH - z.margin.b - z.legend * 2.2 - z.margin.t);
+    const gap = (range[1] - range[0]) * (z.font * 1.2) / plotH;
+    // the order of the names stays the order of `ends` (so a frame can move them without redrawing)
+    const items = ends.filter(e => e.y != null && isFinite(e.y) && e.y >= range[0] && e.y <= range[1]);
+    const up = items.slice().sort((a, b) => a.y - b.y);
+    if (up.length && lo != null && isFinite(lo)) up[0].y = Math.max(up[0].y, lo + gap);
+    for (let i = 1; i < up.length; i++) up[i].y = Math.max(up[i].y, up[i - 1].y + gap);
+    const over = up.length ? up[up.length - 1].y - range[1] : 0;
+    if (over > 0) up.forEach(e => { e.y -= over; });
+    for (let i = up.length - 2; i >= 0; i--) up[i].y = Math.min(up[i].y, up[i + 1].y - gap);
+    return { x: items.map(() => x), y: items.map(e => (log ? Math.pow(10, e.y) : e.y)), name: "",
+             text: items.map(e => e.text), mode: "text", textposition: pos, cliponaxis: false,
+             showlegend: false, hoverinfo: "skip",
+             textfont: { size: z.font, color: items.map(e => e.color) } };
+  }
+  // the right margin the end labels need: the widest name at the charts' font size
+  function labelMargin(texts) {
+    const widest = Math.max(0, ...texts.map(t => String(t).length));
+    return Math.round(sizes().margin.r + 6 + widest * sizes().font * 0.62);
   }
   // a click on a compared run's legend entry hides it in both charts (the other entries do nothing)
   function onLegend(div) {
@@ -248,7 +274,7 @@
       if (x.length && x[lo] === s) { rx.push(s); ry.push(ly[lo]); }
     }
     return { x: rx, y: ry, name: short.name, mode: "markers", cliponaxis: false,
-             marker: { size: 14, symbol: "circle-open", color: "#d62728", line: { width: 2.5 * lw } } };
+             marker: { size: 14, symbol: "circle-open", color: S.meta.colors.short, line: { width: 2.5 * lw } } };
   }
 
   function draw(div, fixed, moving, layout, cfg) {
@@ -312,11 +338,16 @@
       }
       const lines = t.mode.indexOf("lines") >= 0 ? g.querySelectorAll("path.js-line") : [];
       const points = t.mode.indexOf("markers") >= 0 ? g.querySelectorAll("path.point") : [];
+      const texts = t.mode.indexOf("text") >= 0 ? g.querySelectorAll("g.textpoint text") : [];
       if (t.mode.indexOf("lines") >= 0 && valid > 1 && !lines.length) return false;
       if (t.mode.indexOf("markers") >= 0 && points.length !== valid) return false;
-      jobs.push([X, Y, lines, points, first + i, t]);
+      if (t.mode.indexOf("text") >= 0 && (texts.length !== valid || valid !== n ||
+          JSON.stringify(t.text) !== JSON.stringify(div.data[first + i].text))) return false;
+      jobs.push([X, Y, lines, points, first + i, t, texts]);
     }
-    for (const [X, Y, lines, points, idx, t] of jobs) {
+    for (const [X, Y, lines, points, idx, t, texts] of jobs) {
+      // a text point's x, y are its point's; its offset (textposition) is on its parent group
+      texts.forEach((e, j) => { e.setAttribute("x", X[j].toFixed(1)); e.setAttribute("y", Y[j].toFixed(1)); });
       if (lines.length) {
         let d = "", pen = false;
         for (let j = 0; j < X.length; j++) {
@@ -386,7 +417,7 @@
     if (!up && !down) return null;
     const right = xv > S.meta.total / 2;
     return { x: xv, xref: "x", y: up ? 1 : 0, yref: "paper", yanchor: up ? "top" : "bottom",
-             xanchor: right ? "right" : "left", showarrow: false, bgcolor: "rgba(255,255,255,0.8)",
+             xanchor: right ? "right" : "left", showarrow: false, bgcolor: S.meta.colors.label_bg,
              text: (up ? "↑ " : "↓ ") + fmt(S.meta.words.off_scale, { name: name, value: num(value) }),
              font: { size: sizes().legend, color: color } };
   }
@@ -405,7 +436,7 @@
     const step = k ? x[k - 1] : 0;
     const curW = k ? S.w.map(col => col[k - 1]) : m.w0;
     const curB = k ? S.b[k - 1] : m.b0;
-    const P = S.plots, W = m.words;
+    const P = S.plots, W = m.words, C = m.colors;
     // the plots' widths, read once before anything is drawn: a cell that changed width (a
     // remount, the presenter grid) is drawn anew at its new width
     S.widths = new Map(Object.values(P).map(div => [div, div.clientWidth]));
@@ -434,33 +465,41 @@
       const dtick = Math.max(1, Math.ceil((range[1] - range[0]) / (plotH / (z.font * 1.9))));
       yax = { title: { text: W.loss_log }, type: "log", range: range, autorange: false, exponentformat: "power",
               dtick: dtick };
-      if (k) notes.push(edgeNote(x[k - 1], ly[k - 1] > 0 ? Math.log10(ly[k - 1]) : null, range, W.loss, ly[k - 1], "#1f77b4"));
+      if (k) notes.push(edgeNote(x[k - 1], ly[k - 1] > 0 ? Math.log10(ly[k - 1]) : null, range, W.loss, ly[k - 1], C.batch_loss));
     } else {
       const e = extent([ly, ey, [m.floor]]), cap = 3 * start;
       const r = ratchet(P.loss, "lin" + S.run, 0, Math.min(cap, Math.max(e[1], start)), 0.05);
       const range = [0, Math.min(r[1], cap * 1.05)];
       yax = { title: { text: W.loss }, type: "linear", range: range, autorange: false };
-      if (k) notes.push(edgeNote(x[k - 1], ly[k - 1], range, W.loss, ly[k - 1], "#1f77b4"));
+      if (k) notes.push(edgeNote(x[k - 1], ly[k - 1], range, W.loss, ly[k - 1], C.batch_loss));
     }
     // the noise floor is named on its line, not in the legend: one legend row is enough
     const floorY = S.log ? (m.floor > 0 ? Math.log10(m.floor) : null) : m.floor;
     if (floorY !== null) notes.push({ x: m.total, y: floorY, xanchor: "right", yanchor: "bottom", text: W.floor,
-                                      showarrow: false, font: { size: sizes().legend, color: "#555" } });
-    draw(P.loss, ghostTraces(m, "loss").concat([
-      { x: [0, m.total], y: [m.floor, m.floor], name: W.floor, showlegend: false, mode: "lines", line: { dash: "dot", color: "#555" } },
+                                      showarrow: false, font: { size: sizes().legend, color: C.floor } });
+    // the compared runs named at their lines' ends (the loss holds one line per run)
+    const shownGhosts = (m.ghosts || []).filter(g => !S.hidden.has(g.id) && g.x.length);
+    const gl = shownGhosts.length ? [endLabels(shownGhosts.map(g => {
+      const v = g.loss[g.loss.length - 1];
+      return { y: S.log ? (v > 0 ? Math.log10(v) : null) : v, text: g.label, color: C.compared };
+    }), m.total, yax.range, S.log, "top left", floorY)] : [];
+    draw(P.loss, ghostTraces(m, "loss").concat(gl, [
+      { x: [0, m.total], y: [m.floor, m.floor], name: W.floor, showlegend: false, mode: "lines", line: { dash: "dot", width: 1 * lw, color: C.floor } },
     ]), [
-      { x: x, y: ly, name: W.batch_loss, mode: "lines", line: { width: 1 * lw, color: "#1f77b4" }, opacity: 0.7 },
-      { x: ex, y: ey, name: W.epoch_loss, mode: "lines+markers", cliponaxis: false, marker: { size: 10, color: "#ff7f0e" }, line: { color: "#ff7f0e", width: 2 * lw } },
+      { x: x, y: ly, name: W.batch_loss, mode: "lines", line: { width: 1 * lw, color: C.batch_loss } },
+      { x: ex, y: ey, name: W.epoch_loss, mode: "lines+markers", cliponaxis: false, marker: { size: 10, symbol: "diamond", color: C.full_loss }, line: { color: C.full_loss, width: 2 * lw } },
     ].concat(m.short ? [shortRings(m.short, x, ly, lw)] : []), base("loss", W.loss_title, W.step, W.loss, { xaxis: xStep, yaxis: yax, annotations: notes.filter(Boolean),
                                                   dragmode: false, hovermode: false }), CFG_LEGEND);
 
     // 2. parameter paths against their true values
     const tr = [], cols = [], truths = [];
+    // w1, w2, w3 in three colours and b in a fourth; w4 ... repeat them (named at their ends)
+    const colour = j => (j < m.d ? C.params[j % C.params.length] : C.b);
     m.names.forEach((nm, j) => {
       const col = (j < m.d ? S.w[j] : S.b).slice(0, k);
       cols.push(col);
-      tr.push({ x: x, y: col, name: nm, mode: "lines", line: { color: COLORS[j], width: 2.5 * lw } });
-      truths.push({ x: [0, m.total], y: [m.truth[j], m.truth[j]], name: nm + " " + W.true, mode: "lines", showlegend: false, line: { color: COLORS[j], dash: "dash", width: 1.5 * lw } });
+      tr.push({ x: x, y: col, name: nm, mode: "lines", line: { color: colour(j), width: 2.5 * lw } });
+      truths.push({ x: [0, m.total], y: [m.truth[j], m.truth[j]], name: nm + " " + W.true, mode: "lines", showlegend: false, line: { color: colour(j), dash: "dash", width: 1.5 * lw } });
     });
     const known = extent([m.truth, m.w0, [m.b0, 0]]);
     const reach = Math.max(1, ...m.truth.map(Math.abs), ...m.w0.map(Math.abs), Math.abs(m.b0));
@@ -469,7 +508,7 @@
     const pe = extent(cols.concat([m.truth, m.w0, [m.b0]], shown.map(g => g.range)));
     const pr0 = ratchet(P.params, "p" + S.run, Math.max(pe[0], pcap[0]), Math.min(pe[1], pcap[1]), 0.15);
     const pr = [Math.max(pr0[0], pcap[0]), Math.min(pr0[1], pcap[1])];
-    const pnotes = k ? m.names.map((nm, j) => edgeNote(x[k - 1], cols[j][k - 1], pr, nm, cols[j][k - 1], COLORS[j])) : [];
+    const pnotes = k ? m.names.map((nm, j) => edgeNote(x[k - 1], cols[j][k - 1], pr, nm, cols[j][k - 1], colour(j))) : [];
     // each parameter's line starts at its initial value (step 0), so even a run that leaves the
     // scale on its first step shows which way it went
     const x0 = [0].concat(x);
@@ -477,8 +516,12 @@
       const y0 = [j < m.d ? m.w0[j] : m.b0].concat(cols[j]);
       t.x = x0; t.y = edgeCut(y0.length, i => inside(y0[i], pr), y0);
     });
-    draw(P.params, ghostTraces(m, "params").concat(truths), tr, base("params", W.params_title, W.step, W.value, {
+    // each parameter named just ahead of its line's end (w₁, w₂, b), in its colour
+    const names = endLabels(tr.map((t, j) => ({ y: t.y[t.y.length - 1], text: m.labels[j], color: colour(j) })),
+                            x0[x0.length - 1], pr, false, "middle right");
+    draw(P.params, ghostTraces(m, "params").concat(truths), tr.concat([names]), base("params", W.params_title, W.step, W.value, {
       xaxis: xStep, yaxis: { title: { text: W.value }, range: pr, autorange: false },
+      margin: Object.assign({}, sizes().margin, { r: labelMargin(m.labels) }),
       annotations: stackNotes(pnotes), dragmode: false, hovermode: false,
     }), CFG_LEGEND);
 
@@ -500,15 +543,15 @@
         schedule();
       };
       Promise.resolve(window.Plotly.newPlot(P.pathBase, [
-        { type: "contour", x: pa.gx, y: pa.gy, z: pa.gz, colorscale: [[0, "#f4f9ff"], [1, "#5b9bd5"]], showscale: false,
-          contours: { coloring: "fill", showlines: true }, line: { width: 0.6 * lw, color: "rgba(0,0,0,0.2)" }, hoverinfo: "skip" },
+        { type: "contour", x: pa.gx, y: pa.gy, z: pa.gz, colorscale: C.path_scale, showscale: false,
+          contours: { coloring: "fill", showlines: true }, line: { width: 0.6 * lw, color: C.contour_line }, hoverinfo: "skip" },
       ], base("path", W.path_title, pa.xname, pa.yname, Object.assign({ showlegend: false, margin: fixedMargin() }, axes)), CFG))
         .then(idle, idle);
       S.metaPainted = S.run;
     }
     // the overlay's axes are laid out exactly like the base's (so both plot areas match) but invisible;
     // margins do not grow to fit the legend (FIXED), which only the overlay has
-    const clear = "rgba(0,0,0,0)";
+    const clear = C.clear;
     const hidden = (r, t) => ({ range: r, autorange: false, showgrid: false, zeroline: false, showline: false,
       tickfont: { color: clear }, title: { text: t, font: { color: clear } } });
     const px = pa.ix < m.d ? S.w[pa.ix] : S.b, py = pa.iy < m.d ? S.w[pa.iy] : S.b;
@@ -518,16 +561,16 @@
     const pathNote = k && !(inside(lx, pa.xr) && inside(lyp, pa.yr)) ? [{
       x: Math.min(Math.max(lx, pa.xr[0]), pa.xr[1]), y: Math.min(Math.max(lyp, pa.yr[0]), pa.yr[1]),
       xanchor: lx > pa.xr[1] ? "right" : "left", yanchor: lyp > pa.yr[1] ? "top" : "bottom", showarrow: false,
-      text: fmt(W.path_off, { x: num(lx), y: num(lyp) }), bgcolor: "rgba(255,255,255,0.8)",
-      font: { size: sizes().legend, color: "#d62728" } }] : [];
+      text: fmt(W.path_off, { x: num(lx), y: num(lyp) }), bgcolor: C.label_bg,
+      font: { size: sizes().legend, color: C.alert } }] : [];
     draw(P.path, [
-      { x: [pa.opt[0]], y: [pa.opt[1]], name: W.least_squares, mode: "markers", marker: { symbol: "star", size: 16, color: "#000" } },
+      { x: [pa.opt[0]], y: [pa.opt[1]], name: W.least_squares, mode: "markers", marker: { symbol: "star", size: 16, color: C.least_squares } },
       // real data have no true values (pa.truth null): no cross
-      pa.truth && { x: [pa.truth[0]], y: [pa.truth[1]], name: W.true, mode: "markers", marker: { symbol: "x", size: 11, color: "#2ca02c" } },
+      pa.truth && { x: [pa.truth[0]], y: [pa.truth[1]], name: W.true, mode: "markers", marker: { symbol: "x", size: 11, color: C.true } },
     ].filter(Boolean), [
       { x: edgeCut(cx.length, inBox, cx), y: edgeCut(cy.length, inBox, cy), name: W.sgd_path, mode: "lines",
-        line: { color: "#d62728", width: 2 * lw } },
-      { x: [lx], y: [lyp], name: W.now, mode: "markers", marker: { size: 12, color: "#d62728" } },
+        line: { color: C.path, width: 2 * lw } },
+      { x: [lx], y: [lyp], name: W.now, mode: "markers", marker: { size: 12, color: C.path } },
     ], base("path", "", "", "", { xaxis: hidden(pa.xr, pa.xname), yaxis: hidden(pa.yr, pa.yname), plot_bgcolor: clear,
       margin: fixedMargin(), annotations: pathNote }));
 
@@ -542,25 +585,25 @@
       for (const v of vals) if (v != null && (v < dm.yr[0] || v > dm.yr[1]) && (worst === null || Math.abs(v) > Math.abs(worst))) worst = v;
       const span = dm.yr[1] - dm.yr[0];
       return worst !== null && (worst < dm.yr[0] - span || worst > dm.yr[1] + span) ? [{
-        x: 0.5, xref: "paper", y: 0.95, yref: "paper", yanchor: "top", showarrow: false, bgcolor: "rgba(255,255,255,0.85)",
-        text: fmt(W.pred_off, { value: num(worst) }), font: { size: sizes().legend, color: "#d62728" } }] : [];
+        x: 0.5, xref: "paper", y: 0.95, yref: "paper", yanchor: "top", showarrow: false, bgcolor: C.label_bg,
+        text: fmt(W.pred_off, { value: num(worst) }), font: { size: sizes().legend, color: C.alert } }] : [];
     };
     if (m.d === 1) {
       const lo = dm.xr[0], hi = dm.xr[1];
       const ends = [fin(curW[0] * lo + curB), fin(curW[0] * hi + curB)];
       draw(P.data, [
-        { x: dm.x, y: dm.y, name: W.data, mode: "markers", marker: { size: 5, color: "rgba(31,119,180,0.5)" } },
+        { x: dm.x, y: dm.y, name: W.data, mode: "markers", marker: { size: 5, color: C.data } },
       ], [
-        { x: [lo, hi], y: ends, name: W.model, mode: "lines", line: { color: "#d62728", width: 3 * lw } },
+        { x: [lo, hi], y: ends, name: W.model, mode: "lines", line: { color: C.model, width: 3 * lw } },
       ], base("data", W.data_title, "x", "y", {
         xaxis: { title: { text: "x" }, range: dm.xr, autorange: false }, yaxis: { title: { text: "y" }, range: dm.yr, autorange: false },
         annotations: predNote(ends) }));
     } else {
       const yh = dm.X.map(row => fin(row.reduce((s, v, j) => s + v * curW[j], curB)));
       draw(P.data, [
-        { x: dm.yr, y: dm.yr, name: W.perfect, mode: "lines", line: { dash: "dash", color: "#555" } },
+        { x: dm.yr, y: dm.yr, name: W.perfect, mode: "lines", line: { dash: "dash", color: C.perfect } },
       ], [
-        { x: dm.y, y: yh, name: W.examples, mode: "markers", marker: { size: 6, color: "rgba(31,119,180,0.6)" } },
+        { x: dm.y, y: yh, name: W.examples, mode: "markers", marker: { size: 6, color: C.data } },
       ], base("data", W.pred_title, W.true_y, W.pred_y, {
         xaxis: { title: { text: W.true_y }, range: dm.yr, autorange: false }, yaxis: { title: { text: W.pred_y }, range: dm.yr, autorange: false },
         annotations: predNote(yh) }));
@@ -589,7 +632,7 @@
 
   function paintParabola(m, step) {
     const lw = sizes().line;
-    const P = S.plots, W = m.words;
+    const P = S.plots, W = m.words, C = m.colors;
     const pb = m.parabola, x0 = pb.x0, lr = m.lr, K = step, lim = pb.lim;
     const trail = [], ty = [];
     for (let j = Math.max(0, K - 8); j <= K; j++) {
@@ -603,14 +646,14 @@
     }
     const note = inView ? "" : fmt(W.out_of_view, { x: Math.abs(xk).toExponential(1) });
     draw(P.parabola, [
-      { x: P.parabola.__curve[0], y: P.parabola.__curve[1], name: "y = x²/2", mode: "lines", line: { color: "#555", width: 2 * lw } },
+      { x: P.parabola.__curve[0], y: P.parabola.__curve[1], name: "y = x²/2", mode: "lines", line: { color: C.curve, width: 2 * lw } },
     ], [
-      { x: trail, y: ty, name: W.last_steps, mode: "lines+markers", marker: { size: 7, color: "#1f77b4" }, line: { width: 1 * lw, dash: "dot" } },
-      { x: inView ? [xk] : [], y: inView ? [xk * xk / 2] : [], name: "x_k", mode: "markers", marker: { size: 14, color: "#d62728" } },
+      { x: trail, y: ty, name: W.last_steps, mode: "lines+markers", marker: { size: 7, color: C.iterates }, line: { width: 1 * lw, dash: "dot", color: C.iterates } },
+      { x: inView ? [xk] : [], y: inView ? [xk * xk / 2] : [], name: "x_k", mode: "markers", marker: { size: 14, color: C.current } },
     ], base("parabola", fmt(W.parabola_title, { lr: lr, regime: pb.regime }), "x", "y", {
       xaxis: { title: { text: "x" }, range: [-lim, lim], autorange: false },
       yaxis: { title: { text: "y" }, range: [-0.05 * lim * lim / 2, lim * lim / 2 * 1.05], autorange: false },
-      annotations: note ? [{ text: note, x: 0, y: lim * lim / 4, showarrow: false, font: { size: 15, color: "#d62728" } }] : [],
+      annotations: note ? [{ text: note, x: 0, y: lim * lim / 4, showarrow: false, font: { size: 15, color: C.alert } }] : [],
     }));
   }
 

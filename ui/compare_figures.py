@@ -14,10 +14,12 @@ from plotly.subplots import make_subplots
 
 from core.compare import EPS32, ORDER
 from core.problems import N_
+from ui import palette as P
 
 FONT_SIZE = 16
-COLORS = {"numpy": "#1f77b4", "mindspore": "#d62728", "mindspore-pynative": "#2ca02c", "eps": "#555555"}
-DASH = {"numpy": "solid", "mindspore": "dash", "mindspore-pynative": "dot"}
+COLORS = {"numpy": P.NUMPY, "mindspore": P.MINDSPORE_GRAPH, "mindspore-pynative": P.MINDSPORE_PYNATIVE,
+          "eps": P.FLOAT32_EPS}
+DASH = P.BACKEND_DASH
 MARKERS = 25            # PyNative's markers: about this many along a path
 
 WORDS = {
@@ -87,7 +89,29 @@ def paths_figure(comparison, words=None) -> go.Figure:
     for i, name in enumerate(names):
         fig.update_yaxes(title_text=name, row=i + 1, col=1)
     fig.update_xaxes(title_text=words["step"], row=d + 1, col=1)
+    _end_labels(fig, runs, words)
     return _style(fig, 180 * (d + 1) + 80)
+
+
+GLYPH = {"solid": "━", "dash": "╍", "dot": "○"}
+
+
+def _end_labels(fig, runs, words):
+    """Each backend named at the end of the first row's lines, with its line style: who is who
+    without the colours. The paths agree to float32 rounding, so their ends coincide: the names
+    are stacked from the common end, away from the nearer edge of the row."""
+    first = runs[0].w[:, 0]
+    x, y = len(first) - 1, float(first[-1])
+    finite = first[np.isfinite(first)]
+    low = finite.size == 0 or y <= (float(finite.min()) + float(finite.max())) / 2
+    line = FONT_SIZE + 2
+    for i, run in enumerate(runs):
+        glyph = GLYPH[DASH[run.backend]]
+        fig.add_annotation(
+            x=x, y=y, xref="x", yref="y", showarrow=False, xanchor="right",
+            yanchor="bottom" if low else "top", yshift=(4 + line * i) * (1 if low else -1),
+            text=f"<span style='color:{COLORS[run.backend]}'>{glyph}</span> {words[run.backend]}",
+            font=dict(size=FONT_SIZE - 3, color=P.TEXT), bgcolor=P.LABEL_BG)
 
 
 def _positive(a):

@@ -18,16 +18,17 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.problems import N_
+from ui import palette as P
 
 FONT_SIZE = 15
 ROW = 1.1               # the graph's row spacing, in lane widths
 GRAPH_DIGITS = 4         # significant digits of the graph's numbers (the page's text: 4 as well)
-COLORS = {"forward": "#1f3b73", "backward": "#c0392b", "idle": "#b8b8b8", "current": "#f39c12",
-          "box": "#ffffff", "box_done": "#eef3fb", "examples": "#ff7f0e", "mean": "#d62728",
-          "full": "#000000", "samples": "#9ecae1", "b1": "#ff7f0e", "bB": "#d62728",
-          "theory": "#1f77b4", "iid": "#7f7f7f", "batch_step": "#d62728", "full_step": "#1f77b4",
-          "start": "#000000"}
-LANDSCAPE_SCALE = [[0.0, "#f7fcf5"], [0.35, "#c7e9c0"], [0.7, "#74c476"], [1.0, "#238b45"]]
+COLORS = {"forward": P.FORWARD, "backward": P.BACKWARD, "idle": P.IDLE, "current": P.FOCUS,
+          "box": P.BOX, "box_done": P.BOX_DONE, "examples": P.EXAMPLES, "mean": P.BATCH_MEAN,
+          "full": P.FULL_GRAD, "samples": P.SAMPLES, "b1": P.SPREAD_1, "bB": P.SPREAD_B,
+          "theory": P.THEORY, "iid": P.IID, "batch_step": P.BATCH_STEP, "full_step": P.FULL_STEP,
+          "start": P.START, "this_batch": P.THIS_BATCH}
+LANDSCAPE_SCALE = P.LANDSCAPE_SCALE
 
 # the graph's nodes: where each sits (lane, row; row 0 at the top), and how it is labelled
 # (each input on the right half a row below its neighbour, so that boxes never share a band:
@@ -135,8 +136,8 @@ def graph_figure(g, stage=ALL, batch=None, words=None, height=840):
     """One example's graph (core.inside.Graph g) at a stage of the stepping control.
 
     batch: (L, dL/dl_i, dL/dw, dL/db) of the BatchGraph, drawn at the node L; None hides L's
-    numbers. Forward values are blue, backward gradients red; the node or edge of the current
-    stage is orange. Every edge says its local derivative once the backward pass has crossed it.
+    numbers. Forward values are blue, backward gradients vermillion; the node or edge of the current
+    stage is black and thicker. Every edge says its local derivative once the backward pass has crossed it.
     """
     w_ = _words(words)
     fwd, bwd, mean = shown(stage)
@@ -173,7 +174,7 @@ def graph_figure(g, stage=ALL, batch=None, words=None, height=840):
                                text=f"<i>{local}</i>",
                                showarrow=False, xanchor="left" if diagonal else "right",
                                font=dict(size=FONT_SIZE - 3, color=COLORS["backward"]),
-                               bgcolor="rgba(255,255,255,0.85)", hovertext=hover)
+                               bgcolor=P.LABEL_BG, hovertext=hover)
     for name, (x, y) in pos.items():
         is_current = current is not None and current[1] == name and (
             current[0] != "mean" or name == "L")
@@ -186,7 +187,7 @@ def graph_figure(g, stage=ALL, batch=None, words=None, height=840):
             text = node_text(name, nd.value, nd.grad, name in fwd, name in bwd, mean)
         reached = name in fwd or name in bwd
         fig.add_annotation(x=x, y=y, text=text, showarrow=False, align="center",
-                           font=dict(size=FONT_SIZE - 1, color="#222"),
+                           font=dict(size=FONT_SIZE - 1, color=P.TEXT),
                            bgcolor=COLORS["box_done"] if reached else COLORS["box"],
                            bordercolor=COLORS["current"] if is_current else (
                                COLORS["forward"] if reached else COLORS["idle"]),
@@ -197,7 +198,7 @@ def graph_figure(g, stage=ALL, batch=None, words=None, height=840):
                                  marker=dict(size=12, color=color, symbol="square")))
     fig.update_xaxes(visible=False, range=[-0.75, 1.75], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-ROW * 6.5 - 0.55, 0.45], fixedrange=True)
-    fig.update_layout(height=height, margin=dict(l=4, r=4, t=36, b=4), plot_bgcolor="white",
+    fig.update_layout(height=height, margin=dict(l=4, r=4, t=36, b=4), plot_bgcolor=P.WHITE,
                       font=dict(size=FONT_SIZE), showlegend=True, dragmode=False,
                       legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
     return fig
@@ -259,7 +260,7 @@ def noise_figure(nz, axes, d, words=None, max_samples=600, height=520):
     mean = nz.batch_mean[[i, j]]
     fig.add_trace(go.Scatter(x=[mean[0]], y=[mean[1]], mode="markers", name=w_["batch_mean"],
                              marker=dict(size=16, color=COLORS["mean"], symbol="star",
-                                         line=dict(width=1, color="white")),
+                                         line=dict(width=1, color=P.WHITE)),
                              hovertemplate="(%{x:.4g}, %{y:.4g})<extra></extra>"))
     fig.add_trace(go.Scatter(x=[full[0]], y=[full[1]], mode="markers", name=w_["full"],
                              marker=dict(size=14, color=COLORS["full"], symbol="x-thin",
@@ -273,12 +274,12 @@ def noise_figure(nz, axes, d, words=None, max_samples=600, height=520):
     if (big[0][1] - big[0][0]) <= 3 * (xr[1] - xr[0]):
         xr, yr = big
     xt, yt = plane_labels(d, words)
-    fig.update_xaxes(title=xt, range=list(xr), zeroline=True, zerolinecolor="#ccc", constrain="domain")
-    fig.update_yaxes(title=yt, range=list(yr), zeroline=True, zerolinecolor="#ccc",
+    fig.update_xaxes(title=xt, range=list(xr), zeroline=True, zerolinecolor=P.ZERO_LINE, constrain="domain")
+    fig.update_yaxes(title=yt, range=list(yr), zeroline=True, zerolinecolor=P.ZERO_LINE,
                      scaleanchor="x", scaleratio=1, constrain="domain")
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
                       legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
-                      plot_bgcolor="white")
+                      plot_bgcolor=P.WHITE)
     return fig
 
 
@@ -303,17 +304,17 @@ def variance_figure(vc, batch_size, words=None, height=460):
                              marker=dict(size=10, color=COLORS["mean"]),
                              hovertemplate="B = %{x}: %{y:.4g}<extra></extra>"))
     if batch_size < vc.n:
-        fig.add_vline(x=batch_size, line=dict(color=COLORS["bB"], dash="dot", width=2))
+        fig.add_vline(x=batch_size, line=dict(color=COLORS["this_batch"], dash="dot", width=2))
         fig.add_annotation(x=math.log10(batch_size), y=1, yref="paper", xref="x",
                            text=w_["this_batch"].format(batch=batch_size), showarrow=False,
-                           xanchor="left", yanchor="top", xshift=6, font=dict(color=COLORS["bB"]))
+                           xanchor="left", yanchor="top", xshift=6, font=dict(color=COLORS["this_batch"]))
     fig.update_xaxes(type="log", title=w_["batch_size"], dtick=1)
     fig.update_yaxes(type="log", title=w_["variance"], exponentformat="power", dtick=1)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
                       legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
-                      plot_bgcolor="white")
-    fig.update_xaxes(gridcolor="#eee")
-    fig.update_yaxes(gridcolor="#eee")
+                      plot_bgcolor=P.WHITE)
+    fig.update_xaxes(gridcolor=P.GRID)
+    fig.update_yaxes(gridcolor=P.GRID)
     return fig
 
 
@@ -347,7 +348,7 @@ def arrow_figure(arrows, plane, axes, d, optimum=None, words=None, height=520):
     loss = np.asarray(plane.loss)
     lo, hi = float(loss.min()), float(loss.max())
     fig = go.Figure(go.Contour(x=plane.u, y=plane.v, z=loss, colorscale=LANDSCAPE_SCALE,
-                               showscale=False, ncontours=18, line=dict(width=1, color="#6a9a6a"),
+                               showscale=False, ncontours=18, line=dict(width=1, color=P.CONTOUR_LINE_GREEN),
                                contours=dict(coloring="fill"), name=w_["loss"],
                                hovertemplate=f"{w_['loss']} %{{z:.4g}}<extra></extra>",
                                zmin=lo, zmax=hi))
@@ -366,7 +367,7 @@ def arrow_figure(arrows, plane, axes, d, optimum=None, words=None, height=520):
         opt = np.asarray(optimum, float)
         if u0 <= opt[0] <= u1 and v0 <= opt[1] <= v1:
             fig.add_trace(go.Scatter(x=[opt[0]], y=[opt[1]], mode="markers", name=w_["optimum"],
-                                     marker=dict(size=14, color="black", symbol="x-thin",
+                                     marker=dict(size=14, color=P.OPTIMUM, symbol="x-thin",
                                                  line=dict(width=3))))
         else:           # an arrow at the edge of the view, pointing at it
             c = np.array([(u0 + u1) / 2, (v0 + v1) / 2])
@@ -376,10 +377,10 @@ def arrow_figure(arrows, plane, axes, d, optimum=None, words=None, height=520):
             tip, tail = c + direction * t, c + direction * t * 0.72
             fig.add_annotation(x=tip[0], y=tip[1], ax=tail[0], ay=tail[1], xref="x", yref="y",
                                axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=2,
-                               arrowcolor="#333", text="")
+                               arrowcolor=P.TEXT_SOFT, text="")
             fig.add_annotation(x=tail[0], y=tail[1], text=w_["to_optimum"], showarrow=False,
-                               font=dict(size=FONT_SIZE - 3, color="#333"),
-                               bgcolor="rgba(255,255,255,0.8)",
+                               font=dict(size=FONT_SIZE - 3, color=P.TEXT_SOFT),
+                               bgcolor=P.LABEL_BG,
                                xanchor="center", yanchor="bottom" if direction[1] < 0 else "top")
     names = (w_["w1"], w_["w2"]) if d >= 2 else (w_["w"], w_["b"])
     # equal scales (the angle between the arrows is the true one): the plot shrinks to a square
@@ -389,5 +390,5 @@ def arrow_figure(arrows, plane, axes, d, optimum=None, words=None, height=520):
                      exponentformat="none", constrain="domain")
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
                       legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
-                      plot_bgcolor="white")
+                      plot_bgcolor=P.WHITE)
     return fig

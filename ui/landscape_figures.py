@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from core.landscape import NEVER, REGIONS
 from core.problems import N_
+from ui import palette as P
 
 FONT_SIZE = 16
 HEIGHT = 540
@@ -25,14 +26,15 @@ NAME_BAND = 0.55        # the finder's loss row: headroom for the names, x the d
 NARROW_PLOT = 300       # px: the finder's plot on a phone, where the regions' names must fit
 SURFACE_CAP = 3.0       # the surface is cut at 3 x the start's loss
 AXIS_MIN = 0.04         # the shorter valley axis is drawn at least this fraction of the view
-COLORS = {"minibatch": "#d62728", "gd": "#1f77b4", "single": "#ff7f0e", "axis": "#222222",
-          "optimum": "#000000", "lr": "#6a3d9a", "stable": "#d62728", "edge": "#ffffff"}
-REGION_COLORS = {"creeping": "#c6dbef", "fast": "#c7e9c0", "oscillating": "#fdd0a2",
-                 "diverging": "#fcbba1"}
+COLORS = {"minibatch": P.MINIBATCH, "gd": P.FULL_BATCH, "single": P.SINGLE, "axis": P.VALLEY_AXES,
+          "optimum": P.OPTIMUM, "lr": P.CHOSEN_LR, "stable": P.STABLE_BOUND, "edge": P.EDGE,
+          "sweep": P.SWEEP, "reached": P.REACHED, "diverged": P.DIVERGED, "failed": P.FAILED,
+          "floor": P.NOISE_FLOOR}
+REGION_COLORS = P.REGIONS
 # contours of the loss every half decade: each line is 10^0.5 ~ 3.2 x the next one in
 CONTOUR_STEP = 0.5
-LANDSCAPE_SCALE = [[0.0, "#f7fcf5"], [0.35, "#c7e9c0"], [0.7, "#74c476"], [1.0, "#238b45"]]
-MAP_SCALE = "Viridis"
+LANDSCAPE_SCALE = P.LANDSCAPE_SCALE
+MAP_SCALE = P.MAP_SCALE
 
 # every text the figures show (English msgids; {name} placeholders)
 WORDS = {
@@ -43,6 +45,7 @@ WORDS = {
     "left_view": N_("{name} · off the chart"),
     "optimum": N_("least squares"),
     "start": N_("start"),
+    "path_label": N_("batch {value}"),
     "valley_axes": N_("valley axes (Hessian eigenvectors)"),
     "w1": N_("weight w1"), "w2": N_("weight w2"),
     "w1_std": N_("weight w1 (standardised x1)"), "w2_std": N_("weight w2 (standardised x2)"),
@@ -147,8 +150,9 @@ def _path_traces(paths, words, box, z_of=None):
     traces = []
     for kind, path in zip(kinds, paths):
         w = clipped(path.w, box)
-        style = dict(line=dict(color=COLORS[kind], width=3 if kind == "gd" else 2),
-                     marker=dict(size=5 if kind == "gd" else 3, color=COLORS[kind]))
+        style = dict(line=dict(color=COLORS[kind], width=3 if kind == "gd" else 2, dash=P.PATH_DASH[kind]),
+                     marker=dict(size=7 if kind == "gd" else 6, color=COLORS[kind],
+                                 symbol=P.PATH_SYMBOLS[kind]))
         common = dict(name=path_name(kind, path, words, len(w)), mode="lines+markers", legendgroup=kind,
                       hovertemplate="w1 = %{x:.4g}<br>w2 = %{y:.4g}<extra>%{fullData.name}</extra>")
         if z_of is None:
@@ -157,6 +161,49 @@ def _path_traces(paths, words, box, z_of=None):
             style["line"]["width"] += 2
             traces.append(go.Scatter3d(x=w[:, 0], y=w[:, 1], z=z_of(w), showlegend=False, **style,
                                        **common))
+    return traces
+
+
+def label_points(ws, box):
+    """For each path's drawn points (k+1, 2), the index of the one to name it at: the point
+    farthest from the other paths (in units of the view), so the names sit where the paths
+    have parted, not where they all end, at the optimum."""
+    span = max(box[0][1] - box[0][0], box[1][1] - box[1][0])
+    out = []
+    for i, w in enumerate(ws):
+        others = [o for j, o in enumerate(ws) if j != i and len(o)]
+        if not len(w) or not others:
+            out.append(len(w) - 1)
+            continue
+        rest = np.vstack(others) / span
+        dist = np.min(np.linalg.norm(w[:, None, :] / span - rest[None], axis=2), axis=1)
+        (x0, x1), (y0, y1) = box
+        inside = (w[:, 0] >= x0) & (w[:, 0] <= x1) & (w[:, 1] >= y0) & (w[:, 1] <= y1)
+        out.append(int(np.argmax(np.where(inside, dist, -1.0))))
+    return out
+
+
+GLYPH = {"minibatch": "◆", "gd": "●", "single": "✕"}      # the paths' markers, in text
+
+
+def _path_labels(paths, words, box):
+    """Each path named on the chart ("batch 10", "batch 1000", "batch 1"), in its colour with
+    its marker, beside its label_points() point: who is who without the colours."""
+    kinds = ("minibatch", "gd", "single")
+    ws = [clipped(path.w, box) for path in paths]
+    cx, cy = (box[0][0] + box[0][1]) / 2, (box[1][0] + box[1][1]) / 2
+    traces = []
+    for kind, path, w, k in zip(kinds, paths, ws, label_points(ws, box)):
+        if not len(w):
+            continue
+        x, y = float(w[k, 0]), float(w[k, 1])
+        where = ("bottom " if y > cy else "top ") + ("left" if x > cx else "right")
+        traces.append(go.Scatter(
+            x=[x], y=[y], mode="text", textposition=where,
+            text=[f"<span style='color:{COLORS[kind]}'>{GLYPH[kind]}</span> "
+                  + words["path_label"].format(value=path.batch_size)],
+            textfont=dict(size=FONT_SIZE - 1, color=P.TEXT),
+            showlegend=False, hoverinfo="skip", legendgroup=kind))
     return traces
 
 
@@ -174,7 +221,7 @@ def contour_figure(grid, paths, axes, words=None, standardised=False) -> go.Figu
     lo, hi = math.floor(float(z.min()) / CONTOUR_STEP) * CONTOUR_STEP, float(z.max())
     fig = go.Figure(go.Contour(
         x=grid.w1, y=grid.w2, z=z, colorscale=LANDSCAPE_SCALE, reversescale=True, showscale=False,
-        contours=dict(start=lo, end=hi, size=CONTOUR_STEP), line=dict(width=1, color="#888"),
+        contours=dict(start=lo, end=hi, size=CONTOUR_STEP), line=dict(width=1, color=P.CONTOUR_LINE),
         hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<br>L = 10^%{z:.2f}<extra></extra>"))
     for kind, lam, end in valley_axes(axes, grid.w_star, box):
         other = 2 * np.asarray(grid.w_star) - end
@@ -187,17 +234,18 @@ def contour_figure(grid, paths, axes, words=None, standardised=False) -> go.Figu
         # differ from these (b profiled out) in the third digit
         fig.add_annotation(x=end[0], y=end[1], text=f"λ_{kind}", showarrow=True, arrowhead=0,
                            ax=36 * inward, ay=-24 if kind == "max" else 24,
-                           font=dict(size=FONT_SIZE, color=COLORS["axis"]), bgcolor="rgba(255,255,255,0.8)")
+                           font=dict(size=FONT_SIZE, color=COLORS["axis"]), bgcolor=P.LABEL_BG)
     fig.add_traces(_path_traces(paths, words, box))
+    fig.add_traces(_path_labels(paths, words, box))
     start = paths[0].w[0]
     fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers+text", name=words["start"],
                              text=[words["start"]], textposition="top left", showlegend=False,
-                             textfont=dict(size=FONT_SIZE - 2, color="#333"),
-                             marker=dict(size=12, color="white", line=dict(width=2, color="#333")),
+                             textfont=dict(size=FONT_SIZE - 2, color=P.TEXT_SOFT),
+                             marker=dict(size=12, color=P.WHITE, line=dict(width=2, color=P.TEXT_SOFT)),
                              hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<extra></extra>"))
     fig.add_trace(go.Scatter(x=[grid.w_star[0]], y=[grid.w_star[1]], mode="markers", name=words["optimum"],
                              marker=dict(size=18, symbol="star", color=COLORS["optimum"],
-                                         line=dict(width=1, color="white")),
+                                         line=dict(width=1, color=P.WHITE)),
                              hovertemplate="w1* = %{x:.4g}<br>w2* = %{y:.4g}<extra></extra>"))
     _style(fig)
     fig.update_xaxes(title=words["w1_std" if standardised else "w1"], range=list(box[0]), autorange=False)
@@ -276,7 +324,7 @@ def _shade_regions(fig, spans, words, rows):
         upright = width < text_px(words[name]) + 12
         fig.add_annotation(x=(math.log10(a) + math.log10(b)) / 2, y=0.98, xref="x", yref="y domain",
                            text=words[name], showarrow=False, yanchor="top",
-                           textangle=-90 if upright else 0, font=dict(size=FONT_SIZE - 2, color="#333"))
+                           textangle=-90 if upright else 0, font=dict(size=FONT_SIZE - 2, color=P.TEXT_SOFT))
 
 
 def finder_figure(sweep, bounds, lr=None, words=None) -> go.Figure:
@@ -301,32 +349,33 @@ def finder_figure(sweep, bounds, lr=None, words=None) -> go.Figure:
     crosses = math.log10(3 * ceiling)
     top = 10 ** (crosses + NAME_BAND * (crosses - math.log10(bottom)))
     _shade_regions(fig, region_spans(bounds, lo, hi), words, rows=(1, 2))
-    fig.add_hline(y=sweep.floor, line=dict(color="#555", width=1, dash="dot"), row=1, col=1)
+    fig.add_hline(y=sweep.floor, line=dict(color=COLORS["floor"], width=1, dash="dot"), row=1, col=1)
     shown = ok & (final <= ceiling)
     fig.add_trace(go.Scatter(
         x=lrs[shown], y=final[shown], mode="lines+markers",
         name=words["sweep"].format(steps=sweep.steps, batch=sweep.batch_size),
-        line=dict(color=COLORS["gd"], width=2), marker=dict(size=9, color=COLORS["gd"]),
+        line=dict(color=COLORS["sweep"], width=2), marker=dict(size=9, color=COLORS["sweep"]),
         hovertemplate="lr = %{x:.3g}<br>L = %{y:.3g}<extra></extra>"), row=1, col=1)
     high = ok & (final > ceiling)
     if high.any():
         fig.add_trace(go.Scatter(
             x=lrs[high], y=np.full(int(high.sum()), ceiling), mode="markers", showlegend=False,
-            marker=dict(size=11, symbol="triangle-up", color=COLORS["gd"]),
+            marker=dict(size=11, symbol="triangle-up", color=COLORS["sweep"]),
             customdata=[words["off_chart"].format(loss=fmt(v)) for v in final[high]],
             hovertemplate="lr = %{x:.3g}<br>%{customdata}<extra></extra>"), row=1, col=1)
     if (~ok).any():
         at = np.asarray(sweep.diverged_at)[~ok]
         fig.add_trace(go.Scatter(
             x=lrs[~ok], y=np.full(int((~ok).sum()), 3 * ceiling), mode="markers", name=words["diverged"],
-            marker=dict(size=11, symbol="x", color=COLORS["stable"]),
+            marker=dict(size=11, symbol="x", color=COLORS["diverged"]),
             customdata=[words["diverged_hover"].format(step=int(s)) for s in at],
             hovertemplate="lr = %{x:.3g}<br>%{customdata}<extra></extra>"), row=1, col=1)
     reached = np.asarray(sweep.steps_to_10x_floor)
     got = reached != NEVER
     fig.add_trace(go.Scatter(
         x=lrs[got], y=reached[got], mode="lines+markers", name=words["reached"],
-        line=dict(color="#2ca02c", width=2), marker=dict(size=8, color="#2ca02c"),
+        line=dict(color=COLORS["reached"], width=2, dash="dash"),
+        marker=dict(size=8, symbol="square", color=COLORS["reached"]),
         customdata=[words["steps_hover"].format(steps=int(r)) for r in reached[got]],
         hovertemplate="lr = %{x:.3g}<br>%{customdata}<extra></extra>"), row=2, col=1)
     _vline(fig, bounds.stable, words["stable"].format(lr=fmt(bounds.stable)), COLORS["stable"], "solid")
@@ -406,14 +455,15 @@ def map_figure(lbmap, start_loss, words=None) -> go.Figure:
     rows, cols = np.nonzero(diverged)
     if rows.size:
         fig.add_trace(go.Scatter(x=lx[cols], y=ly[rows], mode="markers", name=words["grew"],
-                                 marker=dict(symbol="x-thin", size=9, line=dict(width=2, color="#b2182b")),
+                                 marker=dict(symbol="x-thin", size=9,
+                                             line=dict(width=2, color=COLORS["failed"])),
                                  hoverinfo="skip"))
     edge = stable_edge(lbmap, start_loss)
     has = np.isfinite(edge)
     fig.add_trace(go.Scatter(
         x=np.log10(edge[has]), y=ly[has], mode="lines+markers", name=words["edge"],
         line=dict(color=COLORS["edge"], width=3),
-        marker=dict(size=8, color=COLORS["edge"], line=dict(width=1, color="#333")),
+        marker=dict(size=8, color=COLORS["edge"], line=dict(width=1, color=P.TEXT_SOFT)),
         hovertemplate="lr = 10^%{x:.2f}<extra></extra>"))
     s = math.log10(lbmap.lr_stable)
     fig.add_trace(go.Scatter(x=[s, s], y=[ly.min() - 0.15, ly.max() + 0.15], mode="lines",
@@ -428,7 +478,7 @@ def map_figure(lbmap, start_loss, words=None) -> go.Figure:
     fig.update_yaxes(title=words["batch_size"], tickvals=[math.log10(t) for t in yt],
                      ticktext=[str(t) for t in yt], range=[ly.min() - 0.15, ly.max() + 0.15],
                      showgrid=False, zeroline=False)
-    fig.update_layout(height=HEIGHT, plot_bgcolor="#eeeeee")
+    fig.update_layout(height=HEIGHT, plot_bgcolor=P.MISSING_BG)
     return fig
 
 

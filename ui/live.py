@@ -20,12 +20,14 @@ from core.problems import N_
 from core.run import DIVERGED, DONE, PAUSED
 from core.settings import BY_KEY, format_value
 from core.trainer import last_batch_size
+from ui import palette
 from ui.i18n import _
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 DATA_SAMPLE = 120            # points of the data drawn in the data chart
 MAX_RINGS = 30               # epochs up to which the smaller last batches are ringed
 GRID = 60                    # contour grid per axis
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 PARABOLA_X0 = 3.0            # where the parabola chart's descent starts
 REGIME_WORDS = {"monotone": N_("monotone convergence"), "one-step": N_("one step to the minimum"),
                 "oscillating": N_("oscillating convergence"), "bouncing": N_("bouncing between ±x0"),
@@ -228,6 +230,8 @@ def meta(run, ghosts=()):
              if last < B and run.settings["epochs"] <= MAX_RINGS else None)
     return {
         "d": d, "names": names, "truth": _nums(truth), "total": run.total_steps,
+        # the chart's colours (ui/palette.py), and each parameter's name at its line's end
+        "colors": palette.live(), "labels": [nm.translate(SUBSCRIPTS) for nm in names],
         "epochs": run.settings["epochs"], "per_epoch": run.steps_per_epoch,
         "lr": lr, "floor": run.theory.loss_floor, "short": short, "w0": _nums(w0), "b0": float(b0),
         "start_loss": full_loss(run.X, run.y, w0, b0),

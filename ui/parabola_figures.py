@@ -11,12 +11,13 @@ import plotly.graph_objects as go
 
 from core.parabola import ParabolaStep, df, f
 from core.problems import N_
+from ui import palette as P
 
 VIEW_CLIP = 3.0         # the view holds |x| up to 3 |x0|: a diverging run leaves it in a few steps
 FONT_SIZE = 18          # read from the back of a lecture hall
 FRAME_MS = 700          # one descent step per 0.7 s when playing
-COLORS = {"curve": "#7f7f7f", "path": "#1f77b4", "point": "#d62728", "tangent": "#ff7f0e",
-          "step": "#2ca02c"}
+COLORS = {"curve": P.CURVE, "path": P.ITERATES, "point": P.CURRENT, "tangent": P.TANGENT,
+          "step": P.STEP}
 # every text the figures show (English msgids; {name} placeholders)
 WORDS = {
     "iterates": N_("iterates x_k"), "tangent": N_("tangent at x_k"), "step": N_("step −lr·f'(x_k)"),
@@ -102,10 +103,10 @@ def _frame_traces(steps, k, lr, r, y_top, k_out, words):
                    marker=_arrow_marker(COLORS["step"], 20, ["line-ns", "arrow"]),
                    name=words["step"], hoverinfo="skip"),
         go.Scatter(**point, mode="markers", name=words["current"],
-                   marker=dict(size=18, color=COLORS["point"], line=dict(width=2, color="white")),
+                   marker=dict(size=18, color=COLORS["point"], line=dict(width=2, color=P.WHITE)),
                    hovertemplate="x_k = %{x:.4g}<br>f(x_k) = %{y:.4g}<extra></extra>"),
         go.Scatter(x=[-0.97 * r], y=[0.95 * y_top], mode="text", text=[label],
-                   textposition="middle right", textfont=dict(size=FONT_SIZE + 2, color="#222"),
+                   textposition="middle right", textfont=dict(size=FONT_SIZE + 2, color=P.TEXT),
                    showlegend=False, hoverinfo="skip"),
     ]
 
@@ -154,7 +155,7 @@ def parabola_figure(steps: list[ParabolaStep], lr: float, words=None) -> go.Figu
            x_range=[-r, r], y_range=[-0.12 * y_top, y_top], x_title="x", y_title="y = x²/2")
     fig.update_layout(height=560, margin=dict(b=150))
     if note:
-        fig.update_layout(title_font_color=COLORS["point"])
+        fig.update_layout(title_font_color=P.ALERT)
     return fig
 
 
@@ -165,7 +166,7 @@ def iterates_figure(steps: list[ParabolaStep], words=None) -> go.Figure:
         x=[s.k for s in steps], y=[s.x for s in steps], mode="lines+markers", name="x_k",
         line=dict(color=COLORS["path"], width=3), marker=dict(size=10),
         hovertemplate="k = %{x}<br>x_k = %{y:.4g}<extra></extra>"))
-    fig.add_hline(y=0, line=dict(color=COLORS["point"], width=2, dash="dot"))
+    fig.add_hline(y=0, line=dict(color=P.MINIMUM, width=2, dash="dot"))
     _style(fig, title=words["iterates_title"], x_title=words["step_k"], y_title=words["iterates_y"])
     fig.update_layout(height=560, showlegend=False)
     return fig
