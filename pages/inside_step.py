@@ -392,7 +392,7 @@ def show_noise(view, words):
     B = view.batch_size
     axes = inside.plane_axes(d)
     nz = noise(view.data, X, y, tuple(view.w), view.b, tuple(int(i) for i in rec.batch), B)
-    st.markdown(_("Each example of the batch pulls the parameters its own way: its gradient (orange "
+    st.markdown(_("Each example of the batch pulls the parameters its own way: its gradient (open "
                   "circles) is far from the gradient of all {n} examples (black ×). Their mean, the "
                   "step's gradient (red star), is much closer: a minibatch gradient is a random estimate "
                   "of the full one, which is why this is *stochastic* gradient descent.").format(n=n))
