@@ -18,10 +18,13 @@ PAGE = "pages/your_data.py"
 ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
 CJK = re.compile(r"[\u4e00-\u9fff]")
 REFUSALS = ("file_too_big", "file_empty", "spreadsheet_file", "not_text", "too_many_rows",
-            "too_many_columns", "header_only", "too_few_rows", "too_few_numeric_columns", "no_features",
+            "too_many_columns", "header_only", "too_many_cells", "too_many_rows_cr", "line_too_long",
+            "field_too_long", "unclosed_quote", "unreadable", "bad_encoding", "too_few_rows",
+            "too_few_numeric_columns", "no_features",
             "too_many_features", "unknown_column", "not_numeric", "target_is_feature", "not_finite",
             "too_large", "needs_standardising")
-NOTICES = ("encoding_guessed", "decimal_comma", "thousands_separator", "no_header", "unnamed_columns",
+NOTICES = ("lone_cr", "encoding_guessed", "decimal_comma", "thousands_separator", "no_header",
+           "unnamed_columns",
            "rows_skipped", "rows_padded", "empty_columns", "duplicate_names", "non_numeric_cells",
            "text_columns", "rows_dropped", "constant_feature", "collinear_features", "ill_conditioned",
            "few_rows")
@@ -127,12 +130,20 @@ def test_an_uploaded_file_is_read_chosen_and_trained_on(lang):
     np.testing.assert_allclose(result.iloc[:, 2].to_numpy(), [2, -1, 1], atol=0.05)
 
 
+WIDE = (",".join(f"c{j}" for j in range(100)) + "\n").encode()
 BAD = {
     "file_empty": b"",
     "spreadsheet_file": b"PK\x03\x04" + b"\x00" * 100,
     "not_text": b"a,b\n1,2\n\x00\x01\x02",
     "header_only": b"a,b,c\n",
     "too_few_numeric_columns": b"name,x\nann,1\nbob,2\n",
+    # each malformed-file class its own message, none a traceback
+    "field_too_long": b'a,b\n1,2\n3,"' + b"x\n" * 70_000 + b'"\n5,6\n',
+    "unclosed_quote": b'a,b\n1,2\n"3,4\n5,6\n7,8\n',
+    "too_many_rows_cr": WIDE + b"1" * 1 + b"," * 99 + b"\n" + b"2\r" * 200_000,
+    "too_many_cells": WIDE + ("," * 99 + "\n").encode() * 100_001,
+    "line_too_long": b"a,b\n1,2\n" + b"3" * 70_000 + b",4\n5,6\n",
+    "bad_encoding": b"\xff\xfe" + "a,b\n1,2\n".encode("utf-16-le") + b"\x00\xd8",
 }
 
 
@@ -176,6 +187,50 @@ def test_an_ill_conditioned_upload_warns_and_its_export_is_safe_for_spreadsheets
     run = at.session_state["data_run"]
     csv = datasets.data_csv(run.X, run.y, ["=cmd()", "x"], "y")
     assert csv.splitlines()[0] == "'=cmd(),x,y" and csv.splitlines()[1] == "0.0,0.0,-2.0"
+
+
+def test_the_caps_and_the_memory_budget_are_said_in_the_users_language():
+    from core import userdata as U
+    for lang in ("en", "zh"):
+        caption = next(c for c in texts(open_upload(lang).caption) if "MB" in c)
+        for figure in (f"{U.MAX_ROWS:,}", f"{U.MAX_CELLS:,}", f"{U.MAX_COLS}", f"{U.READ_BUDGET_MB} MB",
+                       f"{U.MAX_LINE_BYTES // 1024} KB", f"{U.MAX_BYTES // 2**20} MB"):
+            assert figure in caption, (lang, figure, caption)
+        assert bool(CJK.search(caption)) == (lang == "zh"), caption
+
+
+def test_a_file_is_read_once_for_every_tab_that_uploads_it(monkeypatch):
+    reads = []
+    real = datasets.read_table
+    monkeypatch.setattr(datasets, "read_table", lambda raw: reads.append(len(raw)) or real(raw))
+    datasets.uploaded_table.clear()
+    content = CSV.encode()
+    tables = []
+    for lang in ("en", "zh"):                       # two sessions, as two browser tabs
+        at = upload(open_upload(lang), content)
+        assert not at.exception and not at.error
+        file_id, sha = at.session_state["data_upload"]          # the session keeps a name, no table
+        assert sha == datasets.digest(content) and len(sha) == 64
+        tables.append(datasets.uploaded_table(sha, lambda: pytest.fail("read again")))
+    assert reads == [len(content)]
+    assert tables[0] is tables[1] and tables[0][0].rows == 60
+    other = upload(open_upload("en"), content.replace(b"\n0,", b"\n1,", 1))
+    assert not other.exception and len(reads) == 2              # other bytes, another table
+
+
+def test_a_link_in_a_column_name_is_text_not_a_link():
+    names = ["https://evil.example/x", "www.evil.example", "me@evil.example", ":smile:"]
+    rows = "\n".join(f"a{i},b{i},c{i},d{i},{i},{i % 3}" for i in range(20))
+    at = upload(open_upload("en"), (",".join(names) + ",x,y\n" + rows).encode())
+    assert not at.exception
+    (notice,) = [t for t in texts(at.info) if "cannot be used" in t]
+    assert r"'https\://evil.example/x'" in notice and r"'www\.evil.example'" in notice
+    assert r"'me\@evil.example'" in notice and r"'\:smile\:'" in notice
+    shown = [t for t in texts(at.markdown) + texts(at.caption) + texts(at.info) + texts(at.warning)
+             if "evil" in t]
+    assert shown
+    for md in shown:                                # every trigger of an auto-link escaped
+        assert not re.search(r"[^\\]://|www\.|[^\\]@|[^\\]:smile", md), md
 
 
 def test_the_uploader_limit_is_the_readers():
