@@ -19,6 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.problems import N_, Problem
+from ui import a11y
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
@@ -124,4 +125,5 @@ def picker():
     with st.sidebar:
         st.segmented_control("Language · 语言", list(LANGS), key=PICKER, format_func=LANGS.get,
                              on_change=_picked, label_visibility="collapsed")
+    a11y.keyboard()                     # every page draws the picker first: the keyboard's needs too
     return st.session_state[KEY]

@@ -1,0 +1,116 @@
+"""Every student: axe-core's WCAG 2.1 A and AA rules on every page in both languages, at first
+render and after the page's own action (a run trained, a stage shown, a preset, a measurement);
+every action reachable from the keyboard; the presenter view on a phone.
+
+axe-core comes from npm (tests/run installs it into .venv/npm); without it these tests are
+skipped, except in CI where that is a failure. Uses the shared server and Chromium of conftest.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import new_tab
+from test_browser import CHARTS_LOADED, IDLE, ROOT, assert_healthy, wait_js
+
+pytestmark = pytest.mark.browser
+
+AXE = ROOT / ".venv" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# what axe found: each violation's rule, impact, summary and every node's target and why
+AXE_RUN = """async tags => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))}));
+}"""
+BAD = ("serious", "critical")
+PLOTS = "document.querySelectorAll('.js-plotly-plot').length >= {n}"
+DATA = "(window.LRViz && window.LRViz.instances.data_lrviz)"
+DATA_DONE = f"{DATA} && {DATA}.state.status === 'done' && {DATA}.state.painted === {DATA}.state.n"
+# set before a click: whether Streamlit has run the script since (the app's marker went to running)
+WATCH_RUN = """() => {
+  window.__a11yRan = false;
+  const app = document.querySelector("[data-testid='stApp']");
+  new MutationObserver(() => { if (app.dataset.testScriptState === 'running') window.__a11yRan = true; })
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+@pytest.fixture(scope="module")
+def axe_js():
+    if not AXE.is_file():
+        message = f"{AXE} is missing: bash tests/run installs axe-core from npm"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return str(AXE)
+
+
+def axe(page, axe_js):
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it is now."""
+    # the regions that scroll are marked focusable a moment after the page changed (ui/a11y.py)
+    wait_js(page, "window.__lrvizKeyboard && !window.__lrvizKeyboard.pending()", 10_000)
+    if not page.evaluate("!!window.axe"):
+        page.add_script_tag(path=axe_js)
+    return [v for v in page.evaluate(AXE_RUN, TAGS) if v["impact"] in BAD]
+
+
+def report(found):
+    """found: {(path, when): violations} -> the rules, their summaries and targets, one per line."""
+    lines = []
+    for (path, when), violations in found.items():
+        for v in violations:
+            lines.append(f"{path} {when}: {v['id']} ({v['impact']}, {len(v['nodes'])} nodes): {v['help']}")
+            for n in v["nodes"][:8]:
+                lines.append(f"    {n['target']}: {' '.join(n['summary'].split())}")
+    return "\n".join(lines)
+
+
+def click_and_wait(page, selector):
+    """Click the button at `selector` and wait until the script run it starts has ended."""
+    page.evaluate(WATCH_RUN)
+    page.locator(selector + ":visible").first.click()
+    wait_js(page, "window.__a11yRan", 30_000)
+    page.wait_for_selector(IDLE, timeout=90_000)
+
+
+def train_main(page):
+    page.locator(".st-key-train button:visible").click()
+    wait_js(page, "window.LRViz.state.status === 'done' && window.LRViz.state.painted === 300", 60_000)
+    page.wait_for_selector(IDLE)
+
+
+def train_data(page):
+    page.locator(".st-key-data_train button:visible").click()
+    wait_js(page, DATA_DONE, 60_000)
+    page.wait_for_selector(IDLE)
+
+
+# each page: its path (and query), what says it has drawn, and its own action
+PAGES = [
+    ("/?speed=0", CHARTS_LOADED, train_main),
+    ("/inside", PLOTS.format(n=4), lambda p: click_and_wait(p, ".st-key-inside_all button")),
+    ("/backends", PLOTS.format(n=2), lambda p: click_and_wait(p, ".st-key-backends_measure button")),
+    ("/parabola", PLOTS.format(n=2), lambda p: click_and_wait(p, "[class*='st-key-parabola_preset'] button")),
+    ("/landscape", PLOTS.format(n=4), lambda p: click_and_wait(p, ".st-key-landscape_preset_zigzag button")),
+    ("/data?speed=0", f"{DATA} && {DATA}.stats.paints > 0", train_data),
+]
+
+
+@pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
+def test_every_page_passes_axe_before_and_after_its_action(browser, server, axe_js, lang, locale):
+    found = {}
+    with new_tab(browser, server, locale=locale) as page:
+        for path, drawn, action in PAGES:
+            url = path + ("&" if "?" in path else "?") + f"lang={lang}"
+            page.goto(url)
+            page.wait_for_selector(IDLE, timeout=90_000)
+            wait_js(page, drawn, 60_000)
+            page.wait_for_selector(IDLE)
+            found[(url, "first render")] = axe(page, axe_js)
+            action(page)
+            found[(url, "after its action")] = axe(page, axe_js)
+            assert_healthy(page)
+    bad = {k: v for k, v in found.items() if v}
+    assert not bad, "axe-core, WCAG 2.1 A/AA, serious or critical:\n" + report(bad)
