@@ -62,14 +62,16 @@ player = Player("data_")
 
 _wkey, _changed = PAGE.key, PAGE.forget_problems
 _WWW = re.compile(r"(?i)\bwww\.")
+_JOIN = "\u2060"        # WORD JOINER: invisible, not a letter, so no pattern runs across it
 
 
 def inert(text):
-    """The user's text made inert for Markdown (ui.i18n.plain), and no auto-link either: a bare
-    https://…, www.… or a@b.c in a column name would be a link in a warning, and :smile: an
-    emoji. Escaped with backslashes, so it reads exactly as typed."""
-    return _WWW.sub(lambda m: m.group(0)[:-1] + "\\.",
-                    plain(text).replace(":", "\\:").replace("@", "\\@"))
+    """The user's text made inert for Markdown (ui.i18n.plain), and no auto-link, emoji or icon
+    either. Streamlit's Markdown turns https://…, www.… and a@b.c into links and :smile: into an
+    emoji by searching the text after it is parsed, so a backslash does not stop them: an
+    invisible word joiner after each ":" and "@" and inside "www." does. It reads as typed."""
+    text = plain(text).replace(":", ":" + _JOIN).replace("@", "@" + _JOIN)
+    return _WWW.sub(lambda m: m.group(0)[:3] + _JOIN + ".", text)
 
 
 def say(problem):

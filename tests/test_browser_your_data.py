@@ -1,6 +1,7 @@
 """The page "Your data" in Chromium: a CSV made here uploaded through the real uploader, trained on
-to the end with the live charts; a broken file refused in Chinese; the built-in data sets laid out
-at three window sizes. Needs Debian's /usr/bin/chromium (see tests/test_browser.py)."""
+to the end with the live charts; broken and malformed files refused with their own message in
+English and Chinese, never a traceback; a link in a column name shown as text; the built-in data
+sets laid out at three window sizes. Needs Debian's /usr/bin/chromium (see tests/test_browser.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from conftest import new_tab  # noqa: E402
 from test_browser import assert_healthy, button, wait_js  # noqa: E402
 
 from core.problems import MESSAGES  # noqa: E402
+from core.userdata import DataError, read_table  # noqa: E402
 
 ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
 SHOTS = os.environ.get("LRVIZ_SHOTS")          # a folder: save the screenshots there to look at them
@@ -85,6 +87,64 @@ def test_a_broken_file_is_refused_in_chinese(browser, server, tmp_path):
         page.locator("[data-testid='stAlertContentError']").get_by_text(message).wait_for()
         shot(page, "data-broken-zh")
         assert_healthy(page)
+
+
+def no_traceback(page):
+    text = page.locator("[data-testid='stMain']").inner_text()
+    assert "Traceback" not in text and 'File "' not in text and "Error tokenizing" not in text, text
+    assert_healthy(page)
+
+
+WIDE = (",".join(f"c{j}" for j in range(100)) + "\n" + ",".join("1" * 100) + "\n").encode()
+MALFORMED = {
+    # a quote never closed: pandas' ParserError, once a traceback on the page
+    "unclosed.csv": b'x,y\n1,2\n"3,4\n' + b"5,6\n" * 70_000,
+    # a lone CR for every line end under a wide header: once a 168 MB table
+    "flood.csv": WIDE + b"2\r" * 200_000,
+}
+
+
+def expected(raw, lang):
+    with pytest.raises(DataError) as exc:
+        read_table(raw)
+    problem = exc.value.problem
+    return problem, (problem.words(ZH.gettext) if lang == "zh" else problem.english())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_a_malformed_file_is_refused_with_its_own_message(browser, server, tmp_path, name, lang):
+    path = tmp_path / name
+    path.write_bytes(MALFORMED[name])
+    problem, message = expected(MALFORMED[name], lang)
+    assert problem.code in ("unclosed_quote", "too_many_rows_cr")
+    with new_tab(browser, server, 390 if lang == "zh" else 1400, 844 if lang == "zh" else 1000,
+                 locale="zh-CN" if lang == "zh" else None) as page:
+        open_data(page, "dataset=upload")
+        page.locator(UPLOAD).set_input_files(str(path))
+        alert = page.locator("[data-testid='stAlertContentError']")
+        alert.get_by_text(message).wait_for()
+        page.wait_for_selector(IDLE)
+        assert alert.count() == 1
+        shot(page, f"data-{problem.code}-{lang}")
+        no_traceback(page)
+
+
+def test_a_link_in_a_column_name_is_text_not_a_link(browser, server, tmp_path):
+    path = tmp_path / "links.csv"
+    rows = "\n".join(f"a{i},b{i},{i},{i % 3}" for i in range(20))
+    path.write_text("https://evil.example,me@evil.example,x,y\n" + rows)
+    with new_tab(browser, server) as page:
+        open_data(page, "dataset=upload")
+        page.locator(UPLOAD).set_input_files(str(path))
+        notice = page.locator("[data-testid='stAlertContentInfo']").filter(has_text="evil.example")
+        notice.wait_for()
+        page.wait_for_selector(IDLE)
+        text = notice.inner_text().replace("\u2060", "")        # the invisible word joiners
+        assert "'https://evil.example'" in text and "'me@evil.example'" in text, text    # reads as typed
+        assert notice.locator("a").count() == 0
+        assert page.locator("[data-testid='stMain'] a[href*='evil']").count() == 0
+        no_traceback(page)
 
 
 @pytest.mark.parametrize("size", [(1400, 1000), (1024, 768), (390, 844)])

@@ -224,13 +224,13 @@ def test_a_link_in_a_column_name_is_text_not_a_link():
     at = upload(open_upload("en"), (",".join(names) + ",x,y\n" + rows).encode())
     assert not at.exception
     (notice,) = [t for t in texts(at.info) if "cannot be used" in t]
-    assert r"'https\://evil.example/x'" in notice and r"'www\.evil.example'" in notice
-    assert r"'me\@evil.example'" in notice and r"'\:smile\:'" in notice
+    # reads as typed once the invisible word joiners (U+2060) that break each pattern are gone
+    assert "'https://evil.example/x', 'www.evil.example'" in notice.replace("\u2060", "")
     shown = [t for t in texts(at.markdown) + texts(at.caption) + texts(at.info) + texts(at.warning)
              if "evil" in t]
     assert shown
-    for md in shown:                                # every trigger of an auto-link escaped
-        assert not re.search(r"[^\\]://|www\.|[^\\]@|[^\\]:smile", md), md
+    for md in shown:                                # every trigger of an auto-link or emoji broken
+        assert not re.search(r"://|www\.|@\w|:smile", md), md
 
 
 def test_the_uploader_limit_is_the_readers():
