@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext
 import logging
+import posixpath
 import re
 import tomllib
 
@@ -293,3 +294,129 @@ def test_a_hostile_link_to_the_inside_page_after_a_main_run(page_errors):
     assert_no_leak(at)
     assert at.radio(key="inside_source").value == "main"           # the main page's step 3, still
     assert len(at.warning) == 3                                      # each bad value named
+
+
+# ---- in a real browser, on a real server with the repo's config ------------------------------
+
+# the server below, started from the repo root (so it reads .streamlit/config.toml as a deploy
+# does) with one core function made to raise: the test's trigger, not the product's
+LAUNCH = """import sys
+import core.inside
+
+def fail(*args, **kwargs):
+    raise RuntimeError({secret!r})
+
+core.inside.update_arrows = fail            # the inside page's last section
+from streamlit.web.cli import main
+sys.argv = ["streamlit"] + sys.argv[1:]
+main()
+"""
+
+
+@pytest.fixture(scope="module")
+def raising_server(chromium_path):
+    """A fresh `streamlit run app.py` whose inside page raises: (base URL, the server's log path)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import _server
+
+    class Raising(_server.Server):
+        def __enter__(self):
+            env = {k: v for k, v in os.environ.items() if k.lower() not in _server.PROXY_VARS}
+            with open(self.log, "wb") as out:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-c", LAUNCH.format(secret=SECRET), "run", "app.py",
+                     "--server.headless", "true", "--server.port", str(self.port),
+                     "--browser.gatherUsageStats", "false"],
+                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            deadline = time.monotonic() + self.timeout
+            while not _server.healthy(self.url):
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"streamlit did not become healthy:\n{self.log_tail()}")
+                time.sleep(0.3)
+            return self
+
+    with Raising("app.py", cwd=ROOT) as srv:
+        yield srv.url, srv.log
+
+
+def settled(page, path):
+    from _server import IDLE
+
+    page.goto(path)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.wait_for_timeout(500)                   # a rerun the first run asked for (the URL's sync)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    return page.inner_text("body")
+
+
+def assert_nothing_leaks(body):
+    for bad in ("Traceback", 'File "', "/srv/secret", "RuntimeError", str(ROOT), "site-packages"):
+        assert bad not in body, bad
+
+
+@pytest.mark.browser
+def test_a_page_that_raises_in_the_browser(browser, raising_server):
+    from conftest import new_tab
+
+    url, log = raising_server
+    # first, on the fresh server, the page's file name as a URL (/inside_step, not /inside):
+    # Streamlit then runs pages/inside_step.py without app.py, so without ui.guard; the config
+    # still keeps every detail of the exception off the page
+    with new_tab(browser, url) as page:
+        assert_nothing_leaks(settled(page, "/inside_step"))
+        assert page.errors == []
+    for lang in ("en", "zh"):
+        with new_tab(browser, url) as page:
+            settled(page, "/")
+            body = settled(page, f"/inside?lang={lang}")
+            assert_nothing_leaks(body)
+            assert page.locator("[data-testid='stException']").count() == 0 and page.errors == []
+            alert = page.locator("[data-testid='stAlertContentError']").filter(
+                has_text=ID).last.inner_text()
+            expected = ZH.gettext(guard.APOLOGY) if lang == "zh" else guard.APOLOGY
+            (ident,) = ID.findall(alert)
+            assert alert.strip().endswith(expected.format(id=ident))         # after the icon's name
+            assert page.locator(".js-plotly-plot").count() >= 3      # what came before it is drawn
+            server_log = log.read_text(errors="replace")
+            entry = server_log[server_log.index(f"error {ident} in page"):]
+            assert "Traceback" in entry and "/srv/secret" in entry    # the log has it all
+
+
+HOSTILE_URLS = [
+    "/?lr=1e999&batch_size=nan&epochs=-1&w=%00,%ff&seed=🙂&lang=zh&lang=en",
+    "/inside?step=1e999&example=" + "9" * 5000 + "&stage=nan",
+    "/backends?lr=inf&batch_size=0&epochs=1e9&seed=-1",
+    "/parabola?lr=nan&x0=1e308&steps=99999999999999999999",
+    "/landscape?k=0&rho=2&std=maybe&lr=-0&batch_size=x&steps=1e999",
+    "/data?dataset=../../etc/passwd&x=<script>alert(1)</script>&y=%3Cimg%20src%3Dx%3E",
+    "/inside/../../etc?page=../../etc",         # the browser makes it /etc: an unknown page
+    "/../../etc/passwd",                        # /etc/passwd: see below
+]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", HOSTILE_URLS)
+def test_hostile_urls_leave_the_page_healthy(browser, server, path):
+    from conftest import new_tab
+
+    with new_tab(browser, server) as page:
+        settled(page, "/")                       # a session as a student has one
+        if posixpath.normpath(path.split("?")[0]).count("/") > 1:
+            # Streamlit's index.html loads its code by relative paths (./static/...), so a path two
+            # segments deep gets its HTML for the code: a blank page, no app, nothing to leak
+            page.goto(path)
+            page.wait_for_load_state("load")
+            assert_nothing_leaks(page.content())
+            return
+        body = settled(page, path)
+        assert_nothing_leaks(body)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.errors == []
+        assert page.locator("h1").count() >= 1                    # a page was drawn
+        assert "抱歉" not in body and "Sorry, something went wrong" not in body
