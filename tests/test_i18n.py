@@ -250,3 +250,12 @@ def test_dotted_and_dashed_lines_keep_their_names(zh_texts):
         ("dotted" in msgid and ("点线" not in text or "虚线" in text)) or
         ("dashed" in msgid and ("虚线" not in text or "点线" in text)))]
     assert not bad, "\n".join(map(repr, bad))
+
+
+def test_chinese_titles_break_at_commas_and_spaces():
+    """On a phone "线性回归，逐步训练" would leave 练 alone on the title's second line: in Chinese every
+    page asks its title to break at its commas and spaces only; in English it asks nothing."""
+    def styles(lang):
+        return [e.proto.body for e in open_page("pages/parabola_descent.py", lang=lang).get("html")]
+    assert any("keep-all" in css and "h1" in css for css in styles("zh")), styles("zh")
+    assert not any("keep-all" in css for css in styles("en"))
