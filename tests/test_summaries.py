@@ -202,3 +202,23 @@ def test_one_feature_and_real_data_are_told_in_their_own_words():
     opt = live.vector(real.theory.w_star, 4, False)
     b = live.number(real.theory.b_star, 4)
     assert words.endswith(f"the least-squares optimum is w = {opt}, b = {b}.")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_your_data_page_tells_its_run_against_the_least_squares_optimum(lang):
+    """The second page with a player: real data have no true values, so the words name the
+    least-squares optimum; one feature, so the data chart is told as its model line."""
+    at = open_page("pages/your_data.py", timeout=60, lang=lang, dataset="tips", speed="0", epochs="5")
+    at.button(key="data_train").click().run()
+    while not at.exception and at.session_state["data_run"].status == "running":
+        at = at.run()
+    run = at.session_state["data_run"]
+    assert run.status == "done" and not at.exception
+    lines, _, table = text_view(at, lang)
+    opt = live.vector(run.theory.w_star, 4, False)
+    optimum = "At step {step}: w = {w}, b = {b}; the least-squares optimum is w = {true_w}, b = {true_b}."
+    params = pattern(optimum, lang, step=str(run.last.step), true_w=re.escape(opt))
+    assert re.fullmatch(params, lines[1]), lines[1]
+    assert re.fullmatch(pattern("The model line {model} over the data: root-mean-square error {rmse}.", lang,
+                                model=r"ŷ = [\d.]+x [+−] [\d.]+"), lines[3]), lines[3]
+    assert list(table.columns)[-2:] == ["w", "b"] and len(table) == run.last.step
