@@ -80,7 +80,7 @@ MESSAGES.update({
     "too_many_cells": N_("The file has {rows} rows of {columns} columns, {cells} cells (empty ones "
                          "count too); at most {limit} cells can be read ({limit_mb} MB of numbers)."),
     "too_many_rows_cr": N_("Read as spreadsheets read it, with each of its {count} lone carriage "
-                           "returns (CR) as a line end, the file has {rows} rows or more; at most "
+                           "returns (CR) as a line end, the file has {rows} rows; at most "
                            "{limit} rows and {cells_limit} cells can be read. Save it again as CSV "
                            "from a spreadsheet program."),
     "line_too_long": N_("Line {line} is {size_kb} KB long; lines up to {limit_kb} KB can be read. "

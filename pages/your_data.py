@@ -76,10 +76,11 @@ def inert(text):
 
 def say(problem):
     """A Problem as a sentence in the session's language, its "text" (the file's or the link's own
-    words) shown literally by inert."""
-    if "text" in problem.params:
-        problem = problem._replace(params={**problem.params, "text": inert(problem.params["text"])})
-    return problem.words(_)
+    words) shown literally by inert, whole numbers from 10000 up with thousands separators."""
+    params = {k: f"{v:,}" if type(v) is int and abs(v) >= 10_000 else v for k, v in problem.params.items()}
+    if "text" in params:
+        params["text"] = inert(params["text"])
+    return problem._replace(params=params).words(_)
 
 
 def init_state():
@@ -118,11 +119,11 @@ def source_picker():
         st.caption(_("Source: {source}").format(source=_(datasets.BUILTIN[name].source)))
         return name, datasets.table(name), None, None
     st.caption(_("Files up to {mb} MB: a table of numbers with a header row, separated by commas, "
-                 "semicolons, tabs or |, of at most {rows} rows, {columns} columns and {cells} cells "
-                 "(rows × columns, empty ones too), each line at most {line_kb} KB, so that reading "
-                 "one takes at most about {budget} MB of the server's memory. An uploaded file stays "
-                 "in this tab's session and cannot travel in a link: a link to this page opens it on "
-                 "the uploader.").format(
+                 "semicolons, tabs or |. At most {rows} rows, {columns} columns, {cells} cells (rows × "
+                 "columns, empty ones too) and {line_kb} KB a line: reading a file then takes at most "
+                 "about {budget} MB of the server's memory. An uploaded file stays in this tab's "
+                 "session and cannot travel in a link: a link to this page opens it on the "
+                 "uploader.").format(
         mb=MAX_MB, rows=f"{U.MAX_ROWS:,}", columns=U.MAX_COLS, cells=f"{U.MAX_CELLS:,}",
         line_kb=U.MAX_LINE_BYTES // 2**10, budget=U.READ_BUDGET_MB))
     upload = st.file_uploader(_("Upload a file"), type=["csv", "tsv", "txt"], key="data_file")

@@ -107,8 +107,10 @@ MALFORMED = {
 def expected(raw, lang):
     with pytest.raises(DataError) as exc:
         read_table(raw)
-    problem = exc.value.problem
-    return problem, (problem.words(ZH.gettext) if lang == "zh" else problem.english())
+    problem = exc.value.problem           # as the page words it: 10000 and up as 10,000
+    shown = problem._replace(params={k: f"{v:,}" if type(v) is int and v >= 10_000 else v
+                                     for k, v in problem.params.items()})
+    return problem, (shown.words(ZH.gettext) if lang == "zh" else shown.english())
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
