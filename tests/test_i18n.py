@@ -253,9 +253,10 @@ def test_dotted_and_dashed_lines_keep_their_names(zh_texts):
 
 
 def test_chinese_titles_break_at_commas_and_spaces():
-    """On a phone "线性回归，逐步训练" would leave 练 alone on the title's second line: in Chinese every
-    page asks its title to break at its commas and spaces only; in English it asks nothing."""
+    """On a phone "线性回归，逐步训练" would leave 练 alone on the title's second line, and a narrow
+    table column would split 样本 into 样/本: in Chinese every page asks titles and table headers to
+    break at their commas and spaces only; in English it asks nothing."""
     def styles(lang):
         return [e.proto.body for e in open_page("pages/parabola_descent.py", lang=lang).get("html")]
-    assert any("keep-all" in css and "h1" in css for css in styles("zh")), styles("zh")
+    assert any("keep-all" in css and "h1, th" in css for css in styles("zh")), styles("zh")
     assert not any("keep-all" in css for css in styles("en"))

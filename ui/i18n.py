@@ -21,7 +21,8 @@ import streamlit as st
 from core.problems import N_, Problem
 from ui import a11y
 
-ZH_TITLES = "<style>[data-testid=stMain] h1 {word-break: keep-all; overflow-wrap: anywhere}</style>"
+# Chinese titles and table headers break at their commas and spaces, not mid-word (样/本 on a phone)
+ZH_TITLES = "<style>[data-testid=stMain] :is(h1, th) {word-break: keep-all; overflow-wrap: break-word}</style>"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 LANGS = {"en": "English", "zh": "简体中文"}
@@ -126,7 +127,7 @@ def picker():
     with st.sidebar:
         st.segmented_control("Language · 语言", list(LANGS), key=PICKER, format_func=LANGS.get,
                              on_change=_picked, label_visibility="collapsed")
-    if st.session_state[KEY] == "zh":     # a Chinese title breaks at its commas and spaces, not mid-word
+    if st.session_state[KEY] == "zh":
         st.html(ZH_TITLES)
     a11y.keyboard()                     # every page draws the picker first: the keyboard's needs too
     return st.session_state[KEY]
