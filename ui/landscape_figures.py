@@ -197,11 +197,13 @@ def _path_labels(paths, words, box):
         if not len(w):
             continue
         x, y = float(w[k, 0]), float(w[k, 1])
-        where = ("bottom " if y > cy else "top ") + ("left" if x > cx else "right")
+        left = x > cx
+        where = ("bottom " if y > cy else "top ") + ("left" if left else "right")
+        name = f"<span style='color:{COLORS[kind]}'>{GLYPH[kind]}</span> " \
+            + words["path_label"].format(value=path.batch_size)
+        pad = "\u00a0\u00a0"           # clear of the path's own marker
         traces.append(go.Scatter(
-            x=[x], y=[y], mode="text", textposition=where,
-            text=[f"<span style='color:{COLORS[kind]}'>{GLYPH[kind]}</span> "
-                  + words["path_label"].format(value=path.batch_size)],
+            x=[x], y=[y], mode="text", textposition=where, text=[name + pad if left else pad + name],
             textfont=dict(size=FONT_SIZE - 1, color=P.TEXT),
             showlegend=False, hoverinfo="skip", legendgroup=kind))
     return traces
