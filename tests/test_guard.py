@@ -63,7 +63,8 @@ def apology_id(at, lang):
 
 
 def logged(records, ident):
-    (rec,) = [r for r in records if ident in r.getMessage()]
+    """The record of error `ident` that carries its traceback (one: a repeat is logged without)."""
+    (rec,) = [r for r in records if ident in r.getMessage() and r.exc_info]
     assert rec.levelno == logging.ERROR and rec.exc_info is not None
     text = logging.Formatter().format(rec)
     assert "Traceback" in text and "/srv/secret" in text       # the log has what the page has not
@@ -136,6 +137,14 @@ def test_the_live_charts_fragment_is_guarded(monkeypatch, page_errors):
     assert_no_leak(at)
     ident = apology_id(at, "zh")
     assert "Player._live_section" in logged(page_errors, ident).getMessage()
+    # the fragment re-runs 4 times a second: the same error keeps its number, and the log gets
+    # its traceback once, then one line on the 2nd, 4th, 8th ... time
+    for _ in range(4):
+        at = at.run()
+        assert apology_id(at, "zh") == ident
+    mine = [r for r in page_errors if ident in r.getMessage()]
+    assert [bool(r.exc_info) for r in mine] == [True, False, False]
+    assert "5 times" not in mine[-1].getMessage() and "4 times" in mine[-1].getMessage()
     page_errors.clear()
 
 

@@ -19,6 +19,7 @@ import contextlib
 import functools
 import logging
 import secrets
+import traceback
 
 import streamlit as st
 from streamlit.errors import FragmentHandledException
@@ -28,6 +29,7 @@ from ui import i18n
 from ui.i18n import N_
 
 LOG = logging.getLogger("lrviz.errors")
+LAST = "guard_last_error"          # session key: (signature, number, count) of the last error
 PASS_THROUGH = (ScriptControlException, FragmentHandledException)
 APOLOGY = N_("Sorry, something went wrong here. The error has been logged as number {id}: "
              "reload the page to go on, and give that number if you report it.")
@@ -47,10 +49,33 @@ def apologise(ident):
     st.error(text.format(id=ident), icon=":material/error:")
 
 
+def signature(exc):
+    """(type, file, line) of where `exc` was raised: the same bug gives the same signature."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return (type(exc).__name__,) + ((frames[-1].filename, frames[-1].lineno) if frames else ())
+
+
 def report(exc, where):
-    """Log `exc` with its traceback under a new error number, show the apology; returns the number."""
-    ident = new_id()
-    LOG.error("error %s in %s: %s", ident, where, type(exc).__name__, exc_info=exc)
+    """Log `exc` with its traceback under a new error number, show the apology; returns the number.
+
+    The same error again in the same session (the live charts' fragment re-runs 4 times a second)
+    keeps its number and is logged again, in one line, only the 2nd, 4th, 8th ... time."""
+    sig, ident, count = signature(exc), None, 1
+    try:
+        last = st.session_state.get(LAST)
+        if last is not None and last[0] == sig:
+            ident, count = last[1], last[2] + 1
+    except Exception:                 # no session to remember it in
+        pass
+    if ident is None:
+        ident = new_id()
+        LOG.error("error %s in %s: %s", ident, where, sig[0], exc_info=exc)
+    elif count & (count - 1) == 0:
+        LOG.error("error %s in %s again: %d times in this session", ident, where, count)
+    try:
+        st.session_state[LAST] = (sig, ident, count)
+    except Exception:
+        pass
     try:
         apologise(ident)
     except Exception as again:        # nothing more can be drawn: the log has both
