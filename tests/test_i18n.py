@@ -258,5 +258,5 @@ def test_chinese_titles_break_at_commas_and_spaces():
     break at their commas and spaces only; in English it asks nothing."""
     def styles(lang):
         return [e.proto.body for e in open_page("pages/parabola_descent.py", lang=lang).get("html")]
-    assert any("keep-all" in css and "h1, th" in css for css in styles("zh")), styles("zh")
+    assert any("keep-all" in css and "h1, h2, h3, th" in css for css in styles("zh")), styles("zh")
     assert not any("keep-all" in css for css in styles("en"))
