@@ -429,3 +429,21 @@ def test_hostile_urls_leave_the_page_healthy(browser, server, path):
         assert page.errors == []
         assert page.locator("h1").count() >= 1                    # a page was drawn
         assert "抱歉" not in body and "Sorry, something went wrong" not in body
+
+
+def test_a_callback_that_raises_shows_streamlits_sentence_without_details(monkeypatch, page_errors):
+    """A button's callback runs before the page, outside the guard: client.showErrorDetails =
+    "none" leaves Streamlit's generic sentence, no type, message or traceback."""
+    import ui.player
+
+    def fail(self, name):
+        raise RuntimeError(SECRET)
+
+    monkeypatch.setattr(ui.player.Player, "_act", fail)           # the buttons' callback
+    at = open_page(None, timeout=60, speed="0")
+    assert not at.exception
+    at = at.button(key="step").click().run()
+    (exc,) = at.exception
+    assert list(exc.stack_trace) == [] and "RuntimeError" not in str(exc.proto)
+    assert "/srv/secret" not in str(exc.proto) and "Traceback" not in str(exc.proto)
+    assert not page_errors
