@@ -762,6 +762,8 @@
       const top = S.top = gridTop();
       const title = S.titles.loss.getBoundingClientRect().height;
       h = Math.max(200, Math.floor((window.innerHeight - top - 16) / 2 - title - 4));
+      // a phone: one chart a row (ui/live.py's container query), no screen holds four; the usual height
+      if (getComputedStyle(S.grid).gridTemplateColumns.trim().split(/\s+/).length < 2) h = 340;
     }
     if (h !== S.cellH) { S.cellH = h; S.grid.style.setProperty("--lrviz-cell", h + "px"); }
     S.painted = -1; S.metaPainted = null;

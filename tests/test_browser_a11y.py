@@ -12,7 +12,7 @@ import os
 
 import pytest
 from conftest import new_tab
-from test_browser import CHARTS_LOADED, IDLE, ROOT, assert_healthy, wait_js
+from test_browser import CHARTS_LOADED, IDLE, ROOT, assert_healthy, lrviz, open_app, wait_js
 
 pytestmark = pytest.mark.browser
 
@@ -114,3 +114,91 @@ def test_every_page_passes_axe_before_and_after_its_action(browser, server, axe_
             assert_healthy(page)
     bad = {k: v for k, v in found.items() if v}
     assert not bad, "axe-core, WCAG 2.1 A/AA, serious or critical:\n" + report(bad)
+
+
+# the element that has the keyboard's focus: what it is, where, and how its focus is drawn
+FOCUSED = """() => { const e = document.activeElement, s = getComputedStyle(e);
+  const box = e.closest("[class*='st-key-']"), key = box && box.className.match(/st-key-(\\S+)/);
+  return {tag: e.tagName, key: key && key[1], pre: e.tagName === 'PRE',
+          outline: [s.outlineStyle, parseFloat(s.outlineWidth)]}; }"""
+
+
+def tab_to(page, found, most=80):
+    """Press Tab until `found(focused)` holds (at most `most` times); the focused element's facts."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if found(focused):
+            return focused
+    pytest.fail(f"{most} presses of Tab never reached it; the last: {focused}")
+
+
+def test_train_is_reached_and_pressed_from_the_keyboard_and_the_keys_still_drive_the_run(page):
+    open_app(page, "/?speed=20&lang=en")
+    focused = tab_to(page, lambda f: f["key"] == "train" and f["tag"] == "BUTTON")
+    # a focus that shows: a solid ring (Streamlit's own is a half-transparent shadow, 2.5:1)
+    assert focused["outline"][0] == "solid" and focused["outline"][1] >= 2, focused
+    page.keyboard.press("Enter")
+    wait_js(page, "window.LRViz.state.status === 'running'", 10_000)
+    wait_js(page, "window.LRViz.state.painted > 5", 10_000)
+    page.keyboard.press("Space")                                    # the page's key: Pause
+    wait_js(page, "window.LRViz.state.status === 'paused' && window.LRViz.state.hold === null", 10_000)
+    page.wait_for_selector(IDLE)
+    n = lrviz(page, "n")
+    page.keyboard.press("ArrowRight")                               # Step
+    wait_js(page, f"window.LRViz.state.n === {n + 1}", 10_000)
+    page.wait_for_selector(IDLE)
+    page.keyboard.press("r")                                        # Reset
+    wait_js(page, "window.LRViz.state.n === 0 && window.LRViz.state.status === 'ready'", 10_000)
+    page.wait_for_selector(IDLE)
+    # Space on the focused Train button starts one run: the page's key handler presses it, the
+    # button's own Space (on key up) does not press it a second time
+    keys, clicks = page.evaluate("[window.LRViz.stats.keys, window.LRViz.stats.transport]")
+    tab_to(page, lambda f: f["key"] == "train" and f["tag"] == "BUTTON")
+    page.keyboard.press("Space")
+    wait_js(page, "window.LRViz.state.status === 'running'", 10_000)
+    wait_js(page, "window.LRViz.state.painted > 5", 10_000)
+    assert page.evaluate("window.LRViz.stats.keys") == keys + 1
+    assert page.evaluate("window.LRViz.stats.transport") == clicks          # no Pause in between
+    assert_healthy(page)
+
+
+def test_code_that_scrolls_sideways_is_reached_and_scrolled_from_the_keyboard(browser, server):
+    with new_tab(browser, server, 1024, 768) as page:
+        page.goto("/backends?lang=en")
+        page.wait_for_selector(IDLE, timeout=90_000)
+        wait_js(page, PLOTS.format(n=2), 60_000)
+        wait_js(page, "window.__lrvizKeyboard && !window.__lrvizKeyboard.pending()", 10_000)
+        wide = page.evaluate("Array.from(document.querySelectorAll(\"[data-testid='stCode'] pre\"))"
+                             ".filter(p => p.scrollWidth > p.clientWidth + 1).length")
+        assert wide >= 1, "the codes fit their columns at 1024 px: nothing to scroll, nothing tested"
+        focused = tab_to(page, lambda f: f["pre"])
+        assert focused["outline"][0] == "solid", focused
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+        wait_js(page, "document.activeElement.scrollLeft > 0", 5_000)
+
+
+# the live charts' boxes in presenter view: [left, top, width, height] of each of the four
+CHART_BOXES = """() => ['loss', 'params', 'path', 'data'].map(n => {
+  const b = document.querySelector('.lrviz-' + n).getBoundingClientRect();
+  return [b.left, b.top, b.width, b.height]; })"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_presenter_view_on_a_phone_is_one_chart_a_row(browser, server, axe_js, lang):
+    """On a phone two charts side by side were 170 px each: one a row, the phone's width, each as
+    tall as outside presenter view. (1280 x 720 keeps its 2 x 2 grid on one screen:
+    tests/test_browser_hall.py.)"""
+    with new_tab(browser, server, 390, 844) as page:
+        open_app(page, f"/?speed=0&present=1&lang={lang}")
+        page.locator(".st-key-train button:visible").click()
+        wait_js(page, "window.LRViz.state.status === 'done' && window.LRViz.state.painted === 300", 60_000)
+        page.wait_for_selector(IDLE)
+        boxes = page.evaluate(CHART_BOXES)
+        for (_left, top, width, height), below in zip(boxes, boxes[1:] + [None]):
+            assert width >= 340 and height >= 300, boxes
+            assert below is None or below[1] >= top + height - 1, boxes          # one a row
+        bad = axe(page, axe_js)
+        assert not bad, report({("presenter view, 390 x 844", lang): bad})
+        assert_healthy(page)

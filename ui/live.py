@@ -73,6 +73,9 @@ _CSS = """
 .lrviz-stack { position: relative; min-height: var(--lrviz-cell, 340px); }
 .lrviz.present .lrviz-title { font-size: 22px; }
 .lrviz.present .lrviz-grid { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 4px 12px; }
+/* presenter view on a phone: where two charts of 340 px do not fit side by side, one a row */
+.lrviz.present { container-type: inline-size; }
+@container (max-width: 700px) { .lrviz.present .lrviz-grid { grid-template-columns: minmax(0, 1fr); } }
 .lrviz.present .lrviz-parabola { display: none; }
 .lrviz.present .lrviz-bar { font-size: 18px; }
 body.lrviz-present [data-testid="stMainBlockContainer"] { padding-top: 3.4rem; padding-bottom: 1rem; }
