@@ -79,7 +79,7 @@ def say(problem):
     words) shown literally by inert, whole numbers from 10000 up with thousands separators."""
     params = {k: f"{v:,}" if type(v) is int and abs(v) >= 10_000 else v for k, v in problem.params.items()}
     if "text" in params:
-        params["text"] = inert(params["text"])
+        params["text"] = inert(i18n.clip(params["text"]))
     return problem._replace(params=params).words(_)
 
 

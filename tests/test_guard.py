@@ -241,7 +241,8 @@ def test_the_app_keeps_error_details_hidden_when_a_flag_says_otherwise():
 # ---- hostile links on every page, in both languages -----------------------------------------
 
 HOSTILE = {
-    "long": {"lr": "9" * 100_000, "step": "1" * 5000, "k": "x" * 20_000, "dataset": "a" * 10_000},
+    "long": {"lr": "9" * 100_000, "step": "1" * 5000, "k": "x" * 20_000, "dataset": "a" * 10_000,
+             "x": "c" * 3000},
     "unicode": {"lr": "０．１", "step": "٣", "seed": "🙂", "x": "列\u202e名", "y": "\x00\x1b[31m"},
     "huge": {"step": "1e999", "lr": "1e999", "epochs": "-1e999", "n": "99999999999999999999999",
              "seed": "18446744073709551616", "k": "1e308", "steps": "inf"},
@@ -286,6 +287,7 @@ def test_hostile_links_give_a_clear_message_or_are_ignored(page, kind, lang, pag
     assert at.title, "the page was drawn"
     for w in at.warning:
         assert "<script>" not in w.value                 # shown as text (escaped), never as HTML
+        assert len(w.value) < 600, w.value[:300]         # a 100000-character value is clipped
         if lang == "zh":
             assert CJK.search(w.value), w.value
     assert at.query_params["lang"] == lang
@@ -447,3 +449,12 @@ def test_a_callback_that_raises_shows_streamlits_sentence_without_details(monkey
     assert list(exc.stack_trace) == [] and "RuntimeError" not in str(exc.proto)
     assert "/srv/secret" not in str(exc.proto) and "Traceback" not in str(exc.proto)
     assert not page_errors
+
+
+def test_a_long_value_is_quoted_back_clipped():
+    from ui.i18n import clip
+
+    assert clip("0.1") == "0.1" and clip("x" * 200) == "x" * 200
+    long = "a" * 60 + "b" * 100_000 + "z" * 60
+    short = clip(long)
+    assert len(short) == 200 and short.startswith("a" * 60) and short.endswith("z" * 47) and " … " in short

@@ -31,7 +31,8 @@ KEY = "lang"            # session_state key of the session's language, and the U
 PICKER = "lang_picker"  # the sidebar widget's key
 PINS = "lang_keep"      # widget keys that keep their values across a change of language
 
-__all__ = ["N_", "_", "language", "picker", "keep", "word", "plain", "initial_language", "translations"]
+__all__ = ["N_", "_", "language", "picker", "keep", "word", "plain", "clip", "initial_language",
+           "translations"]
 
 
 @functools.cache
@@ -86,11 +87,21 @@ def plain(text):
     return str(text).translate(MARKDOWN)
 
 
+TEXT_SHOWN = 200     # characters of the user's own text a message quotes back (a link's value)
+
+
+def clip(text, most=TEXT_SHOWN):
+    """The user's text as a message quotes it: whole up to `most` characters, else its start and
+    its end around " … " (a link can carry 100000 characters; the message stays a sentence)."""
+    text = str(text)
+    return text if len(text) <= most else text[:most - 50] + " … " + text[-47:]
+
+
 def word(problem):
     """A core.problems.Problem as a sentence in the session's language, for Markdown elements:
-    the user's own text in it (its "text") is shown literally."""
+    the user's own text in it (its "text") is shown literally, a long one clipped."""
     if "text" in problem.params:
-        problem = problem._replace(params={**problem.params, "text": plain(problem.params["text"])})
+        problem = problem._replace(params={**problem.params, "text": plain(clip(problem.params["text"]))})
     return problem.words(_)
 
 
