@@ -116,28 +116,42 @@ def test_every_page_passes_axe_before_and_after_its_action(browser, server, axe_
     assert not bad, "axe-core, WCAG 2.1 A/AA, serious or critical:\n" + report(bad)
 
 
-# the element that has the keyboard's focus: what it is, where, and how its focus is drawn
-FOCUSED = """() => { const e = document.activeElement, s = getComputedStyle(e);
-  const box = e.closest("[class*='st-key-']"), key = box && box.className.match(/st-key-(\\S+)/);
+# the element that has the keyboard's focus: what it is, and how its focus shows on the element a
+# user sees (a checkbox's, radio's or slider's <input> is visually hidden: its label, its thumb)
+FOCUSED = """() => { const e = document.activeElement;
+  const hidden = e.tagName === 'INPUT' && e.parentElement.getBoundingClientRect().width <= 1;
+  const seen = !hidden ? e : e.type === 'range' ? e.parentElement.parentElement : e.closest('label');
+  const s = getComputedStyle(seen), box = e.closest("[class*='st-key-']");
+  const key = box && box.className.match(/st-key-(\\S+)/);
   return {tag: e.tagName, key: key && key[1], pre: e.tagName === 'PRE',
+          name: (e.getAttribute('aria-label') || e.innerText || '').trim().slice(-40),
           outline: [s.outlineStyle, parseFloat(s.outlineWidth)]}; }"""
 
 
 def tab_to(page, found, most=80):
-    """Press Tab until `found(focused)` holds (at most `most` times); the focused element's facts."""
+    """Press Tab until `found(focused)` holds (at most `most` times). Returns every element focused
+    on the way, the one found last."""
+    trail = []
     for _ in range(most):
         page.keyboard.press("Tab")
-        focused = page.evaluate(FOCUSED)
-        if found(focused):
-            return focused
-    pytest.fail(f"{most} presses of Tab never reached it; the last: {focused}")
+        trail.append(page.evaluate(FOCUSED))
+        if found(trail[-1]):
+            return trail
+    pytest.fail(f"{most} presses of Tab never reached it; the last: {trail[-1]}")
+
+
+def ring(focused):
+    """A focus that shows: a solid outline of 2 px or more (Streamlit's own is a half-transparent
+    shadow, 2.5:1, or on the sidebar's links, radios and toggles a light grey one)."""
+    return focused["outline"][0] == "solid" and focused["outline"][1] >= 2
 
 
 def test_train_is_reached_and_pressed_from_the_keyboard_and_the_keys_still_drive_the_run(page):
     open_app(page, "/?speed=20&lang=en")
-    focused = tab_to(page, lambda f: f["key"] == "train" and f["tag"] == "BUTTON")
-    # a focus that shows: a solid ring (Streamlit's own is a half-transparent shadow, 2.5:1)
-    assert focused["outline"][0] == "solid" and focused["outline"][1] >= 2, focused
+    trail = tab_to(page, lambda f: f["key"] == "train" and f["tag"] == "BUTTON")
+    # the sidebar's links, the picker, the toggle, sliders, radios, help buttons, the exercises
+    assert len(trail) > 15 and {"INPUT", "BUTTON", "A"} <= {f["tag"] for f in trail}, trail
+    assert [f for f in trail if not ring(f)] == [], trail
     page.keyboard.press("Enter")
     wait_js(page, "window.LRViz.state.status === 'running'", 10_000)
     wait_js(page, "window.LRViz.state.painted > 5", 10_000)
@@ -172,8 +186,8 @@ def test_code_that_scrolls_sideways_is_reached_and_scrolled_from_the_keyboard(br
         wide = page.evaluate("Array.from(document.querySelectorAll(\"[data-testid='stCode'] pre\"))"
                              ".filter(p => p.scrollWidth > p.clientWidth + 1).length")
         assert wide >= 1, "the codes fit their columns at 1024 px: nothing to scroll, nothing tested"
-        focused = tab_to(page, lambda f: f["pre"])
-        assert focused["outline"][0] == "solid", focused
+        focused = tab_to(page, lambda f: f["pre"])[-1]
+        assert ring(focused), focused
         for _ in range(5):
             page.keyboard.press("ArrowRight")
         wait_js(page, "document.activeElement.scrollLeft > 0", 5_000)

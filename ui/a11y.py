@@ -21,10 +21,12 @@ SCROLLERS = "[data-testid='stCode'] pre, .katex-display"
 _CSS = f"""
 .st-key-a11y_keyboard {{ display: none; }}
 :focus-visible {{ outline: 2px solid {FOCUS} !important; outline-offset: 1px; }}
-/* the text fields already show focus by their border: the ring goes on the box around them */
-input:focus-visible, textarea:focus-visible {{ outline: none !important; }}
-[data-baseweb='input']:focus-within, [data-baseweb='textarea']:focus-within,
-[data-baseweb='select'] > div:focus-within {{ outline: 2px solid {FOCUS}; outline-offset: 1px; }}
+/* checkboxes, toggles, radios and slider thumbs keep their focused <input> visually hidden (React
+   Aria): the ring goes around what is seen, the option with its label, the thumb */
+label:has(> span > input:focus-visible) {{
+  outline: 2px solid {FOCUS}; outline-offset: 2px; border-radius: 4px; }}
+[data-testid='stSlider'] div:has(> div > input:focus-visible) {{
+  outline: 2px solid {FOCUS}; outline-offset: 3px; border-radius: 50%; }}
 [data-lrviz-scroll]:focus-visible {{ outline-offset: -2px; }}
 /* code colours: Streamlit's fixed palette puts keywords at 3.6:1, comments at 3.5:1 and strings at
    2.8:1 on the code background; the same hues, darker, all 4.5:1 or more */
