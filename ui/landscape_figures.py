@@ -186,21 +186,40 @@ def label_points(ws, box):
 GLYPH = {"minibatch": "◆", "gd": "●", "single": "✕"}      # the paths' markers, in text
 
 
+def _label_side(x, y, wide, high, box, drawn):
+    """The diagonal side (dx, dy), each ±1, of the point (x, y) for a name wide x high (data
+    units): the one farthest from every drawn point (drawn (m, 2)) among those inside the view."""
+    def room(o):
+        x0, x1 = (x - wide, x) if o[0] < 0 else (x, x + wide)
+        y0, y1 = (y - high, y) if o[1] < 0 else (y, y + high)
+        if x0 < box[0][0] or x1 > box[0][1] or y0 < box[1][0] or y1 > box[1][1]:
+            return -1.0
+        centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        return float(np.min(np.linalg.norm(drawn - centre, axis=1)))
+    return max(((1, 1), (1, -1), (-1, 1), (-1, -1)), key=room)
+
+
 def _path_labels(paths, words, box):
     """Each path named on the chart ("batch 10", "batch 1000", "batch 1"), in its colour with
     its marker, beside its label_points() point: who is who without the colours."""
     kinds = ("minibatch", "gd", "single")
     ws = [clipped(path.w, box) for path in paths]
-    cx, cy = (box[0][0] + box[0][1]) / 2, (box[1][0] + box[1][1]) / 2
+    drawn = np.vstack([w for w in ws if len(w)] or [np.zeros((1, 2))])
+    span = max(box[0][1] - box[0][0], box[1][1] - box[1][0])
     traces = []
     for kind, path, w, k in zip(kinds, paths, ws, label_points(ws, box)):
         if not len(w):
             continue
         x, y = float(w[k, 0]), float(w[k, 1])
-        left = x > cx
-        where = ("bottom " if y > cy else "top ") + ("left" if left else "right")
-        name = f"<span style='color:{COLORS[kind]}'>{GLYPH[kind]}</span> " \
-            + words["path_label"].format(value=path.batch_size)
+        label = words["path_label"].format(value=path.batch_size)
+        # the name's size in data units on the narrowest plot (a phone's)
+        wide = (text_px(label, FONT_SIZE - 1) + 3 * FONT_SIZE) / NARROW_PLOT * span
+        high = 1.4 * FONT_SIZE / NARROW_PLOT * span
+
+        dx, dy = _label_side(x, y, wide, high, box, drawn)
+        left = dx < 0
+        where = ("top " if dy > 0 else "bottom ") + ("left" if left else "right")
+        name = f"<span style='color:{COLORS[kind]}'>{GLYPH[kind]}</span> " + label
         pad = "\u00a0\u00a0"           # clear of the path's own marker
         traces.append(go.Scatter(
             x=[x], y=[y], mode="text", textposition=where, text=[name + pad if left else pad + name],
