@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import http.cookies
+import os
 import re
+import secrets
 import socket
 import subprocess
 import tempfile
@@ -27,6 +29,8 @@ HAPROXY = "/usr/sbin/haproxy"
 SERVER_HEADER = "X-LRViz-Server"
 SECTIONS = {"global", "defaults", "frontend", "backend", "listen", "resolvers", "peers",
             "userlist", "mailers", "program", "http-errors", "ring", "cache"}
+# the environment variable holding the sticky cookie's secret (the recipe refuses to start without it)
+COOKIE_KEY = "HALL_COOKIE_KEY"
 # server-template options that only make sense with DNS
 DNS_OPTIONS = {"resolvers", "init-addr", "resolve-prefer", "resolve-opts", "resolve-net"}
 
@@ -56,7 +60,7 @@ def local_config(recipe, ports, bind_port, stats_socket=None):
                 continue
             out.append(line)
             if section == "global" and stats_socket:
-                out.append(f"    stats socket {stats_socket} mode 600 level operator")
+                out.append(f"    stats socket {stats_socket} mode 600 level admin")
             if section == "backend":
                 out.append(f"    http-response set-header {SERVER_HEADER} %s")
             continue
@@ -84,9 +88,20 @@ def local_config(recipe, ports, bind_port, stats_socket=None):
     return "\n".join(out) + "\n"
 
 
-def check_config(path, haproxy=HAPROXY):
-    """`haproxy -c -f path`: (ok, its output)."""
-    r = subprocess.run([haproxy, "-c", "-f", str(path)], capture_output=True, text=True, timeout=30)
+def haproxy_env(key=None):
+    """The environment for haproxy: this one, with the cookie's secret (COOKIE_KEY) set to `key`,
+    or to the one set here, or to a random one. key="" leaves it unset."""
+    env = dict(os.environ)
+    env[COOKIE_KEY] = key if key is not None else env.get(COOKIE_KEY) or secrets.token_hex(16)
+    if key == "":
+        del env[COOKIE_KEY]
+    return env
+
+
+def check_config(path, haproxy=HAPROXY, env=None):
+    """`haproxy -c -f path` (with haproxy_env() unless `env`): (ok, its output)."""
+    r = subprocess.run([haproxy, "-c", "-f", str(path)], capture_output=True, text=True, timeout=30,
+                       env=env or haproxy_env())
     return r.returncode == 0, (r.stdout + r.stderr).strip()
 
 
@@ -127,15 +142,16 @@ class Balancer(Child):
         self.dir = Path(tempfile.mkdtemp(prefix="bench-haproxy-"))
         self.cfg, self.log, self.sock = (self.dir / n for n in ("haproxy.cfg", "haproxy.log", "stats.sock"))
         self.cfg.write_text(local_config(text, self.ports, self.port, self.sock))
+        self.env = haproxy_env()
         self.proc = None
 
     def __enter__(self):
-        ok, out = check_config(self.cfg, self.haproxy)
+        ok, out = check_config(self.cfg, self.haproxy, self.env)
         if not ok:
             raise RuntimeError(f"haproxy -c rejects the local copy of the recipe:\n{out}")
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen([self.haproxy, "-db", "-f", str(self.cfg)], stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+                                         stderr=subprocess.STDOUT, start_new_session=True, env=self.env)
         deadline = time.monotonic() + self.timeout
         while True:                          # every replica passed its health check
             try:
@@ -149,15 +165,30 @@ class Balancer(Child):
                 raise RuntimeError(f"haproxy: not every replica UP:\n{self.log_tail()}")
             time.sleep(0.2)
 
-    def _stat(self):
+    def command(self, line):
+        """One command on HAProxy's runtime API (its stats socket, level admin): the answer."""
         with socket.socket(socket.AF_UNIX) as s:
             s.settimeout(5)
             s.connect(str(self.sock))
-            s.sendall(b"show stat\n")
+            s.sendall(line.encode() + b"\n")
             data = b""
             while chunk := s.recv(65536):
                 data += chunk
-        rows = csv.DictReader(data.decode().lstrip("# ").splitlines())
+        return data.decode()
+
+    def table(self, name):
+        """`show table <name>`: {key: {data type: value}} (e.g. {"127.0.0.1": {"conn_cur": 1, ...}})."""
+        out = {}
+        for line in self.command(f"show table {name}").splitlines():
+            if not line.startswith("0x"):
+                continue
+            fields = dict(f.split("=", 1) for f in line.split(": ", 1)[1].split() if "=" in f)
+            out[fields.pop("key")] = {k: int(v) for k, v in fields.items() if v.lstrip("-").isdigit()}
+        return out
+
+    def _stat(self):
+        data = self.command("show stat")
+        rows = csv.DictReader(data.lstrip("# ").splitlines())
         return [r for r in rows if r["type"] == "2"]          # servers, not frontends or backends
 
     def log_size(self):

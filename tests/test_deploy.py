@@ -7,16 +7,32 @@ skipped without it, except in CI where that is a failure.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import http.cookies
 import os
+import re
+import socket
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from _balancer import HAPROXY, RECIPE, Balancer, check_config, local_config, sticky_get  # noqa: E402
+from _balancer import (  # noqa: E402
+    COOKIE_KEY,
+    HAPROXY,
+    RECIPE,
+    Balancer,
+    check_config,
+    haproxy_env,
+    local_config,
+    sticky_get,
+)
 from _server import IDLE, Server  # noqa: E402
 from conftest import new_tab  # noqa: E402
 from test_browser import CHARTS_LOADED, assert_healthy, button, wait_js  # noqa: E402
@@ -156,3 +172,250 @@ def test_an_upload_reaches_the_replica_that_holds_the_session(browser, hall, tmp
     assert len(uploads) == 2, uploads
     assert all(200 <= status < 300 and flags[0] == "V" for _, status, flags in uploads), uploads
     assert sorted(server for server, _, _ in uploads) == sorted(served.values()), (uploads, served)
+
+
+# ---- hardening: the cookie's secret, limits per address and per browser, the upload size ------
+
+def limit(pattern):
+    """A number of the recipe: the first `(\\d+)` of `pattern` in deploy/haproxy.cfg."""
+    m = re.search(pattern, RECIPE.read_text())
+    assert m, f"the recipe has no {pattern!r}"
+    return int(m.group(1))
+
+
+PER_BROWSER = limit(r"sc1_http_req_rate gt (\d+)")          # requests of one browser per 10 s
+NEW_BROWSERS = limit(r"sc0_gpc0_rate gt (\d+)")             # new browsers of one address per 10 s
+PER_ADDRESS = limit(r"sc0_http_req_rate gt (\d+)")          # requests of one address per 10 s
+CONNECTIONS = limit(r"sc0_conn_cur gt (\d+)")               # connections of one address at once
+BODY = limit(r"req.hdr_val\(content-length\) gt (\d+)")     # bytes of a request's body
+CLASS = 200
+COLD_LOAD = 150          # requests of a cold page load, at most (test_a_cold_page_load_fits_the_limits)
+TABS = 7                 # connections of a tab while its page loads: 6 (Chromium's per host) + its websocket
+BROWSER_COOKIE = "LRVIZ_BROWSER"
+
+
+def test_haproxy_refuses_to_start_without_a_secret_cookie_key(haproxy):
+    for key, says in [("", "HALL_COOKIE_KEY is not set"), ("lrviz-hall-change-me", "published example")]:
+        ok, out = check_config(RECIPE, haproxy, haproxy_env(key))
+        assert not ok and says in out, out
+    ok, out = check_config(RECIPE, haproxy, {**haproxy_env(), COOKIE_KEY: ""})
+    assert not ok and "HALL_COOKIE_KEY is empty" in out, out
+    ok, out = check_config(RECIPE, haproxy, haproxy_env("a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5"))
+    assert ok, out
+
+
+def test_the_limits_are_sized_for_a_class_behind_one_address():
+    assert 0 < BODY - 100 * 2**20 <= 2**20                          # 100 MiB + a form's wrapping
+    assert CLASS * COLD_LOAD * 1.25 <= PER_ADDRESS
+    assert CLASS * 3 <= NEW_BROWSERS
+    assert CLASS * TABS * 1.5 <= CONNECTIONS
+    assert 5 * COLD_LOAD <= PER_BROWSER < NEW_BROWSERS * 2
+
+
+@pytest.fixture
+def own_lb(hall):
+    """A balancer of its own (fresh counters) in front of the hall's two replicas."""
+    with Balancer(hall.ports) as lb:
+        yield lb
+
+
+class Client:
+    """HTTP/1.1 keep-alive connections to the balancer, one per thread, with a browser's cookies."""
+
+    def __init__(self, lb):
+        self.lb, self.local = lb, threading.local()
+
+    def get(self, path="/_stcore/health", cookies=None, method="GET", headers=(), body=None):
+        """(status, {cookie: value} set by the response); a connection closed by HAProxy: (0, {})."""
+        for attempt in range(2):
+            conn = getattr(self.local, "conn", None)
+            if conn is None:
+                conn = self.local.conn = http.client.HTTPConnection("127.0.0.1", self.lb.port, timeout=60)
+            hdrs = dict(headers)
+            if cookies:
+                hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+            try:
+                conn.request(method, path, body=body, headers=hdrs)
+                r = conn.getresponse()
+                r.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                self.local.conn = None
+                if attempt:
+                    return 0, {}
+                continue
+            if r.getheader("connection", "").lower() == "close":
+                conn.close()
+                self.local.conn = None
+            jar = http.cookies.SimpleCookie()
+            for h in r.headers.get_all("Set-Cookie") or []:
+                jar.load(h)
+            return r.status, {k: m.value for k, m in jar.items()}
+        return 0, {}
+
+
+def hammer(client, cookies=None, most=6000, threads=16):
+    """Requests as fast as `threads` connections go until one is refused (or `most` are sent):
+    (requests answered 200, the first refusal's status or None). The threads' requests in flight
+    when the first refusal comes may still be answered: they count too."""
+    lock, state = threading.Lock(), {"ok": 0, "sent": 0, "refused": None}
+
+    def work():
+        while True:
+            with lock:
+                if state["refused"] is not None or state["sent"] >= most:
+                    return
+                state["sent"] += 1
+            status, _ = client.get(cookies=cookies)
+            with lock:
+                if status == 200:
+                    state["ok"] += 1
+                elif state["refused"] is None:
+                    state["refused"] = status
+
+    with ThreadPoolExecutor(threads) as ex:
+        for f in [ex.submit(work) for _ in range(threads)]:
+            f.result()
+    return state["ok"], state["refused"]
+
+
+def test_a_class_of_200_behind_one_address_is_served(own_lb):
+    """200 browsers from one address, each arriving with its first page request, then every tab's
+    connections (6 + its websocket) open at once and used; on top of the requests the rest of
+    their cold page loads would have made (put in HAProxy's counter: 200 x 150)."""
+    lb, client = own_lb, Client(own_lb)
+    lb.command(f"set table hall key 127.0.0.1 data.http_req_rate {CLASS * COLD_LOAD}")
+    with ThreadPoolExecutor(16) as ex:
+        arrivals = list(ex.map(lambda _: client.get("/"), range(CLASS)))
+    assert [s for s, _ in arrivals] == [200] * CLASS
+    ids = [c[BROWSER_COOKIE] for _, c in arrivals]
+    assert len(set(ids)) == CLASS and all(c.get(lb.cookie) for _, c in arrivals)
+    cookies = [c for _, c in arrivals]
+
+    socks = [socket.create_connection(("127.0.0.1", lb.port), timeout=60) for _ in range(CLASS * TABS)]
+    try:
+        end = time.monotonic() + 60
+        while lb.table("hall")["127.0.0.1"]["conn_cur"] < CLASS * TABS and time.monotonic() < end:
+            time.sleep(0.1)
+        assert lb.table("hall")["127.0.0.1"]["conn_cur"] >= CLASS * TABS
+        for i, s in enumerate(socks):
+            cookie = "; ".join(f"{k}={v}" for k, v in cookies[i % CLASS].items())
+            s.sendall(f"GET /_stcore/health HTTP/1.1\r\nHost: hall\r\nCookie: {cookie}\r\n\r\n".encode())
+        statuses = []
+        for s in socks:
+            head = b""
+            while b"\r\n" not in head:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+            statuses.append(head.split(b" ", 2)[1] if head else b"closed")
+        assert statuses == [b"200"] * len(socks), sorted(set(statuses))
+    finally:
+        for s in socks:
+            s.close()
+    counted = lb.table("hall")["127.0.0.1"]
+    assert counted["gpc0"] == CLASS                                   # 200 new browsers, each once
+    assert counted["http_req_rate(10000)"] >= CLASS * COLD_LOAD + CLASS * (TABS + 1)
+    assert set(ids) <= set(lb.table("browsers"))
+
+    # the same address past its ceiling (a client inventing a new id for every request): refused
+    lb.command(f"set table hall key 127.0.0.1 data.http_req_rate {PER_ADDRESS + 1}")
+    assert client.get(cookies=cookies[0])[0] == 429
+
+
+def test_a_browser_that_hammers_is_refused_and_its_hall_is_not(own_lb):
+    lb, client = own_lb, Client(own_lb)
+    (s1, hostile), (s2, student) = client.get("/"), client.get("/")
+    assert s1 == s2 == 200 and hostile[BROWSER_COOKIE] != student[BROWSER_COOKIE]
+    ok, refused = hammer(client, hostile)
+    assert refused == 429 and ok >= PER_BROWSER - 1, (ok, refused)
+    assert client.get(cookies=hostile)[0] == 429
+    assert client.get(cookies=student)[0] == 200                       # same address, own id
+    assert client.get("/")[0] == 200                                    # a new browser still comes in
+    assert [r for r in lb.requests(0, "/_stcore/health") if r[1] == 429 and r[0] != "<NOSRV>"] == []
+
+
+def test_a_client_that_hammers_without_cookies_is_refused(own_lb):
+    client = Client(own_lb)
+    status, student = client.get("/")
+    assert status == 200
+    ok, refused = hammer(client)                       # every request a "new browser"
+    assert refused == 429 and ok >= NEW_BROWSERS - 1, (ok, refused)
+    assert client.get("/")[0] == 429                   # new browsers of this address wait ...
+    assert client.get(cookies=student)[0] == 200       # ... the ones already in go on
+    # an invented id is a new browser too
+    assert client.get(cookies={**student, BROWSER_COOKIE: "00000000-0000-4000-8000-000000000000"})[0] == 429
+
+
+def test_too_many_connections_from_one_address_are_refused(own_lb):
+    lb, client = own_lb, Client(own_lb)
+    assert client.get()[0] == 200
+    lb.command(f"set table hall key 127.0.0.1 data.conn_cur {CONNECTIONS}")   # as if they were open
+    try:
+        with socket.create_connection(("127.0.0.1", lb.port), timeout=60) as s:
+            s.sendall(b"GET /_stcore/health HTTP/1.1\r\nHost: hall\r\n\r\n")
+            answer = s.recv(100)
+    except (ConnectionResetError, BrokenPipeError, ConnectionRefusedError):
+        answer = b""
+    assert answer == b""                                                # closed unanswered
+
+
+def test_an_oversize_upload_is_refused_by_haproxy(hall):
+    lb, client = hall, Client(hall)
+    log0 = lb.log_size()
+    path = "/_stcore/upload_file/session/file"
+    for length, answered_by in [(BODY + 1, "<NOSRV>"), (BODY, "app")]:
+        conn = http.client.HTTPConnection("127.0.0.1", lb.port, timeout=60)
+        conn.putrequest("PUT", path)
+        conn.putheader("Content-Length", str(length))
+        conn.endheaders()
+        with contextlib.suppress(OSError):
+            conn.send(b"x" * 1000)            # the start of the body: HAProxy decides on the length
+        status = conn.getresponse().status
+        conn.close()
+        # over the limit: 413 from HAProxy, no replica involved; at the limit: on to a replica
+        # (which refuses this fake upload itself, without the page's XSRF token)
+        assert (status == 413) == (answered_by == "<NOSRV>"), (length, status)
+        end = time.monotonic() + 30
+        while not [r for r in lb.requests(log0, path) if r[0].startswith(answered_by)] \
+                and time.monotonic() < end:
+            time.sleep(0.2)
+        assert [r for r in lb.requests(log0, path) if r[0].startswith(answered_by)], lb.log_tail()
+        log0 = lb.log_size()
+    # a body without a length (chunked), its first chunk sent: refused on the upload path
+    with socket.create_connection(("127.0.0.1", lb.port), timeout=60) as s:
+        s.sendall(f"PUT {path} HTTP/1.1\r\nHost: hall\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n".encode()
+                  + b"x" * 1000 + b"\r\n")
+        assert s.recv(100).startswith(b"HTTP/1.1 413 ")
+    assert client.get()[0] == 200
+
+
+_CLIENT_PORT = re.compile(r"^127\.0\.0\.1:(\d+) ", re.M)
+
+
+@pytest.mark.browser
+# the main page and the heaviest (measured over all six: 107-136 requests, 7 connections)
+@pytest.mark.parametrize("path", ["/?speed=0", "/data"])
+def test_a_cold_page_load_fits_the_limits(browser, hall, path):
+    """What the limits are sized by: the requests (COLD_LOAD) and connections (TABS) of one page
+    loaded in a fresh browser, through the recipe, counted in HAProxy's log."""
+    lb = hall
+    log0 = lb.log_size()
+    with new_tab(browser, lb.url) as p:
+        p.goto(path)
+        p.wait_for_selector(IDLE, timeout=60_000)
+        assert_healthy(p)
+        ids = [c["value"] for c in p.context.cookies() if c["name"] == BROWSER_COOKIE]
+    assert len(ids) == 1
+    end = time.monotonic() + 10           # the websocket is logged when the tab has closed it
+    while not lb.requests(log0, "/_stcore/stream") and time.monotonic() < end:
+        time.sleep(0.2)
+    text = lb.log.read_bytes()[log0:].decode(errors="replace")
+    requests = lb.requests(log0)
+    print(path, len(requests), "requests,", len(set(_CLIENT_PORT.findall(text))), "connections")
+    assert lb.requests(log0, "/_stcore/stream") and 50 <= len(requests) <= COLD_LOAD, len(requests)
+    # none refused by HAProxy (Streamlit's own 404s, e.g. /inside/_stcore/health probed before
+    # /_stcore/health, are part of a normal load)
+    assert all(server != "<NOSRV>" and status not in (413, 429) for server, status, _ in requests), requests
+    assert len(set(_CLIENT_PORT.findall(text))) <= TABS
