@@ -22,7 +22,8 @@ from core.problems import N_, Problem
 from ui import a11y
 
 # Chinese headings and table headers break at their commas and spaces, not mid-word (样/本 on a phone)
-ZH_TITLES = "<style>[data-testid=stMain] :is(h1, h2, h3, th) {word-break: keep-all; overflow-wrap: break-word}</style>"
+ZH_TITLES = ("<style>[data-testid=stMain] :is(h1, h2, h3, th) "
+             "{word-break: keep-all; overflow-wrap: break-word}</style>")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 LANGS = {"en": "English", "zh": "简体中文"}
