@@ -218,9 +218,11 @@
   // right", ahead of the line and in the plot's right margin once it reaches the end; "top left",
   // above the end, inside the plot), names that would overlap pushed apart.
   // ends: [{y (on the axis' own scale: log10 on a log axis), text, color}]; range: the y range;
-  // lo: the lowest a name may sit (above another note), or null.
-  function endLabels(ends, x, range, log, pos, lo) {
-    const z = sizes(), plotH = Math.max(40, S.cellH - z.margin.b - z.legend * 2.2 - z.margin.t);
+  // lo: the lowest a name may sit (above another note), or null; div: the plot (its drawn
+  // height, once drawn; the legend's rows take more of it in Chinese or on a phone).
+  function endLabels(ends, x, range, log, pos, lo, div) {
+    const z = sizes(), drawn = div && div._fullLayout && div._fullLayout._size;
+    const plotH = Math.max(40, drawn ? drawn.h : S.cellH - z.margin.b - z.legend * 2.2 - z.margin.t);
     const gap = (range[1] - range[0]) * (z.font * 1.2) / plotH;
     // the order of the names stays the order of `ends` (so a frame can move them without redrawing)
     const items = ends.filter(e => e.y != null && isFinite(e.y) && e.y >= range[0] && e.y <= range[1]);
@@ -282,7 +284,8 @@
     // getting its first points is part of the signature, so it triggers one full redraw
     const sig = JSON.stringify([S.run, fixed.length, layout.title, layout.xaxis, layout.yaxis, layout.annotations,
                                 layout.meta, layout.height, S.widths.get(div), S.present, [...S.hidden],
-                                fixed.map(t => t.name), moving.map(t => [t.name, !!(t.x && t.x.length)])]);
+                                fixed.map(t => (t.mode === "text" ? [t.name, t.y] : t.name)),
+                                moving.map(t => [t.name, !!(t.x && t.x.length)])]);
     if (div.__sig !== sig || !div.data || div.data.length !== fixed.length + moving.length) {
       window.Plotly.react(div, fixed.concat(moving), layout, cfg || CFG);
       if (cfg === CFG_LEGEND) onLegend(div);
@@ -482,7 +485,7 @@
     const gl = shownGhosts.length ? [endLabels(shownGhosts.map(g => {
       const v = g.loss[g.loss.length - 1];
       return { y: S.log ? (v > 0 ? Math.log10(v) : null) : v, text: g.label, color: C.compared };
-    }), m.total, yax.range, S.log, "top left", floorY)] : [];
+    }), m.total, yax.range, S.log, "top left", floorY, P.loss)] : [];
     draw(P.loss, ghostTraces(m, "loss").concat(gl, [
       { x: [0, m.total], y: [m.floor, m.floor], name: W.floor, showlegend: false, mode: "lines", line: { dash: "dot", width: 1 * lw, color: C.floor } },
     ]), [
@@ -518,7 +521,7 @@
     });
     // each parameter named just ahead of its line's end (w₁, w₂, b), in its colour
     const names = endLabels(tr.map((t, j) => ({ y: t.y[t.y.length - 1], text: m.labels[j], color: colour(j) })),
-                            x0[x0.length - 1], pr, false, "middle right");
+                            x0[x0.length - 1], pr, false, "middle right", null, P.params);
     draw(P.params, ghostTraces(m, "params").concat(truths), tr.concat([names]), base("params", W.params_title, W.step, W.value, {
       xaxis: xStep, yaxis: { title: { text: W.value }, range: pr, autorange: false },
       margin: Object.assign({}, sizes().margin, { r: labelMargin(m.labels) }),
