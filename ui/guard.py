@@ -29,6 +29,10 @@ from ui import i18n
 from ui.i18n import N_
 
 LOG = logging.getLogger("lrviz.errors")
+# the server's stderr (`docker logs`, Community Cloud's "Manage app"), with the time to find a number by
+_HANDLER = logging.StreamHandler()
+_HANDLER.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+LOG.addHandler(_HANDLER)
 LAST = "guard_last_error"          # session key: (signature, number, count) of the last error
 PASS_THROUGH = (ScriptControlException, FragmentHandledException)
 APOLOGY = N_("Sorry, something went wrong here. The error has been logged as number {id}: "
