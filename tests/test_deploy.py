@@ -419,3 +419,72 @@ def test_a_cold_page_load_fits_the_limits(browser, hall, path):
     # /_stcore/health, are part of a normal load)
     assert all(server != "<NOSRV>" and status not in (413, 429) for server, status, _ in requests), requests
     assert len(set(_CLIENT_PORT.findall(text))) <= TABS
+
+
+# ---- the image and the compose file (no Docker engine here: read as Docker would read them) ----
+
+def dockerfile():
+    """[(INSTRUCTION, arguments)] of the Dockerfile, continuation lines joined, comments dropped."""
+    out, pending = [], ""
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if not pending and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        pending += line.rstrip()
+        if pending.endswith("\\"):
+            pending = pending[:-1] + " "
+            continue
+        word, _, rest = pending.strip().partition(" ")
+        out.append((word.upper(), rest.strip()))
+        pending = ""
+    return out
+
+
+def compose():
+    import yaml
+
+    return yaml.safe_load((ROOT / "deploy" / "docker-compose.yml").read_text())
+
+
+def test_the_image_runs_as_an_unprivileged_user_who_cannot_change_the_code():
+    steps = dockerfile()
+    words = [w for w, _ in steps]
+    (user,) = [a for w, a in steps if w == "USER"]
+    assert user not in ("root", "0") and not user.startswith(("root:", "0:"))
+    # made by useradd, without a password or a login shell, and used after the last build step
+    (made,) = [a for w, a in steps if w == "RUN" and "useradd" in a]
+    assert made.split()[-1] == user and "nologin" in made
+    last_build = max(i for i, w in enumerate(words) if w in ("RUN", "COPY", "ADD"))
+    assert words.index("USER") > last_build and words.index("USER") < words.index("CMD")
+    # the code stays root's: no COPY --chown to the user, no chmod/chown of /app
+    assert not [a for w, a in steps if w in ("COPY", "ADD") and "--chown" in a]
+    assert not [a for w, a in steps if w == "RUN" and re.search(r"\bch(own|mod)\b", a)]
+    # a Python whose pinned set installs MindSpore (tests/test_py313.py checks the markers)
+    (base,) = [a for w, a in steps if w == "FROM"]
+    assert re.fullmatch(r"python:3\.1[12]-slim", base), base
+    assert "HEALTHCHECK" in words
+
+
+def test_the_image_leaves_secrets_and_local_files_out():
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    assert {".env", "**/.env", ".git", ".venv"} <= ignored
+
+
+def test_each_replica_has_memory_and_cpu_limits_and_a_read_only_file_system():
+    app = compose()["services"]["app"]
+    limits = app["deploy"]["resources"]["limits"]
+    assert float(limits["cpus"]) == 1.0                            # one replica per core
+    assert re.fullmatch(r"\d+M", limits["memory"])
+    # 100 sessions + MindSpore + one 100 MiB upload being read (BENCHMARKS.md), with room to spare
+    assert int(limits["memory"][:-1]) >= 260 + 400 + 330 + 200
+    assert app["read_only"] is True and app["cap_drop"] == ["ALL"]
+    home = re.search(r"--home-dir (\S+)", [a for w, a in dockerfile() if w == "RUN" and "useradd" in a][0])[1]
+    assert set(app["tmpfs"]) == {"/tmp", home}
+    lb = compose()["services"]["lb"]
+    assert lb["deploy"]["resources"]["limits"]["memory"] and lb["deploy"]["resources"]["limits"]["cpus"]
+
+
+def test_compose_passes_the_cookie_key_and_stops_without_it():
+    env = compose()["services"]["lb"]["environment"]
+    assert re.fullmatch(r"\$\{HALL_COOKIE_KEY:\?[^}]+\}", env[COOKIE_KEY]), env
+    assert re.search(r'^\s*dynamic-cookie-key "\$\{HALL_COOKIE_KEY\}"\s*$', RECIPE.read_text(), re.M)
+    assert "deploy/.env" in (ROOT / ".gitignore").read_text().splitlines()
