@@ -16,7 +16,8 @@ from .problems import N_
 class Backend(NamedTuple):
     label: str          # shown to people (an English msgid, translated by the UI)
     module: str         # imported lazily
-    factory: str        # callable in that module: (X, y, w0, b0, lr, **options) -> stepper
+    factory: str        # callable in that module: (X, y, w0, b0, lr, **options, optimizer=,
+                        # hyperparams=, state=) -> stepper; stepper.state: the optimizer's after a step
     options: dict       # passed to the factory
     install: str        # what to run when it is missing
 
@@ -70,10 +71,15 @@ def check_backend(name):
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {name!r}")
 
 
-def make_stepper(name, X, y, w0, b0, lr):
+def make_stepper(name, X, y, w0, b0, lr, optimizer="sgd", hyperparams=None, state=None):
+    """The stepper of backend `name`, doing `optimizer` (core.optimizers) with the full
+    hyperparams dict (core.optimizers.hyperparams_for), from `state` (None: the book's zeros)."""
     check_backend(name)
     factory = _load(name)
-    return factory(X, y, w0, b0, lr, **BACKENDS[name].options)
+    if optimizer == "sgd" and state is None:    # the lesson's stepper, as it always was made
+        return factory(X, y, w0, b0, lr, **BACKENDS[name].options)
+    return factory(X, y, w0, b0, lr, **BACKENDS[name].options, optimizer=optimizer,
+                   hyperparams=hyperparams, state=state)
 
 
 def available_backends(probe=True):

@@ -39,16 +39,31 @@ def full_loss(X, y, w, b):
 
 
 class NumpyStepper:
-    """The from-scratch backend: one SGD update per call on the rows `batch` of X, y."""
+    """The from-scratch backend: one update per call on the rows `batch` of X, y.
+
+    optimizer: a name of core.optimizers.OPTIMIZERS, with its full hyperparameter dict
+    (core.optimizers.hyperparams_for) and the state to start from (None: the book's zeros).
+    self.state is the optimizer's state after the last update.
+    """
 
     name = "numpy"
 
-    def __init__(self, X, y, w0, b0, lr):
+    def __init__(self, X, y, w0, b0, lr, optimizer="sgd", hyperparams=None, state=None):
+        from . import optimizers
         self.X, self.y, self.lr = X, y, lr
         self.w, self.b = np.array(w0, dtype=float), float(b0)
+        self.optimizer = optimizers.OPTIMIZERS[optimizer]
+        self.hp = {**(hyperparams or {}), "lr": lr}
+        self.state = optimizers.init_state(optimizer, self.w.size + 1) if state is None else state
 
     def __call__(self, batch):
         """Update on X[batch]; returns (batch_loss before, grad_w, grad_b, w after, b after)."""
         loss, grad_w, grad_b = gradients(self.X[batch], self.y[batch], self.w, self.b)
-        self.w, self.b = sgd(self.w, self.b, grad_w, grad_b, self.lr)
+        if not self.state:      # plain SGD: the lesson's own update
+            self.w, self.b = sgd(self.w, self.b, grad_w, grad_b, self.lr)
+            return loss, grad_w, grad_b, self.w, self.b
+        with np.errstate(over="ignore", invalid="ignore"):      # a diverging run: see trainer
+            theta, self.state = self.optimizer.update(np.append(self.w, self.b),
+                                                      np.append(grad_w, grad_b), self.state, self.hp)
+        self.w, self.b = theta[:-1], float(theta[-1])
         return loss, grad_w, grad_b, self.w, self.b

@@ -14,6 +14,8 @@ import mindspore as ms
 import numpy as np
 from mindspore import Parameter, Tensor, nn, ops
 
+from . import optimizers
+
 # A step is a handful of tiny ops. By default MindSpore hands them to a dispatch thread
 # ("frontend_queue") that busy-waits: a compiled step keeps ~1.5 cores busy and takes 0.3 ms
 # on idle cores but 1.6-2.2 ms when other processes compete for our 2; PyNative 20-45 ms.
@@ -82,6 +84,61 @@ class _SGDStep(nn.Cell):
         return ops.concat((loss.reshape(1), grad_w, grad_b.reshape(1), w, b.reshape(1)))
 
 
+# the book's state fields as the MindSpore optimizer's own Parameters (one per w, b);
+# core.optimizers.DIFFERENCES says how each optimizer is configured to run the book's rule
+_MS_STATE = {
+    "momentum": {"v": "moments"},
+    "adagrad": {"s": "accum"},          # accum = s + eps
+    "rmsprop": {"s": "ms"},
+    "adadelta": {"s": "accum", "delta": "accum_update"},
+    "adam": {"v": "moment1", "s": "moment2"},
+}
+
+
+def _ms_optimizer(name, params, hp):
+    """mindspore.nn's optimizer for core.optimizers' `name`, set to the book's rule where it can."""
+    lr = hp["lr"]
+    if name == "momentum":
+        return nn.Momentum(params, learning_rate=lr, momentum=hp["momentum"])
+    if name == "adagrad":       # no eps of its own: an accumulator started at eps puts it in the root
+        return nn.Adagrad(params, accum=hp["eps"], learning_rate=lr, update_slots=True)
+    if name == "rmsprop":
+        return nn.RMSProp(params, learning_rate=lr, decay=hp["gamma"], momentum=0.0,
+                          epsilon=hp["eps"], centered=False)
+    if name == "adadelta":
+        return nn.Adadelta(params, learning_rate=lr, rho=hp["rho"], epsilon=hp["eps"])
+    if name == "adam":
+        return nn.Adam(params, learning_rate=lr, beta1=hp["beta1"], beta2=hp["beta2"], eps=hp["eps"])
+    raise ValueError(f"no MindSpore optimizer for {name!r}")
+
+
+class _OptStep(nn.Cell):
+    """One update by a mindspore.nn optimizer on the rows idx of X, y; as _SGDStep otherwise."""
+
+    def __init__(self, X, y, w0, b0, name, hp):
+        super().__init__()
+        self.X = Parameter(Tensor(X, ms.float32), name="X", requires_grad=False)
+        self.y = Parameter(Tensor(y, ms.float32), name="y", requires_grad=False)
+        self.w = Parameter(Tensor(w0, ms.float32), name="w")
+        self.b = Parameter(Tensor(b0, ms.float32), name="b")
+        self.opt = _ms_optimizer(name, [self.w, self.b], hp)
+        self.grad_fn = ms.value_and_grad(self.loss, grad_position=None, weights=(self.w, self.b))
+
+    def loss(self, X, y):
+        y_hat = ops.matmul(X, self.w) + self.b
+        return ops.mean((y_hat - y) ** 2 / 2)
+
+    def construct(self, idx):
+        """idx (batch,) int -> (2d + 3,) float32: loss, grad_w, grad_b, w after, b after."""
+        X = ops.gather(self.X, idx, 0)
+        y = ops.gather(self.y, idx, 0)
+        loss, grads = self.grad_fn(X, y)
+        done = self.opt(grads)                  # the optimizer's update of w, b and its state
+        w = ops.depend(self.w, done)
+        b = ops.depend(self.b, done)
+        return ops.concat((loss.reshape(1), grads[0], grads[1].reshape(1), w, b.reshape(1)))
+
+
 class MindSporeStepper:
     """The MindSpore backend: one SGD update per call on the rows `batch` of X, y.
 
@@ -91,16 +148,49 @@ class MindSporeStepper:
     then ~0.4 ms a step. mode "pynative" runs it op by op: no compile, ~4 ms a step.
     """
 
-    def __init__(self, X, y, w0, b0, lr, mode="graph"):
+    def __init__(self, X, y, w0, b0, lr, mode="graph", optimizer="sgd", hyperparams=None, state=None):
         if mode not in ("graph", "pynative"):
             raise ValueError(f"mode must be 'graph' or 'pynative', got {mode!r}")
         X = np.asarray(X, dtype=np.float32)
         self.d = X.shape[1]
         self.name = "mindspore" if mode == "graph" else "mindspore-pynative"   # as in BACKENDS
+        self.optimizer = optimizer
+        self.hp = {**(hyperparams or {}), "lr": float(lr)}
+        self.state = optimizers.init_state(optimizer, self.d + 1) if state is None else state
+        args = (X, np.asarray(y, dtype=np.float32), np.asarray(w0, dtype=np.float32), np.float32(b0))
         with _LOCK:
-            self.cell = _SGDStep(X, np.asarray(y, dtype=np.float32),
-                                 np.asarray(w0, dtype=np.float32), np.float32(b0), float(lr))
+            if optimizer == "sgd":
+                self.cell = _SGDStep(*args, float(lr))
+            else:
+                self.cell = _OptStep(*args, optimizer, {k: float(v) for k, v in self.hp.items()})
+                self._set_state(self.state)
         self._step = ms.jit(self.cell) if mode == "graph" else self.cell
+
+    def _state_params(self):
+        return {f: getattr(self.cell.opt, attr) for f, attr in _MS_STATE[self.optimizer].items()}
+
+    def _set_state(self, state):
+        """Start MindSpore's optimizer from the book's state (zeros unless resuming)."""
+        for f, (pw, pb) in self._state_params().items():
+            row = np.asarray(getattr(state, f), dtype=np.float64)
+            if self.optimizer == "adagrad":
+                row = row + self.hp["eps"]
+            pw.set_data(Tensor(row[:-1], ms.float32))
+            pb.set_data(Tensor(row[-1], ms.float32))
+        if self.optimizer == "adam":
+            opt = self.cell.opt
+            opt.beta1_power.set_data(Tensor(self.hp["beta1"] ** state.t, ms.float32))
+            opt.beta2_power.set_data(Tensor(self.hp["beta2"] ** state.t, ms.float32))
+
+    def _read_state(self):
+        """The optimizer's state after a step, in the book's terms: float64 arrays (d+1,)."""
+        parts = {}
+        for f, (pw, pb) in self._state_params().items():
+            row = np.append(pw.asnumpy(), pb.asnumpy()).astype(np.float64)
+            parts[f] = row - self.hp["eps"] if self.optimizer == "adagrad" else row
+        if self.optimizer == "adam":
+            parts["t"] = self.state.t + 1
+        return type(self.state)(**parts)
 
     def __call__(self, batch):
         """Update on X[batch]; returns (batch_loss before, grad_w, grad_b, w after, b after).
@@ -111,6 +201,8 @@ class MindSporeStepper:
         idx = Tensor.from_numpy(np.ascontiguousarray(batch, dtype=np.int64))
         with _LOCK:
             out = self._step(idx).asnumpy()
+            if self.optimizer != "sgd":
+                self.state = self._read_state()
         out = out.astype(np.float64)
         d = self.d
         return (float(out[0]), out[1:d + 1].copy(), float(out[d + 1]),

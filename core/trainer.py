@@ -7,15 +7,16 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
+from . import optimizers
 from .backends import make_stepper
 from .data import check_data
 from .model import full_loss
+from .optimizers import LR_MAX
 
 # past these the run is called diverged. With |X|, |y| <= data.DATA_BOUND and lr <= LR_MAX
 # they keep one more step inside float64 range, so no overflow warning can happen first.
 PARAM_BOUND = 1e15      # on sqrt(|w|^2 + b^2)
 LOSS_BOUND = 1e30       # on the batch loss
-LR_MAX = 1e3
 W0_STD = 0.01
 # how a run's weights start: the lesson's N(0, 0.01^2), all zeros (the book's first exercise),
 # or every weight one given value; b0 is 0 in all three, as in the lesson
@@ -35,6 +36,9 @@ class Step(NamedTuple):
     grad_b: float               # dL/db before the update
     diverged: bool              # True on the last record of a run that blew up
     epoch_loss: float | None = None  # full-data loss after the update, on an epoch's last step
+    # the optimizer's state after the update (core.optimizers: SGDState(), MomentumState(v),
+    # AdamState(t, v, s), ...), arrays (d+1,) over (w_1 .. w_d, b), read-only
+    state: tuple = optimizers.SGDState()
 
 
 def _check_int(name, value, lo, hi):
@@ -74,8 +78,10 @@ def check_args(X, y, lr, batch_size, num_epochs, w0, b0, orders):
 
 
 def train(X, y, *, lr, batch_size, num_epochs, w0=None, b0=None, seed=0, orders=None,
-          backend="numpy", start_step=0) -> Iterator[Step]:
-    """Minibatch SGD on the squared loss of y_hat = X w + b; yields a Step after every update.
+          backend="numpy", start_step=0, optimizer="sgd", hyperparams=None,
+          state0=None) -> Iterator[Step]:
+    """Minibatch SGD (or another optimizer) on the squared loss of y_hat = X w + b; yields a
+    Step after every update.
 
     X (n, d), y (n,). Each epoch visits every example once, in batches of batch_size (the last
     one may be smaller); batch_size >= n is full-batch gradient descent. There are
@@ -87,17 +93,28 @@ def train(X, y, *, lr, batch_size, num_epochs, w0=None, b0=None, seed=0, orders=
     records continue exactly as the uninterrupted run's would (same batches, same numbering).
     If the loss or the parameters turn non-finite or too large, the last record has
     diverged=True and the run stops. Arguments are checked here, before the first next():
-    ValueError names the bad one.
+    ValueError names the bad one (core.problems.SettingError, with a .problem, for the optimizer
+    and its hyperparameters).
+    optimizer: a name of core.optimizers.OPTIMIZERS ("sgd", the lesson's, by default);
+    hyperparams: a dict as in d2l-zh chapter 11 (momentum, gamma, rho, beta1, beta2, eps; an lr
+    here must equal lr), missing ones take the book's defaults. Each record carries the
+    optimizer's state after its update; state0 is the state to resume from (with start_step),
+    default the book's zeros. "sgd" with no
+    hyperparams is the lesson's trainer, record for record.
     """
+    optimizers.hyperparams_for(optimizer, hyperparams)      # the optimizer's problems first
     X, y, lr, batch_size, num_epochs, w0, b0, orders = check_args(
         X, y, lr, batch_size, num_epochs, w0, b0, orders)
+    hp = optimizers.hyperparams_for(optimizer, hyperparams, lr)
     n, d = X.shape
+    if state0 is not None:
+        state0 = optimizers.check_state(optimizer, state0, d + 1)
     start_step = _check_int("start_step", start_step, 0, num_epochs * steps_per_epoch(n, batch_size))
     rng = np.random.default_rng(seed)
     w_init, b_init = _draw_init(rng, d)     # drawn even when given, so orders depend on seed only
     w0 = w_init if w0 is None else w0
     b0 = b_init if b0 is None else b0
-    stepper = make_stepper(backend, X, y, w0, b0, lr)
+    stepper = make_stepper(backend, X, y, w0, b0, lr, optimizer, hp, state0)
     return _run(stepper, X, y, n, batch_size, num_epochs, rng, orders, start_step)
 
 
@@ -162,7 +179,8 @@ def _run(stepper, X, y, n, batch_size, num_epochs, rng, orders, start_step=0):
             epoch_loss = full_loss(X, y, w, b) if epoch_end and not diverged else None
             w.setflags(write=False)
             grad_w.setflags(write=False)
-            yield Step(epoch, step, batch, loss, w, b, grad_w, grad_b, diverged, epoch_loss)
+            yield Step(epoch, step, batch, loss, w, b, grad_w, grad_b, diverged, epoch_loss,
+                       optimizers.frozen(stepper.state))
             if diverged:
                 return
 
