@@ -6,6 +6,8 @@ import io
 
 import numpy as np
 
+from .optimizers import flatten_state
+
 _FIELDS = ("epoch", "step", "batch_loss", "b", "grad_b", "epoch_loss")
 
 
@@ -17,11 +19,15 @@ class History:
     `display_cap` points however long the run.
     """
 
-    def __init__(self, d, display_cap=1500, capacity=1024):
+    def __init__(self, d, display_cap=1500, capacity=1024, state_columns=()):
         self.d, self.display_cap, self.len = d, display_cap, 0
         self._cols = {k: np.empty(capacity) for k in _FIELDS}
         self._w = np.empty((capacity, d))
         self._grad_w = np.empty((capacity, d))
+        # the optimizer's state after each step, flat (core.optimizers.flatten_state), named
+        # by state_columns (core.optimizers.state_columns); none for plain SGD
+        self.state_columns = tuple(state_columns)
+        self._state = np.empty((capacity, len(self.state_columns)))
 
     def _grow(self):
         cap = 2 * self._w.shape[0]
@@ -29,6 +35,7 @@ class History:
             self._cols[k] = np.resize(a, cap)
         self._w = np.resize(self._w, (cap, self.d))
         self._grad_w = np.resize(self._grad_w, (cap, self.d))
+        self._state = np.resize(self._state, (cap, len(self.state_columns)))
 
     def append(self, rec):
         if self.len == self._w.shape[0]:
@@ -38,6 +45,8 @@ class History:
         c["b"][i], c["grad_b"][i] = rec.b, rec.grad_b
         c["epoch_loss"][i] = np.nan if rec.epoch_loss is None else rec.epoch_loss
         self._w[i], self._grad_w[i] = rec.w, rec.grad_w
+        if self.state_columns:
+            self._state[i] = flatten_state(rec.state)
         self.len += 1
 
     def truncate(self, k):
@@ -50,7 +59,10 @@ class History:
         return self.len
 
     def column(self, name):
-        """One field over all steps so far: (len,) or, for w and grad_w, (len, d). A view."""
+        """One field over all steps so far: (len,) or, for w and grad_w, (len, d), for state
+        (len, len(state_columns)). A view."""
+        if name == "state":
+            return self._state[:self.len]
         if name == "w":
             return self._w[:self.len]
         if name == "grad_w":
@@ -80,13 +92,15 @@ class History:
         return self.column("step")[at], el[at]
 
     def to_csv(self):
-        """Every step as CSV: step, epoch, batch_loss, w_1..w_d, b, grad_w_1..grad_w_d, grad_b, epoch_loss."""
+        """Every step as CSV: step, epoch, batch_loss, w_1..w_d, b, grad_w_1..grad_w_d, grad_b,
+        epoch_loss, then the optimizer's state columns (none for plain SGD)."""
         d = self.d
         head = (["step", "epoch", "batch_loss"] + [f"w_{j + 1}" for j in range(d)] + ["b"]
-                + [f"grad_w_{j + 1}" for j in range(d)] + ["grad_b", "epoch_loss"])
+                + [f"grad_w_{j + 1}" for j in range(d)] + ["grad_b", "epoch_loss"]
+                + list(self.state_columns))
         table = np.column_stack([self.column("step"), self.column("epoch"), self.column("batch_loss"),
                                  self.column("w"), self.column("b"), self.column("grad_w"),
-                                 self.column("grad_b"), self.column("epoch_loss")])
+                                 self.column("grad_b"), self.column("epoch_loss"), self.column("state")])
         out = io.StringIO()
         out.write(",".join(head) + "\n")
         if self.len:

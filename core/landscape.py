@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import optimizers
 from .data import NOISE_STD, TRUE_B, TRUE_W, check_data
 from .parabola import regime
 from .theory import lstsq_optimum
@@ -279,8 +280,10 @@ def _batch_losses(errs):
     return np.stack([np.einsum("ij,ij->i", e, e) / (2 * e.shape[1]) for e in errs])  # a short last batch
 
 
-def _sgd_lanes(X, y, lrs, batch_size, steps, seed, w0, b0, target):
-    """Minibatch SGD for every lr in lrs at once: core.train's arithmetic with an lr axis.
+def _sgd_lanes(X, y, lrs, batch_size, steps, seed, w0, b0, target, optimizer="sgd", hyperparams=None):
+    """Minibatch SGD (or `optimizer`, core.optimizers) for every lr in lrs at once: core.train's
+    arithmetic with an lr axis. hyperparams: the optimizer's full dict but lr
+    (core.optimizers.hyperparams_for); its state has the lanes axis too, (L, d+1).
 
     Same start (w0, b0, or core.train's draw from seed), same epoch orders (drawn from seed as
     core.train draws them), same divergence rule: the first step whose batch loss (before the
@@ -297,7 +300,9 @@ def _sgd_lanes(X, y, lrs, batch_size, steps, seed, w0, b0, target):
     theta0 = np.append(w_init if w0 is None else w0, b_init if b0 is None else b0)
     L = lrs.size
     theta = np.tile(theta0, (L, 1))
-    lr = lrs[:, None]
+    rule = optimizers.OPTIMIZERS[optimizer].update
+    hp = {**(hyperparams or {}), "lr": lrs[:, None]}
+    state = optimizers.init_state(optimizer, theta.shape)
     diverged_at = np.zeros(L, int)
     reached = np.full(L, NEVER)
     if target is not None:
@@ -338,7 +343,7 @@ def _sgd_lanes(X, y, lrs, batch_size, steps, seed, w0, b0, target):
                 Ab, yb = Ae[start:start + batch_size], ye[start:start + batch_size]
                 m = yb.shape[0]
                 err = theta @ Ab.T - yb                         # (L, m) = y_hat - y per lr
-                theta = theta - lr * ((err @ Ab) / m)           # w, b <- w, b - lr dL/d(w, b)
+                theta, state = rule(theta, (err @ Ab) / m, state, hp)   # sgd: w, b - lr dL/d(w, b)
                 step += 1
                 kept.append(theta)
                 errs.append(err)
@@ -374,10 +379,23 @@ class Sweep(NamedTuple):
     floor: float                    # the loss floor used
     steps: int
     batch_size: int
+    optimizer: str = "sgd"          # core.optimizers' name
+    hyperparams: dict = {}          # its hyperparameters but lr, the book's unless given
 
 
-def lr_sweep(X, y, lrs, steps=300, batch_size=10, seed=0, floor=None, w0=None, b0=None) -> Sweep:
-    """The learning-rate finder: `steps` updates of minibatch SGD for every lr, in one computation.
+def _check_optimizer(optimizer, hyperparams):
+    """The optimizer's full hyperparameters without lr (the lanes' own); SettingError if bad."""
+    if hyperparams and "lr" in hyperparams:
+        raise ValueError("hyperparams must not hold lr: the learning rates are the lanes'")
+    hp = optimizers.hyperparams_for(optimizer, hyperparams)
+    del hp["lr"]
+    return hp
+
+
+def lr_sweep(X, y, lrs, steps=300, batch_size=10, seed=0, floor=None, w0=None, b0=None,
+             optimizer="sgd", hyperparams=None) -> Sweep:
+    """The learning-rate finder: `steps` updates of minibatch SGD (or of `optimizer` with
+    `hyperparams`, as core.train takes them) for every lr, in one computation.
 
     X (n, d), y (n,), lrs (L,) in (0, 1e3]. Each lane is core.train(X, y, lr=lrs[i],
     batch_size=batch_size, seed=seed, w0=w0, b0=b0) stopped after `steps` updates: same start,
@@ -390,16 +408,19 @@ def lr_sweep(X, y, lrs, steps=300, batch_size=10, seed=0, floor=None, w0=None, b
     steps = _check_int("steps", steps, 1, 10**6)
     batch_size = _check_int("batch_size", batch_size, 1, 10**9)
     w0, b0 = _check_start(X, w0, b0)
+    hp = _check_optimizer(optimizer, hyperparams)
     if floor is None:
         w_star, b_star = lstsq_optimum(X, y)
         r = X @ w_star + b_star - y
         floor = float(r @ r) / (2 * len(y))
     floor = float(floor)
-    lanes = _sgd_lanes(X, y, lrs, batch_size, steps, seed, w0, b0, target=10 * floor)
+    lanes = _sgd_lanes(X, y, lrs, batch_size, steps, seed, w0, b0, target=10 * floor,
+                       optimizer=optimizer, hyperparams=hp)
     diverged = lanes.diverged_at > 0
     final = _final_loss(X, y, lanes.theta, diverged)
     _frozen(lrs, final, lanes.reached, diverged, lanes.diverged_at)
-    return Sweep(lrs, final, lanes.reached, diverged, lanes.diverged_at, floor, steps, batch_size)
+    return Sweep(lrs, final, lanes.reached, diverged, lanes.diverged_at, floor, steps, batch_size,
+                 optimizer, hp)
 
 
 def _check_start(X, w0, b0):
@@ -426,9 +447,11 @@ class LrBatchMap(NamedTuple):
     lr_stable: float            # 2 / lambda_max (with b): full-batch GD's bound
 
 
-def lr_batch_map(X, y, lrs, batch_sizes, num_epochs=3, seed=0) -> LrBatchMap:
+def lr_batch_map(X, y, lrs, batch_sizes, num_epochs=3, seed=0, optimizer="sgd",
+                 hyperparams=None) -> LrBatchMap:
     """Final full-data loss after num_epochs epochs for every (batch_size, lr): one vectorised
-    run over the lrs per batch size, each cell the core.train run with those settings.
+    run over the lrs per batch size, each cell the core.train run with those settings (and
+    `optimizer`, `hyperparams` as core.train takes them).
 
     The budget is epochs (examples seen), as in the lesson, so a bigger batch takes fewer
     steps. Pure and deterministic: safe to cache on its arguments.
@@ -437,12 +460,14 @@ def lr_batch_map(X, y, lrs, batch_sizes, num_epochs=3, seed=0) -> LrBatchMap:
     lrs = _check_lrs(lrs)
     num_epochs = _check_int("num_epochs", num_epochs, 1, 10**6)
     batch_sizes = np.array([_check_int("batch_size", bs, 1, 10**9) for bs in batch_sizes])
+    hp = _check_optimizer(optimizer, hyperparams)
     n = X.shape[0]
     final = np.empty((batch_sizes.size, lrs.size))
     diverged = np.empty((batch_sizes.size, lrs.size), bool)
     for i, batch_size in enumerate(batch_sizes):
         steps = num_epochs * steps_per_epoch(n, int(batch_size))
-        lanes = _sgd_lanes(X, y, lrs, int(batch_size), steps, seed, None, None, target=None)
+        lanes = _sgd_lanes(X, y, lrs, int(batch_size), steps, seed, None, None, target=None,
+                           optimizer=optimizer, hyperparams=hp)
         diverged[i] = lanes.diverged_at > 0
         final[i] = _final_loss(X, y, lanes.theta, diverged[i])
     _frozen(lrs, batch_sizes, final, diverged)

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from . import optimizers
 from .data import synthetic_data
 from .history import History
 from .theory import hessian_eigenvalues, loss_floor, lstsq_optimum
@@ -35,7 +36,9 @@ class Theory:
 
 class Run:
     """settings: a dict as core.settings.parse_settings returns (lr, batch_size, epochs, noise,
-    n, w, b, seed, backend; init and w0, the start, default to the lesson's N(0, 0.01^2)).
+    n, w, b, seed, backend; init and w0, the start, default to the lesson's N(0, 0.01^2);
+    optimizer, default "sgd", and its hyperparameters by their names in
+    core.settings.OPTIMIZER_SETTINGS, default the book's: the optimizer's own are used).
     Builds the data and the trainer; the backend is made lazily on
     the first step, so creating a Run is cheap even for MindSpore."""
 
@@ -50,7 +53,12 @@ class Run:
         self.total_steps = s["epochs"] * self.steps_per_epoch
         self.w0, self.b0 = start_params(s["seed"], self.X.shape[1], s.get("init", "normal"),
                                         s.get("w0", 0.0))
-        self.history = History(self.X.shape[1])
+        self.optimizer = s.get("optimizer", "sgd")
+        takes = optimizers.BOOK_DEFAULTS[optimizers.check_optimizer(self.optimizer)]
+        self.hyperparams = optimizers.hyperparams_for(
+            self.optimizer, {k: s[k] for k in takes if k != "lr" and k in s}, s["lr"])
+        self.history = History(self.X.shape[1],
+                               state_columns=optimizers.state_columns(self.optimizer, self.X.shape[1]))
         self.last = None            # the newest Step record
         self.status = READY
         self.error = None           # a message when the backend could not run
@@ -64,8 +72,16 @@ class Run:
                                                         float(self.history.column("b")[k - 1]))
             self._steps = train(self.X, self.y, lr=s["lr"], batch_size=s["batch_size"],
                                 num_epochs=s["epochs"], w0=w0, b0=b0, seed=s["seed"],
-                                backend=s["backend"], start_step=k)
+                                backend=s["backend"], start_step=k, optimizer=self.optimizer,
+                                hyperparams=self.hyperparams, state0=self._state(k))
         return self._steps
+
+    def _state(self, step):
+        """The optimizer's state after update `step` (0: None, the book's zeros), from the history."""
+        if step == 0:
+            return None
+        return optimizers.unflatten_state(self.optimizer, self.history.column("state")[step - 1],
+                                          self.X.shape[1] + 1)
 
     def record(self, step):
         """The Step record of an update already in the history (1-based), rebuilt from it."""
@@ -77,7 +93,7 @@ class Run:
         return Step(int(h.column("epoch")[i]), step,
                     batch_of(s["seed"], self.X.shape[0], s["batch_size"], step, self.X.shape[1]),
                     float(h.column("batch_loss")[i]), w, float(h.column("b")[i]), gw,
-                    float(h.column("grad_b")[i]), False, None if el != el else el)
+                    float(h.column("grad_b")[i]), False, None if el != el else el, self._state(step))
 
     def rewind(self, step):
         """Go back to just after update `step` (0 <= step <= steps done), as if the run had paused

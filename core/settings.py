@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from .backends import BACKENDS
 from .data import NOISE_STD, NUM_EXAMPLES, TRUE_B, TRUE_W
+from .optimizers import BOOK_DEFAULTS, OPTIMIZERS
 from .problems import N_, Problem, SettingError
 from .trainer import INITS
 
@@ -186,6 +187,52 @@ def reconcile(values):
                                                    "max_steps": MAX_STEPS, "fixed": epochs}))
         values["epochs"] = epochs
     return values, warnings
+
+
+# The optimizer and its hyperparameters (d2l-zh chapter 11, core.optimizers), kept out of
+# SETTINGS for now: every row of SETTINGS goes into the main page's URL and widgets, and the
+# pages do not offer an optimizer yet. Each hyperparameter row's default is the book's for the
+# optimizers that take it; eps's differs by optimizer (Adadelta's 1e-5), so read these with
+# parse_optimizer_settings, which fills what the URL leaves out from the chosen optimizer's own.
+# Ranges stay below 1 for the leaky-average factors, as core.optimizers.BOUNDS requires.
+OPTIMIZER_SETTINGS = (
+    Setting("optimizer", "choice", "sgd", label=N_("Optimizer"),
+            help=N_("How each update uses the gradient: plain minibatch SGD (the lesson's), momentum, "
+                    "AdaGrad, RMSProp, Adadelta or Adam, as in the chapter on optimization algorithms."),
+            cli="--optimizer", choices=tuple(OPTIMIZERS)),
+    Setting("momentum", "float", BOOK_DEFAULTS["momentum"]["momentum"], 0.0, 0.999, N_("Momentum β"),
+            N_("Momentum: v <- β v + g, w <- w - lr v."), "--momentum"),
+    Setting("gamma", "float", BOOK_DEFAULTS["rmsprop"]["gamma"], 0.0, 0.999, N_("Decay γ"),
+            N_("RMSProp: s <- γ s + (1 - γ) g²."), "--gamma"),
+    Setting("rho", "float", BOOK_DEFAULTS["adadelta"]["rho"], 0.0, 0.999, N_("Decay ρ"),
+            N_("Adadelta: s <- ρ s + (1 - ρ) g², and the same for the squared updates."), "--rho"),
+    Setting("beta1", "float", BOOK_DEFAULTS["adam"]["beta1"], 0.0, 0.999, N_("β1"),
+            N_("Adam: v <- β1 v + (1 - β1) g."), "--beta1"),
+    Setting("beta2", "float", BOOK_DEFAULTS["adam"]["beta2"], 0.0, 0.9999, N_("β2"),
+            N_("Adam: s <- β2 s + (1 - β2) g²."), "--beta2"),
+    Setting("eps", "float", BOOK_DEFAULTS["adam"]["eps"], 1e-10, 0.1, N_("ε"),
+            N_("Keeps the division by sqrt(s) finite (AdaGrad, RMSProp, Adadelta, Adam)."), "--eps",
+            log=True),
+)
+OPTIMIZER_BY_KEY = {s.key: s for s in OPTIMIZER_SETTINGS}
+
+
+def parse_optimizer_settings(raw):
+    """raw as for parse_settings -> (values, [Problem]): "optimizer" and every hyperparameter
+    row, each the raw value (clamped like any setting) or, where raw has none, the chosen
+    optimizer's book default (core.optimizers.BOOK_DEFAULTS), else the row's. Never raises."""
+    values, warnings = parse_settings(raw, OPTIMIZER_SETTINGS)
+    book = BOOK_DEFAULTS[values["optimizer"]]
+    for key in values:
+        if key in book and (not hasattr(raw, "get") or raw.get(key) in (None, [], ())):
+            values[key] = book[key]
+    return values, warnings
+
+
+def optimizer_hyperparams(values):
+    """The hyperparams dict core.train takes, from a settings dict with "optimizer": only the
+    names that optimizer takes, lr left to train()'s lr."""
+    return {k: values[k] for k in BOOK_DEFAULTS[values["optimizer"]] if k != "lr" and k in values}
 
 
 def to_query(values):
