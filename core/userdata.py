@@ -29,7 +29,11 @@ from .data import DATA_BOUND
 from .landscape import Standardised, standardise
 from .problems import Problem
 
-MAX_BYTES = 100 * 2**20     # Streamlit's uploader allows 200 MB; a million rows of 3 floats is ~60 MB
+# Streamlit's uploader counts its maxUploadSize (100) in MB of 10^6 bytes (in MiB only in a browser
+# on Windows): the reader's limit is the uploader's, so no file between the two gets Streamlit's
+# English-only refusal on one side and this reader's on the other. A million rows of 3 floats is ~60 MB.
+MB = 10**6
+MAX_BYTES = 100 * MB
 MAX_ROWS = 1_000_000
 MAX_COLS = 100
 # the memory budget: reading one file takes at most READ_BUDGET_MB above its own bytes (a
@@ -360,7 +364,7 @@ def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_
     raw = bytes(raw)
     if len(raw) > max_bytes:
         _refuse("file_too_big", size=len(raw), limit=int(max_bytes),
-                size_mb=round(len(raw) / 2**20, 1), limit_mb=round(max_bytes / 2**20, 1))
+                size_mb=round(len(raw) / MB, 1), limit_mb=round(max_bytes / MB, 1))
     if not raw.strip():
         _refuse("file_empty")
     data, codec, encoding, guessed = _to_text_bytes(raw)
@@ -397,7 +401,7 @@ def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_
                     cells_limit=int(max_cells))
         if width is not None:
             _refuse("too_many_cells", rows=int(rows), columns=int(width), cells=int(rows) * int(width),
-                    limit=int(max_cells), limit_mb=round(max_cells * 8 / 2**20))
+                    limit=int(max_cells), limit_mb=round(max_cells * 8 / MB))
         _refuse("too_many_rows", rows=int(rows), limit=int(max_rows))
 
     lines_total = data.count(b"\n") + 1

@@ -53,7 +53,7 @@ BY_KEY = {s.key: s for s in SETTINGS}
 # this page's settings; its widget keys are "yourdata_<key>" (the switch holds a bool)
 PAGE = urlstate.PageSettings("yourdata", SETTINGS, to_widget=lambda s, v: bool(v) if s.key == "std" else v)
 STATE = PAGE.state
-MAX_MB = U.MAX_BYTES // 2**20    # .streamlit/config.toml's server.maxUploadSize says the same
+MAX_MB = U.MAX_BYTES // U.MB    # .streamlit/config.toml's server.maxUploadSize says the same
 # notices that are worth a warning's colour: the fit will be poor or not unique
 WARN = {"constant_feature", "collinear_features", "ill_conditioned", "few_rows", "rows_dropped",
         "non_numeric_cells", "rows_skipped"}

@@ -73,10 +73,10 @@ def line_data(n=50, seed=0):
 # ---- refusals: the file ---------------------------------------------------------------------
 
 def test_a_file_over_the_size_limit_is_refused_with_both_sizes():
-    p = refused(b"a,b\n1,2\n" * 200_000, max_bytes=2**20)
+    p = refused(b"a,b\n1,2\n" * 200_000, max_bytes=10**6)
     assert p.code == "file_too_big"
-    assert p.params["size"] == 1_600_000 and p.params["limit"] == 2**20
-    assert p.params["limit_mb"] == 1.0 and p.params["size_mb"] == 1.5
+    assert p.params["size"] == 1_600_000 and p.params["limit"] == 10**6
+    assert p.params["limit_mb"] == 1.0 and p.params["size_mb"] == 1.6
 
 
 @pytest.mark.parametrize("raw", [b"", b"  \n\r\n\t\n", codecs.BOM_UTF8,
@@ -497,7 +497,7 @@ def test_sparse_rows_are_refused_by_the_cell_cap_before_parsing(no_parse):
     p = refused(raw)
     assert p.code == "too_many_cells"
     assert p.params == {"rows": rows, "columns": 100, "cells": rows * 100, "limit": MAX_CELLS,
-                        "limit_mb": round(MAX_CELLS * 8 / 2**20)}
+                        "limit_mb": round(MAX_CELLS * 8 / 10**6)}
 
 
 def test_the_cell_cap_is_rows_times_columns():
@@ -592,7 +592,7 @@ def test_the_worst_sparse_table_within_the_caps_stays_within_the_budget(tmp_path
         from core.userdata import read_table
         def status(key):
             return next(int(ln.split()[1]) for ln in open("/proc/self/status")
-                        if ln.startswith(key)) / 1024
+                        if ln.startswith(key)) * 1024 / 1e6    # MB
         raw = open({str(path)!r}, "rb").read()
         base = status("VmRSS:")
         open("/proc/self/clear_refs", "w").write("5")        # VmHWM from here
