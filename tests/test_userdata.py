@@ -539,6 +539,13 @@ def test_a_bom_that_does_not_decode_says_which_encoding():
     assert p.code == "bad_encoding" and p.params["encoding"] == "UTF-16 LE"
 
 
+def test_any_other_parser_error_is_a_refusal_not_a_traceback(monkeypatch):
+    def broken(*a, **kw):
+        raise pd.errors.ParserError("Error tokenizing data. C error: Buffer overflow caught")
+    monkeypatch.setattr(pd, "read_csv", broken)
+    assert refused(csv_of(["a", "b"], [(1, 2), (3, 4)])).code == "unreadable"
+
+
 def test_every_refusal_of_a_file_has_its_own_message():
     classes = ("file_too_big", "file_empty", "spreadsheet_file", "not_text", "bad_encoding",
                "too_many_rows", "too_many_rows_cr", "too_many_columns", "too_many_cells",
