@@ -85,7 +85,7 @@ def show_missing(missing):
     """MindSpore (or one of its modes) cannot run here: say so, how to install it, and why."""
     st.warning(_("MindSpore is not available here, so only the NumPy side runs below. Install it "
                  "with the command below and restart the app:"))
-    st.code(MINDSPORE_INSTALL, language="bash")
+    st.code(MINDSPORE_INSTALL, language="bash", wrap_lines=True)     # whole on a phone, and on 3.13+
     with st.expander(_("Why it did not load")):
         st.code("\n".join(f"{name}: {reason}" for name, reason in missing.items()), language=None,
                 wrap_lines=True)
