@@ -103,3 +103,69 @@ def test_import_core_stays_light():
     out = run("-c", code)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# ---- --optimizer and its hyperparameters (d2l-zh chapter 11) ---------------------------------
+
+def _epoch_losses(out):
+    return [float(line.split("loss ")[1]) for line in out.stdout.splitlines() if line.startswith("epoch ")]
+
+
+@pytest.mark.parametrize("name", ["momentum", "adagrad", "rmsprop", "adadelta", "adam"])
+def test_optimizer_flag_runs_the_lesson_with_the_books_defaults(name):
+    from core.optimizers import BOOK_DEFAULTS
+    out = run_core("--optimizer", name, "--epochs", "2")
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 4 and lines[0].startswith("epoch 1, loss ")
+    losses = _epoch_losses(out)
+    assert losses[1] < losses[0] and losses != _epoch_losses(run_core("--epochs", "2"))
+    # no flags = the book's: the same run as every default spelled out
+    spelled = [f"--{k}={v!r}" for k, v in BOOK_DEFAULTS[name].items()]
+    again = run_core("--optimizer", name, "--epochs", "2", *spelled)
+    assert again.stdout == out.stdout, again.stderr
+
+
+def test_hyperparameter_flags_change_the_run():
+    base = run_core("--optimizer", "momentum", "--epochs", "1")
+    more = run_core("--optimizer", "momentum", "--epochs", "1", "--momentum", "0.9")
+    adam = [run_core("--optimizer", "adam", "--epochs", "1", *f)
+            for f in ([], ["--beta1", "0.5"], ["--beta2", "0.9"], ["--eps", "0.01"], ["--lr", "0.1"])]
+    assert all(o.returncode == 0 for o in [base, more, *adam]), [o.stderr for o in [base, more, *adam]]
+    assert base.stdout != more.stdout
+    assert len({o.stdout for o in adam}) == 5
+
+
+def test_sgd_flag_is_the_lesson():
+    assert run_core("--optimizer", "sgd").stdout == run_core().stdout
+
+
+@pytest.mark.parametrize("flags, key", [
+    (["--optimizer", "nadam"], "optimizer"), (["--momentum", "1"], "momentum"),
+    (["--optimizer", "adam", "--beta1", "1"], "beta1"), (["--optimizer", "adam", "--beta2", "-0.5"], "beta2"),
+    (["--optimizer", "adam", "--eps", "0"], "eps"), (["--optimizer", "rmsprop", "--gamma", "x"], "gamma"),
+    (["--optimizer", "adadelta", "--rho", "nan"], "rho"), (["--optimizer", "adam", "--lr", "-1"], "lr"),
+    (["--momentum", "0.9"], "momentum"), (["--optimizer", "adam", "--rho", "0.5"], "rho"),
+])
+def test_bad_optimizer_flag_exits_2_with_one_line(flags, key):
+    out = run_core(*flags)
+    assert out.returncode == 2, out.stdout
+    assert out.stdout == ""
+    assert len(out.stderr.splitlines()) == 1 and "Traceback" not in out.stderr
+    assert out.stderr.startswith("python -m core: error:") and key in out.stderr
+
+
+def test_momentum_divergence_names_its_bound():
+    out = run_core("--optimizer", "momentum", "--momentum", "0.9", "--lr", "5")
+    assert out.returncode == 1 and out.stderr == ""
+    assert re.fullmatch(r"diverged at step \d+ \(epoch 1\): lr 5 is too large; the largest stable lr "
+                        rf"with momentum 0.9 for these data is {NUMBER}\n", out.stdout), out.stdout
+
+
+def test_help_lists_the_optimizer_flags():
+    out = run_core("--help")
+    assert out.returncode == 0
+    for flag in ("--optimizer", "--momentum", "--gamma", "--rho", "--beta1", "--beta2", "--eps"):
+        assert flag in out.stdout
+    assert "adadelta" in out.stdout
