@@ -421,3 +421,85 @@ def test_an_lr_batch_map_with_diverging_lanes_warns_nothing():
         warnings.simplefilter("error")
         m = ls.lr_batch_map(Xs, y, ls.lr_grid(num=12), ls.batch_grid(1000), seed=0)
     assert m.diverged.any() and np.isinf(m.final_loss[m.diverged]).all()
+
+
+# ---- every optimizer of d2l-zh chapter 11, still one vectorised run -------------------------
+
+OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam")
+
+
+@pytest.mark.parametrize("optimizer, hyperparams", [(name, None) for name in OPTIMIZER_NAMES]
+                         + [("momentum", {"momentum": 0.9}), ("adam", {"beta1": 0.5, "eps": 1e-3}),
+                            ("rmsprop", {"gamma": 0.5}), ("adadelta", {"rho": 0.5})])
+def test_every_optimizers_lanes_are_core_train_runs(optimizer, hyperparams):
+    """Each lane's final (w, b), divergence step and first step at 10x the floor are those of a
+    separate core.train run with that optimizer (1e-9)."""
+    X, y = core.synthetic_data(num_examples=200, seed=9)
+    lrs, steps, batch_size = ls.lr_grid(1e-3, 10, 12), 90, 10
+    sweep = no_warnings(ls.lr_sweep, X, y, lrs, steps=steps, batch_size=batch_size, seed=2,
+                        optimizer=optimizer, hyperparams=hyperparams)
+    assert sweep.optimizer == optimizer
+    full = core.optimizers.hyperparams_for(optimizer, hyperparams)
+    assert sweep.hyperparams == {k: v for k, v in full.items() if k != "lr"}
+    lanes = ls._sgd_lanes(X, y, lrs, batch_size, steps, 2, None, None, None, optimizer, sweep.hyperparams)
+    for i, lr in enumerate(lrs):
+        recs = train_to(X, y, lr, steps, batch_size, seed=2, optimizer=optimizer, hyperparams=hyperparams)
+        last = recs[-1]
+        assert sweep.diverged_at[i] == (last.step if last.diverged else 0), lr
+        if last.diverged:
+            assert sweep.final_loss[i] == math.inf
+            continue
+        np.testing.assert_allclose(lanes.theta[i], np.append(last.w, last.b), rtol=SAME_RUN, atol=1e-12)
+        assert sweep.final_loss[i] == pytest.approx(core.full_loss(X, y, last.w, last.b), rel=SAME_RUN, abs=0)
+        reach = [r.step for r in recs if core.full_loss(X, y, r.w, r.b) <= 10 * sweep.floor]
+        assert sweep.steps_to_10x_floor[i] == (reach[0] if reach else ls.NEVER), lr
+
+
+def test_optimizers_change_the_sweep(lesson):
+    X, y = lesson
+    lrs = ls.lr_grid(1e-3, 10, 10)
+    finals = {name: ls.lr_sweep(X, y, lrs, steps=60, optimizer=name).final_loss for name in OPTIMIZER_NAMES}
+    assert len({f.tobytes() for f in finals.values()}) == len(OPTIMIZER_NAMES)
+    # sgd without a name is the sweep as it was
+    assert np.array_equal(finals["sgd"], ls.lr_sweep(X, y, lrs, steps=60).final_loss)
+    # Adam's step is at most about lr per parameter: it never blows up on these lrs, sgd does
+    assert finals["sgd"][-1] == math.inf and np.all(np.isfinite(finals["adam"]))
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_lr_batch_map_with_an_optimizer(optimizer):
+    X, y = core.synthetic_data(num_examples=60, seed=7)
+    lrs, batch_sizes = ls.lr_grid(1e-3, 10, 4), [1, 13, 60]
+    m = no_warnings(ls.lr_batch_map, X, y, lrs, batch_sizes, num_epochs=2, seed=1, optimizer=optimizer)
+    for i, bs in enumerate(batch_sizes):
+        for j, lr in enumerate(lrs):
+            last = train_to(X, y, lr, 2 * core.steps_per_epoch(60, bs), bs, seed=1, optimizer=optimizer)[-1]
+            if last.diverged:
+                assert m.final_loss[i, j] == math.inf
+            else:
+                assert m.final_loss[i, j] == pytest.approx(core.full_loss(X, y, last.w, last.b), rel=SAME_RUN)
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adagrad", "rmsprop", "adadelta", "adam"])
+@pytest.mark.parametrize("scale", [1e12, 1e-12])
+def test_optimizer_sweep_on_extreme_data_never_warns(optimizer, scale):
+    rng = np.random.default_rng(0)
+    X = np.clip(scale * rng.normal(size=(50, 3)), -1e12, 1e12)
+    y = np.clip(scale * rng.normal(size=50), -1e12, 1e12)
+    sweep = no_warnings(ls.lr_sweep, X, y, [1e3, 1e-2], steps=40, batch_size=7, optimizer=optimizer)
+    for i, lr in enumerate([1e3, 1e-2]):
+        last = no_warnings(train_to, X, y, lr, 40, 7, optimizer=optimizer)[-1]
+        assert sweep.diverged_at[i] == (last.step if last.diverged else 0)
+
+
+@pytest.mark.parametrize("kw, error", [(dict(optimizer="nadam"), "optimizer"),
+                                       (dict(optimizer="adam", hyperparams={"beta1": 1.0}), "beta1"),
+                                       (dict(optimizer="adagrad", hyperparams={"eps": 0}), "eps"),
+                                       (dict(optimizer="sgd", hyperparams={"momentum": 0.5}), "hyperparams"),
+                                       (dict(optimizer="adam", hyperparams={"lr": 0.1}), "lr")])
+def test_optimizer_sweep_rejects_bad_hyperparams(lesson, kw, error):
+    X, y = lesson
+    with pytest.raises(ValueError, match=error):
+        ls.lr_sweep(X, y, [0.1], steps=5, **kw)
+    with pytest.raises(ValueError, match=error):
+        ls.lr_batch_map(X, y, [0.1], [10], **kw)
