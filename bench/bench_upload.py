@@ -14,7 +14,7 @@ server (its RSS growth from before the upload to the peak: Streamlit's own copie
 included). Medians of --repeat runs.
 
     .venv/bin/python bench/bench_upload.py [--rows 1000000] [--epochs 1] [--batch-size 1000]
-    .venv/bin/python bench/bench_upload.py --worst [--repeat 3]
+    .venv/bin/python bench/bench_upload.py --worst [--repeat 3] [--only "bare CR"]
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def server_growth(pw, path):
     return before, peak - before
 
 
-def worst(repeat):
+def worst(repeat, only=None):
     from playwright.sync_api import sync_playwright
 
     from core.userdata import READ_BUDGET_MB
@@ -148,6 +148,8 @@ def worst(repeat):
     files = worst_files()
     wide = ",".join(f"c{j}" for j in range(100)) + "\n" + ",".join("1" * 100) + "\n"
     files["lone-CR flood, 400 kB (refused)"] = wide.encode() + b"2\r" * 200_000
+    if only:
+        files = {name: raw for name, raw in files.items() if only in name}
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, Python {platform.python_version()}, {chromium_version()}, "
           f"{os.cpu_count()} cores, load average {load_avg()}; medians of {repeat}; app {repo_state(ROOT)}",
           flush=True)
@@ -181,9 +183,10 @@ def main():
     ap.add_argument("--batch-size", type=int, default=1000)
     ap.add_argument("--worst", action="store_true", help="the worst files within the caps (see above)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", help="--worst: only the files whose name holds this text")
     args = ap.parse_args()
     if args.worst:
-        return worst(args.repeat)
+        return worst(args.repeat, args.only)
     from playwright.sync_api import sync_playwright
 
     path = Path(tempfile.mkdtemp(prefix="bench-upload-")) / "million.csv"

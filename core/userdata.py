@@ -369,6 +369,9 @@ def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_
         _refuse("file_empty")
     data, codec, encoding, guessed = _to_text_bytes(raw)
     del raw
+    # pandas reads CR, CR LF and LF alike: it is given the bytes as they are, and the copy with
+    # LF line ends, made only to count them, is freed before it reads (unless changed below)
+    as_read = data
     data, lone_cr, mixed = _normalise_line_ends(data)
     head_text = data[:_SNIFF_BYTES].decode(codec, errors="replace")
     if len(data) > _SNIFF_BYTES and "\n" in head_text:
@@ -380,7 +383,7 @@ def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_
     forced = re.match(r"\s*sep=(.)\s*\n", head_text)
     if forced:
         skip = data.index(b"\n") + 1
-        data, head_text = data[skip:], head_text[forced.end():]
+        data, head_text, as_read = data[skip:], head_text[forced.end():], None
     if "\u00a0" in head_text or "\u202f" in head_text:      # French thousands marks
         for space in ("\u00a0", "\u202f"):
             try:
@@ -388,6 +391,7 @@ def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_
             except UnicodeEncodeError:                     # not in this code page
                 pass
         head_text = head_text.replace("\u00a0", " ").replace("\u202f", " ")
+        as_read = None
 
     sep, decimal, thousands, records = _sniff(head_text, forced.group(1) if forced else None)
     if not records:
@@ -442,6 +446,9 @@ def read_table(raw: bytes, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_
     # are Python strings (~50 bytes more than their text), freed before the next chunk
     mean_line = len(data) / max(lines_total, 1)
     chunk_rows = max(100, min(_READ_CELLS // read_width, int(_READ_BYTES / mean_line)))
+    if as_read is not None:
+        data = as_read
+    del as_read
     try:
         reader = pd.read_csv(io.BytesIO(data), sep=sep, header=0 if header else None,
                              names=list(range(read_width)), index_col=False, decimal=decimal,
