@@ -111,13 +111,15 @@ def test_table_is_consistent():
 def test_cli_flags_are_derived_from_the_table():
     parser = build_parser()
     flags = {a.option_strings[0]: a for a in parser._actions if a.option_strings}
-    table = {s.cli: s for s in S.SETTINGS if s.cli}
+    table = {s.cli: s for s in S.SETTINGS + S.OPTIMIZER_SETTINGS if s.cli}
     assert set(flags) - {"-h", "--mode"} == set(table)
+    # lr and the hyperparameters default to the chosen optimizer's book values (None until then)
+    book = {"lr", *(s.key for s in S.OPTIMIZER_SETTINGS if s.key != "optimizer")}
+    defaults = {s.key: None if s.key in book else s.default for s in table.values()}
     for flag, s in table.items():
         assert flags[flag].dest == s.key
-        assert flags[flag].default == s.default
-    assert vars(parser.parse_args([])) | {"mode": None} == \
-        {s.key: s.default for s in S.SETTINGS if s.cli} | {"mode": None}
+        assert flags[flag].default == defaults[s.key]
+    assert vars(parser.parse_args([])) | {"mode": None} == defaults | {"mode": None}
 
 
 def test_total_steps_are_capped_with_a_warning():
