@@ -36,12 +36,13 @@ MB = 10**6
 MAX_BYTES = 100 * MB
 MAX_ROWS = 1_000_000
 MAX_COLS = 100
-# the memory budget: reading one file takes at most READ_BUDGET_MB above its own bytes (a
-# normalised copy of the bytes, the table, one chunk of pandas' objects; BENCHMARKS.md measures
-# it), and the table kept is at most MAX_CELLS float64 numbers (80 MB): a million rows of ten
+# the memory budget: reading one file takes at most READ_BUDGET_MB above its own bytes (a copy
+# of the bytes with LF line ends while counting, then the table and one chunk of pandas' objects;
+# the worst file within the caps peaked at 165 MB: bench_upload.py --worst, BENCHMARKS.md), and
+# the table kept is at most MAX_CELLS float64 numbers (80 MB): a million rows of ten
 MAX_CELLS = 10_000_000
 MAX_LINE_BYTES = 64 * 2**10  # a physical line; the sniffer reads whole first lines within 64 KB
-READ_BUDGET_MB = 256
+READ_BUDGET_MB = 200
 MAX_FEATURES = 10
 HUGE = 1e150                # beyond this even standardising squares past float64 range
 HEAD_ROWS = 10              # rows of the file kept as read, every column, for display
