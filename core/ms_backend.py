@@ -15,6 +15,7 @@ import numpy as np
 from mindspore import Parameter, Tensor, nn, ops
 
 from . import optimizers
+from .problems import Problem, SettingError
 
 # A step is a handful of tiny ops. By default MindSpore hands them to a dispatch thread
 # ("frontend_queue") that busy-waits: a compiled step keeps ~1.5 cores busy and takes 0.3 ms
@@ -108,6 +109,9 @@ def _ms_optimizer(name, params, hp):
     if name == "adadelta":
         return nn.Adadelta(params, learning_rate=lr, rho=hp["rho"], epsilon=hp["eps"])
     if name == "adam":
+        for key in ("beta1", "beta2"):      # nn.Adam takes (0, 1), the book [0, 1)
+            if not hp[key] > 0:
+                raise SettingError(Problem("range", {"key": key, "range": "(0, 1)", "text": repr(hp[key])}))
         return nn.Adam(params, learning_rate=lr, beta1=hp["beta1"], beta2=hp["beta2"], eps=hp["eps"])
     raise ValueError(f"no MindSpore optimizer for {name!r}")
 

@@ -302,6 +302,9 @@ DIFFERENCES = {
         # = lr v_hat / (sqrt(s_hat) + eps / sqrt(1 - beta2^t)): eps is scaled by 1 / sqrt(1 -
         # beta2^t) (31.6x at t = 1 with beta2 = 0.999), which no constant eps can undo
         Difference("ms_adam_eps_scaled", {"factor": "1 / sqrt(1 - beta2^t)"}, True),
+        # nn.Adam refuses beta1 = 0 or beta2 = 0 (its range is (0, 1)); the book allows [0, 1):
+        # core.ms_backend raises SettingError "range" for them
+        Difference("ms_adam_beta_open", {"range": "(0, 1)"}, True),
         Difference("ms_eps_default", {"ms_default": 1e-8, "used": "eps"}, False),
     ),
 }

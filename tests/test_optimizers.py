@@ -456,7 +456,7 @@ def test_mindspore_adam_eps_difference_is_measured():
     """DIFFERENCES["adam"]: nn.Adam folds the bias correction into the step, so its eps acts as
     eps / sqrt(1 - beta2^t). With eps 0.1 the gap is far beyond float32; the book's rule with
     that eps (adam_mindspore_form) matches MindSpore to float32."""
-    assert [d.code for d in O.DIFFERENCES["adam"] if d.kept] == ["ms_adam_eps_scaled"]
+    assert [d.code for d in O.DIFFERENCES["adam"] if d.kept] == ["ms_adam_eps_scaled", "ms_adam_beta_open"]
     X, y, book, got = _both("adam", {"eps": 0.1})
     hp = O.hyperparams_for("adam", {"eps": 0.1})
     start = np.array([0.3, -0.2, 0.1])             # w0, b0 of _both
@@ -507,3 +507,21 @@ def test_mindspore_defaults_that_are_configured_away():
     assert w == pytest.approx(1 - 0.4 / math.sqrt(2.59), rel=1e-6) and abs(w - 9 / 13) > 1e-2
     codes = {d.code for name in NAMES for d in O.DIFFERENCES[name] if not d.kept}
     assert {"ms_adagrad_accum_start", "ms_rmsprop_start", "ms_rmsprop_momentum", "ms_eps_default"} <= codes
+
+
+@pytest.mark.mindspore
+@pytest.mark.parametrize("key", ["beta1", "beta2"])
+def test_mindspore_adam_refuses_a_zero_beta_as_a_problem(key):
+    """DIFFERENCES["adam"] ms_adam_beta_open: the book's rule runs with beta = 0, nn.Adam does
+    not; the MindSpore backend says so as a Problem (Run shows it as its error), never a crash."""
+    X, y = core.synthetic_data(np.array([2, -3.4]), 4.2, 40, 0.01, seed=1)
+    kw = dict(lr=0.01, batch_size=8, num_epochs=1, optimizer="adam", hyperparams={key: 0.0})
+    assert len(list(core.train(X, y, **kw))) == 5
+    with pytest.raises(SettingError) as info:
+        core.train(X, y, backend="mindspore", **kw)
+    assert info.value.problem.code == "range" and info.value.problem.params["key"] == key
+    s, _ = parse_settings({"backend": "mindspore", "n": "40", "epochs": "1"})
+    s.update(optimizer="adam", **{key: 0.0})
+    run = Run(s)
+    run.advance(10)
+    assert run.status == "failed" and key in run.error
