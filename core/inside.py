@@ -34,6 +34,7 @@ import numpy as np
 
 from .data import check_data
 from .model import gradients, linreg, sgd, squared_loss
+from .optimizers import frozen, init_state
 from .trainer import _check_int, initial_params, steps_per_epoch, train
 
 # the graph of one example, in topological order; "L" (the batch mean) closes a BatchGraph
@@ -206,13 +207,17 @@ class RealStep(NamedTuple):
     record: object      # the core.trainer.Step
     w: np.ndarray       # (d,) before the update
     b: float            # before the update
+    state: tuple = ()   # the optimizer's state before the update (core.optimizers; () for sgd)
 
 
-def replay_step(X, y, step, *, lr, batch_size, seed=0, w0=None, b0=None, orders=None) -> RealStep:
+def replay_step(X, y, step, *, lr, batch_size, seed=0, w0=None, b0=None, orders=None,
+                optimizer="sgd", hyperparams=None) -> RealStep:
     """Run core.train(X, y, ...) up to update `step` (1-based); return its record and the
     parameters before it: the previous record's (w, b), or the start for step 1 (w0, b0, or
     core.train's draw from seed). From a History or a list of records do the same by hand.
-    ValueError if the run diverged before `step`.
+    optimizer, hyperparams as core.train takes them; the record then carries the optimizer's
+    state after the update, RealStep.state the one before it. ValueError if the run diverged
+    before `step`.
     """
     X, y = check_data(X, y)
     n, d = X.shape
@@ -222,11 +227,12 @@ def replay_step(X, y, step, *, lr, batch_size, seed=0, w0=None, b0=None, orders=
     w_init, b_init = initial_params(seed, d)
     w = w_init if w0 is None else np.asarray(w0, dtype=float).reshape(-1)
     b = b_init if b0 is None else float(b0)
+    state = init_state(optimizer, d + 1)
     for rec in train(X, y, lr=lr, batch_size=batch_size, num_epochs=num_epochs, w0=w0, b0=b0,
-                     seed=seed, orders=orders):
+                     seed=seed, orders=orders, optimizer=optimizer, hyperparams=hyperparams):
         if rec.step == step:
-            return RealStep(rec, _ro(w), float(b))
-        w, b = rec.w, rec.b
+            return RealStep(rec, _ro(w), float(b), frozen(state))
+        w, b, state = rec.w, rec.b, rec.state
     raise ValueError(f"the run diverged before step {step}")
 
 

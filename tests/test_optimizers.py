@@ -525,3 +525,19 @@ def test_mindspore_adam_refuses_a_zero_beta_as_a_problem(key):
     run = Run(s)
     run.advance(10)
     assert run.status == "failed" and key in run.error
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_inside_replays_a_step_with_its_state_before_and_after(data, name):
+    from core.inside import replay_step
+    X, y = data
+    kw = dict(lr=0.05, batch_size=7, num_epochs=2, seed=5, optimizer=name)
+    recs = list(core.train(X, y, **kw))
+    del kw["num_epochs"]
+    real = replay_step(X, y, 4, **kw)
+    assert real.record.step == 4
+    np.testing.assert_array_equal(real.record.w, recs[3].w)
+    np.testing.assert_array_equal(O.flatten_state(real.record.state), O.flatten_state(recs[3].state))
+    np.testing.assert_array_equal(O.flatten_state(real.state), O.flatten_state(recs[2].state))
+    first = replay_step(X, y, 1, **kw)
+    assert O.flatten_state(first.state).tolist() == [0.0] * O.state_size(name, 3)
