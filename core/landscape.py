@@ -219,8 +219,10 @@ class Path(NamedTuple):
     diverged: bool          # True: train() flagged update k as diverged; the last point is after it
 
 
-def paths(X, y, lr, steps, batch_sizes=(10, None, 1), seed=0, w0=None, b0=None):
-    """core.train's path through (w, b) for each batch size, all from the same start.
+def paths(X, y, lr, steps, batch_sizes=(10, None, 1), seed=0, w0=None, b0=None, optimizer="sgd",
+          hyperparams=None):
+    """core.train's path through (w, b) for each batch size, all from the same start
+    (with `optimizer` and `hyperparams` as core.train takes them; minibatch SGD by default).
 
     batch_sizes: None means n (full-batch gradient descent); the default is the lesson's
     minibatch SGD, full-batch GD and single-example SGD. Each path has steps updates (fewer if
@@ -240,7 +242,7 @@ def paths(X, y, lr, steps, batch_sizes=(10, None, 1), seed=0, w0=None, b0=None):
         num_epochs = -(-steps // steps_per_epoch(n, _check_int("batch_size", batch_size, 1, 10**9)))
         ws, bs, diverged = [w0], [b0], False
         for rec in train(X, y, lr=lr, batch_size=batch_size, num_epochs=num_epochs, w0=w0, b0=b0,
-                         seed=seed):
+                         seed=seed, optimizer=optimizer, hyperparams=hyperparams):
             ws.append(rec.w)
             bs.append(rec.b)
             diverged = rec.diverged

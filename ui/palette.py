@@ -105,6 +105,8 @@ BATCH_STEP = VERMILLION
 FULL_STEP = BLUE
 START = BLACK
 OPTIMUM = BLACK
+VELOCITY = REDDISH_PURPLE                   # −lr·β·v carried over (momentum), dashed
+STEP_TAKEN = BLACK                          # the optimizer's step: thick, from START (same colour)
 
 # the loss-landscape page
 MINIBATCH = VERMILLION
@@ -118,6 +120,16 @@ STABLE_BOUND = VERMILLION                   # the line 2/λ_max where divergence
 CHOSEN_LR = REDDISH_PURPLE                  # dashed
 FAILED = BLACK                              # crosses over the heat map's blank cells
 EDGE = WHITE                                # a white line with dark outlined markers on Viridis
+# d2l-zh ch. 11's optimizers from one start on the valley's contours: five colours that stay
+# apart, so Adadelta shares AdaGrad's (its dash, marker and the name at its path tell them apart)
+OPT_SGD = VERMILLION                        # solid: the zig-zag
+OPT_MOMENTUM = BLUE
+OPT_ADAGRAD = REDDISH_PURPLE
+OPT_RMSPROP = GREY
+OPT_ADADELTA = REDDISH_PURPLE
+OPT_ADAM = BLACK
+OPTIMIZER_COLORS = {"sgd": OPT_SGD, "momentum": OPT_MOMENTUM, "adagrad": OPT_ADAGRAD,
+                    "rmsprop": OPT_RMSPROP, "adadelta": OPT_ADADELTA, "adam": OPT_ADAM}
 
 # ---- second cues -------------------------------------------------------------------------------
 # compared runs, in the order they were kept (solid is the current run; dotted is the noise floor)
@@ -125,6 +137,10 @@ DASHES = ("dash", "dashdot", "longdash", "longdashdot", "5px,3px,1px,3px")
 BACKEND_DASH = {"numpy": "solid", "mindspore": "dash", "mindspore-pynative": "dot"}
 PATH_SYMBOLS = {"minibatch": "diamond", "gd": "circle", "single": "x"}
 PATH_DASH = {"minibatch": "solid", "gd": "dash", "single": "dot"}
+OPTIMIZER_DASH = {"sgd": "solid", "momentum": "dash", "adagrad": "dot", "rmsprop": "dashdot",
+                  "adadelta": "longdash", "adam": "longdashdot"}
+OPTIMIZER_SYMBOLS = {"sgd": "circle", "momentum": "square", "adagrad": "triangle-up",
+                     "rmsprop": "diamond", "adadelta": "x", "adam": "triangle-down"}
 
 # ---- which series are drawn together, chart by chart -------------------------------------------
 # tests/test_palette.py keeps every pair in each set ΔE >= 20 apart under normal vision and the
@@ -145,9 +161,12 @@ CHARTS = {
     "inside_noise": ("SAMPLES", "EXAMPLES", "BATCH_MEAN", "FULL_GRAD"),
     "inside_variance": ("IID", "THEORY", "MEASURED"),
     "inside_arrows": ("BATCH_STEP", "FULL_STEP", "START"),
+    "inside_arrows_optimizer": ("BATCH_STEP", "FULL_STEP", "VELOCITY", "STEP_TAKEN"),
     "landscape_paths": ("MINIBATCH", "FULL_BATCH", "SINGLE", "VALLEY_AXES"),
     "landscape_finder": ("SWEEP", "REACHED", "DIVERGED", "CHOSEN_LR", "NOISE_FLOOR"),
     "landscape_map": ("FAILED", "EDGE", "STABLE_BOUND"),
+    # OPT_ADADELTA is OPT_ADAGRAD's colour (listed once); the optimum's star is OPT_ADAM's black
+    "landscape_optimizers": ("OPT_SGD", "OPT_MOMENTUM", "OPT_ADAGRAD", "OPT_RMSPROP", "OPT_ADAM"),
 }
 
 
