@@ -80,6 +80,10 @@ TANGENT = REDDISH_PURPLE                    # dashed
 STEP = BLACK                                # the step −lr·f'(x_k), an arrow
 MINIMUM = BLACK
 ALERT = VERMILLION_TEXT                     # a note that something left the chart
+# the parabola page's momentum section: the (lr, β) map on MAP_SCALE, the runs beside each other
+PLAIN_GD_RUN = BLUE                         # plain gradient descent (β = 0): circles
+MOMENTUM_RUN = VERMILLION                   # momentum at the chosen (lr, β): a star on the map
+RATE_ONE = BLACK                            # rate = 1, where divergence starts (hatched beyond)
 
 # the page "NumPy beside MindSpore"
 NUMPY = BLUE                                # solid
@@ -154,6 +158,9 @@ CHARTS = {
     "live_parabola": ("CURVE", "ITERATES", "CURRENT"),
     "parabola": ("CURVE", "ITERATES", "CURRENT", "TANGENT", "STEP"),
     "parabola_iterates": ("ITERATES", "CURRENT"),
+    # the critical-damping curve and β = 0 are white (EDGE) lines outlined in dark on the map
+    "momentum_map": ("EDGE", "RATE_ONE", "PLAIN_GD_RUN", "MOMENTUM_RUN"),
+    "momentum_runs": ("PLAIN_GD_RUN", "MOMENTUM_RUN", "MINIMUM"),
     "backends_paths": ("NUMPY", "MINDSPORE_GRAPH", "MINDSPORE_PYNATIVE"),
     "backends_diff": ("MINDSPORE_GRAPH", "MINDSPORE_PYNATIVE", "FLOAT32_EPS"),
     "backends_times": ("NUMPY", "MINDSPORE_GRAPH", "MINDSPORE_PYNATIVE"),
