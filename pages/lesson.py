@@ -15,7 +15,7 @@ from ui.player import Player
 i18n.picker()
 url_problems = [word(p) for p in controls.from_url()]
 settings, problems = controls.sidebar()
-query = urlstate.sync(S.to_query(settings))
+query = urlstate.sync({**S.to_query(settings), **controls.optimizer_query(settings)})
 
 if settings["present"]:                     # a projector: the sidebar out of the way
     st.set_page_config(initial_sidebar_state="collapsed")

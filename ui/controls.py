@@ -11,6 +11,7 @@ import streamlit as st
 
 from core import settings as S
 from core.backends import BACKENDS, backend_installed
+from core.optimizers import BOOK_DEFAULTS, hyperparams_for
 from ui.i18n import N_, _, keep, word
 
 # slider stops: log-spaced where a quantity spans decades
@@ -31,9 +32,13 @@ def from_url():
     if "url_settings_read" in st.session_state:
         return []
     st.session_state.url_settings_read = True
-    values, warnings = S.parse_settings(st.query_params.to_dict())
-    init_widgets(values)
-    return warnings
+    query = st.query_params.to_dict()
+    values, warnings = S.parse_settings(query)
+    opt, opt_warnings = S.parse_optimizer_settings(query)
+    # only what the chosen optimizer reads can be wrong: another optimizer's leftovers are ignored
+    uses = {"optimizer", *BOOK_DEFAULTS[opt["optimizer"]]}
+    init_widgets({**values, **opt})
+    return warnings + [p for p in opt_warnings if p.params.get("key") in uses]
 
 
 TOGGLES = ("present",)     # 0/1 settings drawn as a toggle
@@ -48,6 +53,17 @@ def init_widgets(values):
         elif s.key in TOGGLES:
             value = bool(value)
         st.session_state[WIDGET + s.key] = value
+    init_optimizer(values.get("optimizer", "sgd"), values)
+
+
+def init_optimizer(name, values=None):
+    """Seed the optimizer's widgets: the name and its hyperparameters, from `values` where it has
+    them, else the book's (core.optimizers.BOOK_DEFAULTS). The other optimizers' are left alone."""
+    values = values or {}
+    st.session_state[WIDGET + "optimizer"] = name
+    for key, default in BOOK_DEFAULTS[name].items():
+        if key != "lr":
+            st.session_state[WIDGET + key] = float(values.get(key, default))
 
 
 def _stops(stops, current, lo=None, hi=None):
@@ -57,7 +73,7 @@ def _stops(stops, current, lo=None, hi=None):
 
 
 def _select(key, stops, fmt=None, lo=None, hi=None, disabled=False):
-    s = S.BY_KEY[key]
+    s = S.BY_KEY.get(key) or S.OPTIMIZER_BY_KEY[key]
     k = WIDGET + key
     options = _stops(stops, st.session_state[k], lo, hi)
     if st.session_state[k] not in options:               # outside [lo, hi] after n changed
@@ -75,7 +91,7 @@ def _speed_label(v):
 
 def sidebar():
     """Draw the controls; returns (settings dict, list of messages about bad input, worded)."""
-    keep([WIDGET + s.key for s in S.SETTINGS])
+    keep([WIDGET + s.key for s in S.SETTINGS + S.OPTIMIZER_SETTINGS])
     with st.sidebar:
         return _sidebar()
 
@@ -85,10 +101,10 @@ def _sidebar():
     st.header(_("Settings"))
     present = S.BY_KEY["present"]
     st.toggle(_(present.label), key=WIDGET + "present", help=_(present.help), persist_state="session")
-    values = {
-        "lr": _select("lr", LR_STOPS),
-        "noise": _select("noise", NOISE_STOPS),
-    }
+    values = optimizer_picker()
+    values["lr"] = _select("lr", LR_STOPS)
+    values.update(hyperparam_widgets(values["optimizer"]))
+    values["noise"] = _select("noise", NOISE_STOPS)
     n = st.session_state[WIDGET + "n"]
     values["batch_size"] = _select("batch_size", BATCH_STOPS, hi=n)
     values["epochs"] = _select("epochs", EPOCH_STOPS)
@@ -154,3 +170,78 @@ def backend_picker():
                    .format(backend=_(BACKENDS[choice].label), install=BACKENDS[choice].install))
         return "numpy"
     return choice
+
+
+# ---- the optimizer (d2l-zh chapter 11): a picker, then only the chosen one's hyperparameters
+
+OPTIMIZER_WORDS = {"sgd": N_("Minibatch SGD"), "momentum": N_("Momentum"), "adagrad": N_("AdaGrad"),
+                   "rmsprop": N_("RMSProp"), "adadelta": N_("Adadelta"), "adam": N_("Adam")}
+BETA_STOPS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
+HYPERPARAM_STOPS = {"momentum": BETA_STOPS, "gamma": BETA_STOPS, "rho": BETA_STOPS, "beta1": BETA_STOPS,
+                    "beta2": (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999),
+                    "eps": (1e-10, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1)}
+NOTE = "optimizer_note"         # session_state: the caption after a change of optimizer
+
+
+def optimizer_words(name):
+    """The optimizer's name in the user's language (d2l-zh's: 动量法, Adam算法, ...)."""
+    return _(OPTIMIZER_WORDS[name])
+
+
+def _optimizer_changed():
+    """on_change of the picker: the new optimizer's hyperparameters and lr go to the book's."""
+    name = st.session_state[WIDGET + "optimizer"]
+    init_optimizer(name)
+    st.session_state[WIDGET + "lr"] = BOOK_DEFAULTS[name]["lr"]
+    st.session_state[NOTE] = name
+
+
+def optimizer_picker():
+    """The optimizer's select box; returns {"optimizer": name}. Right after a change, a caption
+    says that lr (and the hyperparameters) are now the book's for it."""
+    k, row = WIDGET + "optimizer", S.OPTIMIZER_BY_KEY["optimizer"]
+    st.session_state.setdefault(k, row.default)
+    labels = {name: optimizer_words(name) for name in row.choices}
+    name = st.selectbox(_(row.label), row.choices, key=k, format_func=labels.__getitem__,
+                        help=_(row.help), on_change=_optimizer_changed, persist_state="session")
+    if st.session_state.pop(NOTE, None) == name:
+        st.caption(_("lr set to the book's {lr} for {optimizer}, and its other settings to the "
+                     "book's.").format(lr=f"{BOOK_DEFAULTS[name]['lr']:g}", optimizer=labels[name]))
+    return {"optimizer": name}
+
+
+def hyperparam_widgets(name):
+    """A slider for each hyperparameter the optimizer `name` takes (none for SGD); returns them."""
+    values = {}
+    for key, default in BOOK_DEFAULTS[name].items():
+        if key == "lr":
+            continue
+        st.session_state.setdefault(WIDGET + key, float(default))
+        fmt = (lambda v: f"{v:.0e}".replace("e-0", "e-")) if key == "eps" else None
+        values[key] = float(_select(key, HYPERPARAM_STOPS[key], fmt=fmt))
+    return values
+
+
+def optimizer_query(values):
+    """{key: text} of the optimizer for the URL: nothing for SGD (the lesson's links stay as they
+    were), else its name and its own hyperparameters."""
+    name = values.get("optimizer", "sgd")
+    if name == "sgd":
+        return {}
+    keys = ["optimizer"] + [k for k in BOOK_DEFAULTS[name] if k != "lr"]
+    return {k: S.format_value(S.OPTIMIZER_BY_KEY[k], values[k]) for k in keys}
+
+
+def main_optimizer():
+    """(name, hyperparams with lr) of the main page's run, else of the sidebar, else the lesson's
+    SGD: what another page needs to draw the main page's updates (core.train's arguments)."""
+    ss = st.session_state
+    run = ss.get("run")
+    if run is not None:
+        return run.optimizer, dict(run.hyperparams)
+    name = ss.get(WIDGET + "optimizer", "sgd")
+    given = {k: ss[WIDGET + k] for k in BOOK_DEFAULTS.get(name, {}) if k != "lr" and WIDGET + k in ss}
+    try:
+        return name, hyperparams_for(name, given, ss.get(WIDGET + "lr", BOOK_DEFAULTS[name]["lr"]))
+    except (KeyError, ValueError):
+        return "sgd", dict(BOOK_DEFAULTS["sgd"])

@@ -15,6 +15,7 @@ import streamlit as st
 from core import settings as S
 from core.backends import backend_installed
 from core.data import NOISE_STD, NUM_EXAMPLES, TRUE_B, TRUE_W
+from core.optimizers import BOOK_DEFAULTS
 from core.run import DIVERGED, DONE, FAILED, Run
 from core.trainer import last_batch_size, steps_per_epoch
 from ui import controls
@@ -24,7 +25,9 @@ from ui.player import cached_data, run_settings
 STATE = "exercise"          # session_state: the exercise shown, and the numbers of its compared runs
 # the lesson's run: every exercise starts from it and changes one thing
 LESSON = {"lr": 0.03, "batch_size": 10, "epochs": 3, "init": "normal", "w0": 0.0, "noise": NOISE_STD,
-          "n": NUM_EXAMPLES, "w": TRUE_W, "b": TRUE_B}
+          "n": NUM_EXAMPLES, "w": TRUE_W, "b": TRUE_B, "optimizer": "sgd"}
+# d2l-zh chapter 11's optimizers beside the lesson's SGD, each at the book's settings (lr included)
+FIVE = ("momentum", "adagrad", "rmsprop", "adadelta", "adam")
 NEAR_FLOOR = 10             # "reached the noise floor": within this factor of sigma^2 / 2
 
 
@@ -48,6 +51,12 @@ EXERCISES = {
         N_("n = 1000, batch 7"),
         N_("**Exercise 3.** What if the number of examples is not divisible by the batch size?"),
         {"batch_size": 7}, ()),
+    "optimizers": Exercise(
+        N_("The same valley, five optimizers"),
+        N_("**The same valley, five optimizers.** The lesson's data and squared loss, trained by "
+           "momentum, AdaGrad, RMSProp, Adadelta and Adam, each with the book's settings (d2l-zh "
+           "chapter 11), beside the lesson's minibatch SGD: which gets down first?"),
+        {}, tuple({"optimizer": name, **BOOK_DEFAULTS[name]} for name in FIVE)),
 }
 
 
@@ -60,7 +69,7 @@ def exercise_settings(name, base):
 def _base():
     """The sidebar's settings now (every key of the table), a backend that cannot run as NumPy."""
     ss, values = st.session_state, dict(S.DEFAULTS)
-    for s in S.SETTINGS:
+    for s in S.SETTINGS + S.OPTIMIZER_SETTINGS:
         if controls.WIDGET + s.key in ss:
             values[s.key] = ss[controls.WIDGET + s.key]
     values["seed"], values["present"] = int(values["seed"]), int(bool(values["present"]))
@@ -74,6 +83,7 @@ def summary(run):
     _steps, losses = run.history.epoch_ends()
     rec = run.last
     return {"lr": run.settings["lr"], "init": run.settings["init"], "status": run.status,
+            "optimizer": run.optimizer, "hyperparams": dict(run.hyperparams),
             "losses": [float(v) for v in losses], "w": rec.w.tolist() if rec is not None else None,
             "err_w": (run.true_w - rec.w).tolist() if rec is not None else None,
             "err_b": float(run.true_b - rec.b) if rec is not None else None}
@@ -97,7 +107,7 @@ def start(name, player):
 
 
 def buttons(player):
-    """The row of the three exercises."""
+    """The row of the book's three exercises, and the five optimizers."""
     row = st.container(horizontal=True, vertical_alignment="center", gap="small", key="exercises")
     row.caption(_("The book's exercises:"))
     for name, ex in EXERCISES.items():
@@ -175,6 +185,57 @@ def answer_batch7(run):
         size=len(rec.batch), grad=_fmt_vec(rec.grad_w), ratio=f"{last / B:.3g}")
 
 
+def _optimizer_table(rows, epochs):
+    """Markdown: one row per optimizer (its name, lr), the full-data loss after each epoch."""
+    head = ("| " + _("optimizer") + " | lr | "
+            + " | ".join(_("epoch {epoch}").format(epoch=e + 1) for e in range(epochs)) + " |")
+    lines = [head, "|---|---:|" + "---:|" * epochs]
+    for r in rows:
+        cells = [f"{v:.3g}" for v in r["losses"]] + ["—"] * (epochs - len(r["losses"]))
+        name = controls.optimizer_words(r["optimizer"])
+        lines.append(f"| {name} | {r['lr']:g} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def answer_optimizers(run, refs):
+    """Which optimizer got within NEAR_FLOOR of the noise floor first (by epoch: the full-data
+    loss is measured at each epoch's end), and every run's losses, from these runs' numbers."""
+    rows = [summary(run)] + list(refs)
+    floor, epochs = run.theory.loss_floor, run.settings["epochs"]
+    reached = {}
+    for r in rows:
+        k = _reached(r["losses"], floor) if r["status"] == DONE else None
+        reached.setdefault(k, []).append(r)
+    for k, group in reached.items():        # the lower loss at that epoch first
+        group.sort(key=lambda r: r["losses"][(k or epochs) - 1] if len(r["losses"]) >= (k or epochs)
+                   else float("inf"))
+        reached[k] = [controls.optimizer_words(r["optimizer"]) for r in group]
+    said = [_("after epoch {epoch}: {names} (the lower loss first)").format(
+                epoch=k, names=_(", ").join(reached[k]))
+            for k in sorted(k for k in reached if k is not None)]
+    if None in reached:
+        said.append(_("not within {epochs} epochs: {names}").format(
+            epochs=epochs, names=_(", ").join(reached[None])))
+    best = min(rows, key=lambda r: r["losses"][-1] if r["losses"] and r["status"] == DONE else float("inf"))
+    text = _("**Within {factor}× of the noise floor σ²/2 = {floor}** (the full-data loss at each epoch's "
+             "end) — {said}. Lowest loss after {epochs} epochs: **{best}**, {loss}. This bowl has "
+             "one minimum for all of them; they differ in how fast they get there with the book's "
+             "settings, which the book chose for another data set (chapter 11's airfoil data). The "
+             "faded curves are the five, the bright one is SGD. The full-data loss after each "
+             "epoch:").format(
+        factor=NEAR_FLOOR, floor=f"{floor:.3g}", said=_("; ").join(said), epochs=epochs,
+        best=controls.optimizer_words(best["optimizer"]), loss=f"{best['losses'][-1]:.3g}")
+    adam = next(r for r in rows if r["optimizer"] == "adam")
+    tail = _("Why the adaptive ones are slow here: AdaGrad, RMSProp, Adadelta and Adam divide each "
+             "step by the root of the squared gradients, so a parameter moves by about lr per step "
+             "however steep the slope. Adam's {steps} steps at lr = {lr} walk at most about {reach}, "
+             "and b has to go from 0 to {b}. SGD's steps are lr times the gradient: long while the "
+             "slope is steep, short near the minimum.").format(
+        steps=run.total_steps, lr=f"{adam['lr']:g}", reach=f"{run.total_steps * adam['lr']:.3g}",
+        b=f"{run.true_b:g}")
+    return text, _optimizer_table(rows, epochs), tail
+
+
 def show(player):
     """The answer box of the exercise whose run is shown; forgets the exercise once the run shown
     is no longer its (the user changed a setting and ran again)."""
@@ -197,6 +258,11 @@ def show(player):
         box.markdown(answer_zeros(run, state["compared"][0]))
     elif name == "lrs":
         text, table, tail = answer_lrs(run, state["compared"])
+        box.markdown(text)
+        box.markdown(table)
+        box.markdown(tail)
+    elif name == "optimizers":
+        text, table, tail = answer_optimizers(run, state["compared"])
         box.markdown(text)
         box.markdown(table)
         box.markdown(tail)

@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import optimizers
 from core.model import linreg
 from core.run import DIVERGED, DONE, FAILED
+from ui.controls import optimizer_words
 from ui.i18n import _, plain
 from ui.live import number
 
@@ -45,17 +47,85 @@ def step_heading(run):
     return text
 
 
+def before(run):
+    """(w, b, optimizer state) before the newest step: what its gradient saw."""
+    rec = run.last
+    if getattr(run, "optimizer", "sgd") == "sgd":   # the update undone, as the lesson writes it
+        lr = run.settings["lr"]
+        return rec.w + lr * rec.grad_w, rec.b + lr * rec.grad_b, rec.state
+    if rec.step <= 1:
+        return run.w0, run.b0, optimizers.init_state(run.optimizer, (run.X.shape[1] + 1,))
+    prev = run.record(rec.step - 1)
+    return prev.w, prev.b, prev.state
+
+
+def optimizer_equations(run):
+    """LaTeX lines of the newest step's update by the run's optimizer (not SGD), with θ = (w, b)
+    as one vector: its state before and after, and θ before and after, in numbers."""
+    rec, hp, name = run.last, run.hyperparams, run.optimizer
+    w0, b0, s0 = before(run)
+    g, th0, th = np.append(rec.grad_w, rec.grad_b), np.append(w0, b0), np.append(rec.w, rec.b)
+    s1, lr = rec.state, hp["lr"]
+    G = r"\frac{\partial L}{\partial \theta}"
+    theta = rf"\theta = (w, b) = {_vec(th0, 6)}"
+    lines = [theta, rf"g = {G} = {_vec(g)}"]
+    step = r"\theta \leftarrow \theta - \text{lr}"
+
+    def update(term, value):
+        return rf"{step}\,{term} = {_vec(th0, 6)} - {lr:g}\cdot{_vec(value)} = {_vec(th, 6)}"
+
+    if name == "momentum":
+        beta = hp["momentum"]
+        lines += [rf"v \leftarrow \beta v + g = {beta:g}\cdot{_vec(s0.v)} + {_vec(g)} = {_vec(s1.v)}",
+                  update("v", s1.v)]
+    elif name in ("adagrad", "rmsprop"):
+        if name == "adagrad":
+            lines.append(rf"s \leftarrow s + g^2 = {_vec(s0.s)} + {_vec(g ** 2)} = {_vec(s1.s)}")
+        else:
+            gamma = hp["gamma"]
+            lines.append(rf"s \leftarrow \gamma s + (1-\gamma) g^2 = {gamma:g}\cdot{_vec(s0.s)} + "
+                         rf"{1 - gamma:.4g}\cdot{_vec(g ** 2)} = {_vec(s1.s)}")
+        eps = hp["eps"]
+        lines.append(update(rf"\frac{{g}}{{\sqrt{{s + \epsilon}}}},\ \epsilon = {_num(eps)}",
+                            g / np.sqrt(s1.s + eps)))
+    elif name == "adadelta":
+        rho, eps = hp["rho"], hp["eps"]
+        g2 = np.sqrt((s0.delta + eps) / (s1.s + eps)) * g
+        lines += [rf"s \leftarrow \rho s + (1-\rho) g^2 = {rho:g}\cdot{_vec(s0.s)} + "
+                  rf"{1 - rho:.4g}\cdot{_vec(g ** 2)} = {_vec(s1.s)}",
+                  rf"g' = \sqrt{{\frac{{\Delta + \epsilon}}{{s + \epsilon}}}}\, g = {_vec(g2)},\ "
+                  rf"\epsilon = {_num(eps)},\ \Delta = {_vec(s0.delta)}",
+                  update("g'", g2),
+                  rf"\Delta \leftarrow \rho \Delta + (1-\rho) g'^2 = {_vec(s1.delta)}"]
+    elif name == "adam":
+        b1, b2, eps, t = hp["beta1"], hp["beta2"], hp["eps"], s1.t
+        v_hat, s_hat = s1.v / (1 - b1 ** t), s1.s / (1 - b2 ** t)
+        lines += [rf"t = {t}",
+                  rf"v \leftarrow \beta_1 v + (1-\beta_1) g = {b1:g}\cdot{_vec(s0.v)} + "
+                  rf"{1 - b1:.4g}\cdot{_vec(g)} = {_vec(s1.v)}",
+                  rf"s \leftarrow \beta_2 s + (1-\beta_2) g^2 = {b2:g}\cdot{_vec(s0.s)} + "
+                  rf"{1 - b2:.4g}\cdot{_vec(g ** 2)} = {_vec(s1.s)}",
+                  rf"\hat v = \frac{{v}}{{1-\beta_1^{{t}}}} = {_vec(v_hat)},\quad "
+                  rf"\hat s = \frac{{s}}{{1-\beta_2^{{t}}}} = {_vec(s_hat)}",
+                  update(rf"\frac{{\hat v}}{{\sqrt{{\hat s}} + \epsilon}},\ \epsilon = {_num(eps)}",
+                         v_hat / (np.sqrt(s_hat) + eps))]
+    return lines
+
+
 def step_equations(run):
     """LaTeX lines for the newest step: batch loss, both gradients and the update, in numbers.
     No words: they are in step_heading, in the user's language."""
     rec, lr = run.last, run.settings["lr"]
-    w_before = rec.w + lr * rec.grad_w           # the update undone: what the gradient saw
-    b_before = rec.b + lr * rec.grad_b
+    w_before, b_before, _state = before(run)
     mean = r"\frac{1}{|\mathcal{B}|}\sum_{i\in\mathcal{B}}"
-    return [
+    grads = [
         rf"L = {mean} \tfrac12(\hat y_i - y_i)^2 = {_num(rec.batch_loss)}",
         rf"\frac{{\partial L}}{{\partial w}} = {mean} (\hat y_i - y_i)\,x_i = {_vec(rec.grad_w)}",
         rf"\frac{{\partial L}}{{\partial b}} = {mean} (\hat y_i - y_i) = {_num(rec.grad_b)}",
+    ]
+    if getattr(run, "optimizer", "sgd") != "sgd":
+        return grads + optimizer_equations(run)
+    return grads + [
         rf"w \leftarrow w - \text{{lr}}\,\frac{{\partial L}}{{\partial w}} = {_vec(w_before, 6)}"
         rf" - {lr:g}\cdot{_vec(rec.grad_w)} = {_vec(rec.w, 6)}",
         rf"b \leftarrow b - \text{{lr}}\,\frac{{\partial L}}{{\partial b}} = {_num(b_before, 6)}"
@@ -65,10 +135,11 @@ def step_equations(run):
 
 def batch_table(run, rows=5):
     """The first rows of the newest batch: x, y and y_hat before the update."""
-    rec, lr = run.last, run.settings["lr"]
+    rec = run.last
     idx = rec.batch[:rows]
     Xb, yb = run.X[idx], run.y[idx]
-    y_hat = linreg(Xb, rec.w + lr * rec.grad_w, rec.b + lr * rec.grad_b)
+    w_before, b_before, _state = before(run)
+    y_hat = linreg(Xb, w_before, b_before)
     table = {_("example"): idx}
     for j in range(Xb.shape[1]):
         table[f"x{j + 1}"] = Xb[:, j]
@@ -100,7 +171,15 @@ def show_step(run):
                    .format(step=run.last.step))
         return
     st.markdown(step_heading(run))
-    for line in step_equations(run):        # full width: the update lines are long
+    lines = step_equations(run)
+    if getattr(run, "optimizer", "sgd") != "sgd":
+        for line in lines[:3]:
+            st.latex(line)
+        st.markdown(_("**The update by {optimizer}** (d2l-zh chapter 11), on θ = (w, b) as one vector; "
+                      "squares, roots and divisions are taken elementwise, and the state starts at "
+                      "zero:").format(optimizer=optimizer_words(run.optimizer)))
+        lines = lines[3:]
+    for line in lines:                      # full width: the update lines are long
         st.latex(line)
     st.caption(_("The batch (first {shown} of {size} examples), ŷ with the parameters before the update")
                .format(shown=min(5, len(run.last.batch)), size=len(run.last.batch)))
@@ -152,7 +231,10 @@ def show_results(run):
     est = np.append(run.last.w, run.last.b)
     true = np.append(run.true_w, run.true_b)
     lsq = np.append(th.w_star, th.b_star)
-    st.dataframe({_("parameter"): names, _("true"): true, _("estimated (SGD)"): est,
+    name = getattr(run, "optimizer", "sgd")
+    estimated = _("estimated (SGD)") if name == "sgd" else _("estimated ({optimizer})").format(
+        optimizer=optimizer_words(name))
+    st.dataframe({_("parameter"): names, _("true"): true, estimated: est,
                   _("least squares (exact optimum)"): lsq, _("error (true − estimated)"): true - est},
                  hide_index=True, width="stretch")
     st.caption(_("Final full-data loss {final}; least-squares loss {lsq}; noise floor σ²/2 = {floor}. "
@@ -172,7 +254,8 @@ def export_buttons(run, settings, url_query, compared=()):
     cols[0].download_button(_("Download trajectory (CSV)"), data=run.history.to_csv,
                             file_name="trajectory.csv", mime="text/csv", on_click="ignore",
                             disabled=len(run.history) == 0, width="stretch")
-    spec = {"settings": _plain(settings), "query": url_query,
+    spec = {"settings": {**_plain(settings), "hyperparams": dict(getattr(run, "hyperparams", {}))},
+            "query": url_query,
             "compared": [{"run": g["number"], "status": g["status"], "settings": _plain(g["settings"])}
                          for g in compared]}
     cols[1].download_button(_("Download settings (JSON)"), data=json.dumps(spec, indent=2),

@@ -16,6 +16,7 @@ import time
 import streamlit as st
 
 from core.data import synthetic_data
+from core.optimizers import BOOK_DEFAULTS
 from core.run import PAUSED, RUNNING, Run, Theory
 from core.settings import DEFAULTS
 from ui import guard, live, panels
@@ -40,9 +41,13 @@ def cached_data(w, b, n, noise, seed):
 def run_settings(settings):
     """The settings that make a run what it is (speed only paces it). "data" names the data of a
     run on data of its own (Player.start's `data`); the lesson's runs have none. The initial
-    value w0 counts only when the start is "a value"."""
+    value w0 counts only when the start is "a value"; the optimizer with its own hyperparameters
+    (the book's where the settings have none)."""
+    name = settings.get("optimizer", "sgd")
+    hp = {k: float(settings.get(k, v)) for k, v in BOOK_DEFAULTS.get(name, {}).items() if k != "lr"}
     return {**{k: settings.get(k, DEFAULTS[k]) for k in RUN_KEYS}, "data": settings.get("data"),
-            "w0": settings.get("w0", 0.0) if settings.get("init") == "value" else None}
+            "w0": settings.get("w0", 0.0) if settings.get("init") == "value" else None,
+            "optimizer": name, **hp}
 
 
 class Player:
