@@ -1,9 +1,12 @@
 """The loss landscape: L(w1, w2) as contours and a surface, its conditioning, three paths on it,
-a learning-rate finder whose choice goes to the main page, and an lr x batch-size map.
+d2l-zh chapter 11's six optimizers from one start (and how many steps each needs, before and
+after standardising), a learning-rate finder for each optimizer whose choice goes to the main
+page, and an lr x batch-size map.
 
-Settings k, rho, std, lr, batch_size, steps live in the URL (?k=3&rho=0.5&std=1&lr=0.2...), so a
-shared link shows the same valley; bad values there are clamped or defaulted with a warning,
-never an error. Every number comes from core.landscape; the figures from ui.landscape_figures.
+Settings k, rho, std, lr, batch_size, steps, opt_lrs, optimizer live in the URL
+(?k=3&rho=0.5&std=1&lr=0.2...), so a shared link shows the same valley; bad values there are
+clamped or defaulted with a warning, never an error. Every number comes from core.landscape; the
+figures from ui.landscape_figures.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import streamlit as st
 
 from core import landscape as ls
 from core.model import full_loss
+from core.optimizers import BOOK_DEFAULTS, OPTIMIZERS
 from core.settings import Setting
 from core.theory import lstsq_optimum
 from ui import controls, i18n, urlstate
@@ -22,6 +26,7 @@ from ui.landscape_figures import (
     finder_figure,
     fmt,
     map_figure,
+    optimizers_figure,
     surface_figure,
     translated,
     view_box,
@@ -45,6 +50,13 @@ SETTINGS = (
     Setting("steps", "int", 300, 1, 1000, N_("Number of steps"),
             N_("Updates of each path and of each run of the finder (300 = the lesson's 3 epochs of "
                "batch 10).")),
+    Setting("opt_lrs", "choice", "book", label=N_("Learning rates of the optimizers"),
+            help=N_("The book's: each optimizer's example in d2l-zh chapter 11 (minibatch SGD takes "
+                    "this page's lr). Tuned: for each, the lr of its finder that reaches 10× the loss "
+                    "floor in the fewest steps."), choices=("book", "tuned")),
+    Setting("optimizer", "choice", "sgd", label=N_("Optimizer of the finder"),
+            help=N_("The finder's runs use this optimizer, with the book's hyperparameters."),
+            choices=tuple(OPTIMIZERS)),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 # a URL value out of range says what the range protects against
@@ -91,6 +103,10 @@ _wkey, _changed = PAGE.key, PAGE.forget_problems
 FINDER = "landscape_finder"
 PICK = "landscape_pick"
 LESSON = "pages/lesson.py"
+SHOW = "landscape_show"
+HP_SYMBOLS = {"momentum": "β", "gamma": "γ", "rho": "ρ", "beta1": "β1", "beta2": "β2", "eps": "ε"}
+OPT_LRS = {"book": N_("the book's (minibatch SGD: this page's lr)"),
+           "tuned": N_("each one's best on its own finder")}
 
 
 
@@ -122,11 +138,69 @@ def landscape(k, rho, std, lr, batch_size, steps):
     return paths, ls.loss_grid(X, y, *box, n=80)
 
 
+def book_hyperparams(name):
+    """The book's hyperparameters of optimizer `name` but lr, as a tuple (a cache key's part)."""
+    return tuple((k, v) for k, v in BOOK_DEFAULTS[name].items() if k != "lr")
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def sweep(k, rho, std, batch_size, steps):
+def sweep(k, rho, std, batch_size, steps, optimizer="sgd", hyperparams=()):
+    """The finder's runs of `optimizer` with `hyperparams` ((name, value) pairs but lr)."""
     X, y, _raw, _s = data(k, rho, std)
     with np.errstate(over="ignore", invalid="ignore"):     # diverged runs end in inf / nan (core, ok)
-        return ls.lr_sweep(X, y, ls.lr_grid(), steps=steps, batch_size=batch_size)
+        return ls.lr_sweep(X, y, ls.lr_grid(), steps=steps, batch_size=batch_size, optimizer=optimizer,
+                           hyperparams=dict(hyperparams))
+
+
+def best_lr(sw):
+    """The sweep's lr that reaches 10x the floor in the fewest steps (the smallest such lr);
+    if none does, the one with the lowest final loss of those that did not diverge."""
+    reached = np.asarray(sw.steps_to_10x_floor)
+    if (reached != ls.NEVER).any():
+        return float(sw.lrs[int(np.argmin(np.where(reached == ls.NEVER, np.iinfo(np.int64).max, reached)))])
+    final = np.where(np.asarray(sw.diverged), np.inf, np.asarray(sw.final_loss, float))
+    return float(sw.lrs[int(np.argmin(final))])
+
+
+def optimizer_lrs(k, rho, std, lr, batch_size, steps, mode):
+    """{optimizer: its lr}: the book's (sgd: the page's lr), or each one's best on its finder."""
+    if mode == "tuned":
+        return {name: best_lr(sweep(k, rho, std, batch_size, steps, name, book_hyperparams(name)))
+                for name in OPTIMIZERS}
+    return {name: lr if name == "sgd" else BOOK_DEFAULTS[name]["lr"] for name in OPTIMIZERS}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def optimizer_runs(k, rho, std, lr, batch_size, steps, mode):
+    """[(optimizer, Path, lr)] from core.train's start, and the loss grid over the view they need."""
+    X, y, _raw, _s = data(k, rho, std)
+    lrs = optimizer_lrs(k, rho, std, lr, batch_size, steps, mode)
+    runs = []
+    for name in OPTIMIZERS:
+        path = ls.paths(X, y, lrs[name], steps, batch_sizes=(batch_size,), optimizer=name,
+                        hyperparams=dict(book_hyperparams(name)))[0]
+        runs.append((name, path, lrs[name]))
+    w_star, _b = lstsq_optimum(X, y)
+    box = view_box(runs[0][1].w[0], w_star, [p.w for _n, p, _lr in runs])
+    return runs, ls.loss_grid(X, y, *box, n=80)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def optimizer_table(k, rho, lr, batch_size, steps, mode):
+    """{std: {optimizer: (lr, steps to 10x the floor or NEVER, diverged_at, final loss)}} on the
+    stretched valley (std 0) and after standardising (std 1): one run of each, core.train's."""
+    out = {}
+    for std in (0, 1):
+        X, y, _raw, _s = data(k, rho, std)
+        lrs = optimizer_lrs(k, rho, std, lr, batch_size, steps, mode)
+        out[std] = {}
+        for name in OPTIMIZERS:
+            with np.errstate(over="ignore", invalid="ignore"):
+                sw = ls.lr_sweep(X, y, [lrs[name]], steps=steps, batch_size=batch_size, optimizer=name,
+                                 hyperparams=dict(book_hyperparams(name)))
+            out[std][name] = (lrs[name], int(sw.steps_to_10x_floor[0]), int(sw.diverged_at[0]),
+                              float(sw.final_loss[0]))
+    return out
 
 
 def start_loss(X, y):
@@ -274,24 +348,114 @@ def show_original_units(paths, raw_X, y, s):
                  hide_index=True)
 
 
+def hyperparams_text(name):
+    """The book's hyperparameters of `name` but lr, as symbols: "β1 = 0.9, β2 = 0.999, ε = 1e-06"."""
+    return ", ".join(f"{HP_SYMBOLS[k]} = {v:g}" for k, v in book_hyperparams(name)) or "–"
+
+
+def steps_text(reached, diverged_at, steps):
+    if diverged_at:
+        return _("diverged at step {step}").format(step=diverged_at)
+    if reached == ls.NEVER:
+        return _("not within {steps} steps").format(steps=steps)
+    return str(reached)
+
+
+def show_optimizers(values, words):
+    """d2l-zh chapter 11's optimizers from one start on the same contours, and a table of how
+    many steps each needs on the stretched valley and after standardising."""
+    k, rho, std, lr, batch, steps = (values[key] for key in ("k", "rho", "std", "lr", "batch_size", "steps"))
+    st.subheader(_("Beyond plain SGD: momentum, AdaGrad, RMSProp, Adadelta, Adam"))
+    st.markdown(_("Along the valley's steep axis the gradient changes sign at every step (the zig-zag); "
+                  "along the flat axis it keeps its sign. **Momentum** steps along a leaky average of past "
+                  "gradients: the steps that flip cancel, those that agree add up, so the zig-zag dies down "
+                  "and the flat direction speeds up. **AdaGrad, RMSProp, Adadelta and Adam** divide each "
+                  "coordinate's step by the root of its own average squared gradient, a learning rate per "
+                  "coordinate: steep coordinates take small steps, flat ones large steps, which undoes the "
+                  "stretch as standardising does (fully only along w1 and w2: a valley turned by ρ keeps "
+                  "some)."))
+    mode_s = BY_KEY["opt_lrs"]
+    st.radio(_(mode_s.label), mode_s.choices, key=_wkey("opt_lrs"), help=_(mode_s.help), horizontal=True,
+             format_func=lambda m: _(OPT_LRS[m]), on_change=_changed)
+    mode = st.session_state[_wkey("opt_lrs")]
+    names = {name: words["opt_" + name] for name in OPTIMIZERS}
+    if SHOW not in st.session_state:
+        st.session_state[SHOW] = list(OPTIMIZERS)
+    shown = st.multiselect(_("Optimizers shown"), list(OPTIMIZERS), key=SHOW, format_func=names.__getitem__)
+    runs, grid = optimizer_runs(k, rho, std, lr, batch, steps, mode)
+    if shown:
+        st.plotly_chart(optimizers_figure(grid, [r for r in runs if r[0] in shown], words,
+                                          standardised=bool(std)), key=_wkey("optimizers"))
+    else:
+        st.info(_("Choose at least one optimizer to draw its path."))
+    st.caption(_("Each optimizer from the same start with the same batches ({batch} examples, {steps} "
+                 "steps), at the lr in its legend and the book's other hyperparameters (in the table). "
+                 "Each path is named where it parts from the others; dash and marker tell them apart as "
+                 "well as colour does.").format(batch=batch, steps=steps))
+    table = optimizer_table(k, rho, lr, batch, steps, mode)
+    stretched, standardised = _("stretched (k = {k}, ρ = {rho})").format(k=f"{k:g}", rho=f"{rho:g}"), \
+        _("standardised")
+    rows = {_("Optimizer"): [names[n] for n in OPTIMIZERS],
+            _("Hyperparameters"): [hyperparams_text(n) for n in OPTIMIZERS]}
+    for label, part in ((stretched, table[0]), (standardised, table[1])):
+        rows[_("lr, {valley}").format(valley=label)] = [f"{part[n][0]:.3g}" for n in OPTIMIZERS]
+        rows[_("steps to 10× the floor, {valley}").format(valley=label)] = [
+            steps_text(part[n][1], part[n][2], steps) for n in OPTIMIZERS]
+        rows[_("final loss, {valley}").format(valley=label)] = [
+            "–" if part[n][2] else fmt(part[n][3]) for n in OPTIMIZERS]
+    st.dataframe(rows, hide_index=True, key=_wkey("optimizer_table"))
+    st.caption(_("Steps to reach 10× the loss floor (the least-squares loss of these data) and the loss "
+                 "after {steps} steps, on the valley stretched by k and ρ and on the same data standardised. "
+                 "Standardising helps minibatch SGD most; the adaptive methods need it less.").format(
+        steps=steps))
+
+
+def finder_bounds(name, curv, steps):
+    """(RegionBounds or None, (lr, legend name) or None): the regions are plain SGD's; momentum
+    has its own stable bound 2(1 + β)/λ_max (core.parabola: a rate < 1 below it)."""
+    if name == "sgd":
+        return ls.region_bounds(curv, steps), None
+    if name == "momentum":
+        bound = 2 * (1 + BOOK_DEFAULTS["momentum"]["momentum"]) / curv.lambda_max
+        return None, (bound, translated(_)["stable_momentum"].format(lr=fmt(bound)))
+    return None, None
+
+
 def show_finder(values, curv, words):
     st.subheader(_("Learning-rate finder"))
-    st.markdown(_("Each point is a short run of minibatch SGD ({steps} steps of batch {batch}) at one of "
+    opt_s = BY_KEY["optimizer"]
+    name = st.selectbox(_(opt_s.label), opt_s.choices, key=_wkey("optimizer"), help=_(opt_s.help),
+                        format_func=lambda n: words["opt_" + n], on_change=_changed)
+    st.markdown(_("Each point is a short run of {optimizer} ({steps} steps of batch {batch}) at one of "
                   "40 learning rates from 0.0001 to 10; above, the loss where it ended, below, how many "
                   "steps it took to reach 10× the loss floor. **Click a point** to choose its lr.").format(
-        steps=values["steps"], batch=values["batch_size"]))
-    sw = sweep(values["k"], values["rho"], values["std"], values["batch_size"], values["steps"])
-    bounds = ls.region_bounds(curv, values["steps"])
-    st.plotly_chart(finder_figure(sw, bounds, values["lr"], words), key=FINDER, on_select=_picked_point,
-                    selection_mode="points")
-    st.caption(_("The regions, as on the parabola page: creeping (too small to get anywhere in {steps} "
-                 "steps), fast, oscillating (the zig-zag, still converging) and diverging, from 2/λ_max = "
-                 "{stable} on (full-batch gradient descent's bound; a small batch can diverge a little "
-                 "earlier).").format(steps=values["steps"], stable=fmt(bounds.stable)))
+        optimizer=words["opt_" + name], steps=values["steps"], batch=values["batch_size"]))
+    sw = sweep(values["k"], values["rho"], values["std"], values["batch_size"], values["steps"], name,
+               book_hyperparams(name))
+    bounds, stable = finder_bounds(name, curv, values["steps"])
+    st.plotly_chart(finder_figure(sw, bounds, values["lr"], words, stable=stable), key=FINDER,
+                    on_select=_picked_point, selection_mode="points")
+    if bounds is not None:
+        st.caption(_("The regions, as on the parabola page: creeping (too small to get anywhere in "
+                     "{steps} steps), fast, oscillating (the zig-zag, still converging) and diverging, from "
+                     "2/λ_max = {stable} on (full-batch gradient descent's bound; a small batch can diverge "
+                     "a little earlier).").format(steps=values["steps"], stable=fmt(bounds.stable)))
+    elif stable is not None:
+        st.caption(_("The regions and 2/λ_max are plain SGD's. With momentum β full-batch descent is "
+                     "stable up to lr = 2(1 + β)/λ_max = {stable}: the leaky average lets a larger step "
+                     "settle.").format(stable=fmt(stable[0])))
+    else:
+        st.caption(_("The regions and the line 2/λ_max are plain SGD's and are not drawn: this optimizer "
+                     "scales each coordinate's step by its own gradients, so its lr has another meaning."))
     lrs = [round_lr(v) for v in sw.lrs]
-    labels = {lr: _("lr = {lr} · {region} · final loss {loss}").format(
-        lr=f"{lr:g}", region=_(REGION_NAMES[ls.lr_region(lr, bounds)]),
-        loss=_("diverged") if d else fmt(f)) for lr, f, d in zip(lrs, sw.final_loss, sw.diverged)}
+    if bounds is not None:
+        labels = {lr: _("lr = {lr} · {region} · final loss {loss}").format(
+            lr=f"{lr:g}", region=_(REGION_NAMES[ls.lr_region(lr, bounds)]),
+            loss=_("diverged") if d else fmt(f)) for lr, f, d in zip(lrs, sw.final_loss, sw.diverged)}
+    else:
+        labels = {lr: _("lr = {lr} · final loss {loss}").format(
+            lr=f"{lr:g}", loss=_("diverged") if d else fmt(f))
+                  for lr, f, d in zip(lrs, sw.final_loss, sw.diverged)}
     current = round_lr(values["lr"])
     st.session_state[PICK] = current if current in labels else None
     # the box and the button side by side where both fit whole, else the button below
@@ -299,22 +463,36 @@ def show_finder(values, curv, words):
     row.selectbox(_("Or choose a learning rate of the sweep"), lrs, key=PICK, format_func=labels.__getitem__,
                  placeholder=_("lr = {lr} (not on the sweep's grid)").format(lr=f"{current:g}"),
                  on_change=_picked_option)
-    carry = row.button(_("Use lr = {lr} on the main page").format(lr=f"{current:g}"), key=_wkey("carry"),
-                       type="primary", icon=":material/arrow_forward:")
+    if name == "sgd":
+        carry_text = _("Use lr = {lr} on the main page").format(lr=f"{current:g}")
+    else:
+        carry_text = _("Use {optimizer} with lr = {lr} on the main page").format(
+            optimizer=words["opt_" + name], lr=f"{current:g}")
+    carry = row.button(carry_text, key=_wkey("carry"), type="primary", icon=":material/arrow_forward:")
     if (values["k"], values["rho"]) != (1.0, 0.0) or values["std"]:
         st.caption(_("The main page trains on the lesson's data (k = 1, ρ = 0, features not standardised); "
                      "this lr was found for k = {k}, ρ = {rho}{std}.").format(
             k=f"{values['k']:g}", rho=f"{values['rho']:g}",
             std=_(", standardised") if values["std"] else ""))
     if carry:
-        carry_lr(current)
+        carry_lr(current, name)
 
 
-def carry_lr(lr):
-    """Open the main page with this lr. A session that has shown the main page reads its settings
-    from the sidebar's widget keys (set here); a fresh one from the URL (passed along)."""
-    st.session_state[controls.WIDGET + "lr"] = lr
-    st.switch_page(LESSON, query_params={"lr": f"{lr:g}", i18n.KEY: i18n.language()})
+def carry_lr(lr, optimizer="sgd"):
+    """Open the main page with this lr and optimizer (the book's hyperparameters). A session that
+    has shown the main page reads its settings from the sidebar's widget keys (set here); a fresh
+    one from the URL (passed along: optimizer=, and only that optimizer's hyperparameters)."""
+    ss = st.session_state
+    ss[controls.WIDGET + "lr"] = lr
+    query = {"lr": f"{lr:g}"}
+    if optimizer != "sgd" or controls.WIDGET + "optimizer" in ss:
+        ss[controls.WIDGET + "optimizer"] = optimizer
+        for key, value in book_hyperparams(optimizer):
+            ss[controls.WIDGET + key] = value
+    if optimizer != "sgd":
+        query["optimizer"] = optimizer
+        query |= {key: f"{value:g}" for key, value in book_hyperparams(optimizer)}
+    st.switch_page(LESSON, query_params={**query, i18n.KEY: i18n.language()})
 
 
 def show_map(values, words):
@@ -350,6 +528,7 @@ def run():
         st.error(_("Cannot build these data: {error}").format(error=i18n.plain(exc)))
         return
     values |= run_controls(curv)
+    values |= {key: st.session_state[_wkey(key)] for key in ("opt_lrs", "optimizer")}
     urlstate.sync(PAGE.query(PAGE.remember(values)))
     metric_row(raw, curv if values["std"] else None)
     show_region(values["lr"], curv, values["steps"])
@@ -359,6 +538,7 @@ def run():
     show_valley(paths, grid, X, y, values["std"], words)
     if s is not None:
         show_original_units(paths, raw_X, y, s)
+    show_optimizers(values, words)
     show_finder(values, curv, words)
     show_map(values, words)
 

@@ -68,6 +68,11 @@ WORDS = {
     "grew": N_("diverged, or loss above its start"),
     "map_hover": N_("lr {lr} · batch size {batch}: loss {loss}"),
     "map_hover_diverged": N_("lr {lr} · batch size {batch}: diverged"),
+    # d2l-zh chapter 11's optimizers (zh: the book's chapter titles)
+    "opt_sgd": N_("minibatch SGD"), "opt_momentum": N_("momentum"), "opt_adagrad": N_("AdaGrad"),
+    "opt_rmsprop": N_("RMSProp"), "opt_adadelta": N_("Adadelta"), "opt_adam": N_("Adam"),
+    "opt_legend": N_("{name}, lr = {lr}"),
+    "stable_momentum": N_("momentum's stable bound 2(1+β)/λ_max = {lr}"),
 }
 
 
@@ -228,6 +233,24 @@ def _path_labels(paths, words, box):
     return traces
 
 
+def _contours(grid):
+    """The loss's contours (log10, every CONTOUR_STEP) over the grid."""
+    z = np.log10(grid.loss)
+    lo, hi = math.floor(float(z.min()) / CONTOUR_STEP) * CONTOUR_STEP, float(z.max())
+    return go.Contour(
+        x=grid.w1, y=grid.w2, z=z, colorscale=LANDSCAPE_SCALE, reversescale=True, showscale=False,
+        contours=dict(start=lo, end=hi, size=CONTOUR_STEP), line=dict(width=1, color=P.CONTOUR_LINE),
+        hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<br>L = 10^%{z:.2f}<extra></extra>")
+
+
+def _square_axes(fig, box, words, standardised):
+    fig.update_xaxes(title=words["w1_std" if standardised else "w1"], range=list(box[0]), autorange=False)
+    fig.update_yaxes(title=words["w2_std" if standardised else "w2"], range=list(box[1]), autorange=False,
+                     scaleanchor="x", scaleratio=1, constrain="domain", constraintoward="top")
+    fig.update_xaxes(constrain="domain")
+    fig.update_layout(height=HEIGHT + 60)
+
+
 def contour_figure(grid, paths, axes, words=None, standardised=False) -> go.Figure:
     """Contours of L(w1, w2) (b at its optimum) with the least-squares optimum, the valley's axes
     labelled with their eigenvalues, and the paths from one start.
@@ -238,12 +261,7 @@ def contour_figure(grid, paths, axes, words=None, standardised=False) -> go.Figu
     """
     words = words or WORDS
     box = ((grid.w1[0], grid.w1[-1]), (grid.w2[0], grid.w2[-1]))
-    z = np.log10(grid.loss)
-    lo, hi = math.floor(float(z.min()) / CONTOUR_STEP) * CONTOUR_STEP, float(z.max())
-    fig = go.Figure(go.Contour(
-        x=grid.w1, y=grid.w2, z=z, colorscale=LANDSCAPE_SCALE, reversescale=True, showscale=False,
-        contours=dict(start=lo, end=hi, size=CONTOUR_STEP), line=dict(width=1, color=P.CONTOUR_LINE),
-        hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<br>L = 10^%{z:.2f}<extra></extra>"))
+    fig = go.Figure(_contours(grid))
     for kind, lam, end in valley_axes(axes, grid.w_star, box):
         other = 2 * np.asarray(grid.w_star) - end
         fig.add_trace(go.Scatter(
@@ -269,12 +287,87 @@ def contour_figure(grid, paths, axes, words=None, standardised=False) -> go.Figu
                                          line=dict(width=1, color=P.WHITE)),
                              hovertemplate="w1* = %{x:.4g}<br>w2* = %{y:.4g}<extra></extra>"))
     _style(fig)
-    fig.update_xaxes(title=words["w1_std" if standardised else "w1"], range=list(box[0]), autorange=False)
-    fig.update_yaxes(title=words["w2_std" if standardised else "w2"], range=list(box[1]), autorange=False,
-                     scaleanchor="x", scaleratio=1, constrain="domain", constraintoward="top")
-    fig.update_xaxes(constrain="domain")
-    fig.update_layout(height=HEIGHT + 60)
+    _square_axes(fig, box, words, standardised)
     return fig
+
+
+OPT_GLYPH = {"sgd": "●", "momentum": "■", "adagrad": "▲", "rmsprop": "◆", "adadelta": "✕", "adam": "▼"}
+
+
+def optimizer_name(name, path, lr, words, shown=None):
+    """The legend name of an optimizer's path: its name and lr, and where it diverged or left
+    the view if it did."""
+    text = words["opt_legend"].format(name=words["opt_" + name], lr=fmt(lr))
+    if path.diverged:
+        return words["diverged_path"].format(name=text, step=len(path.w) - 1)
+    if shown is not None and shown < len(path.w):
+        return words["left_view"].format(name=text)
+    return text
+
+
+def optimizers_figure(grid, runs, words=None, standardised=False) -> go.Figure:
+    """Every optimizer's path from one start on the loss's contours (Distill's "Why momentum
+    really works" picture), each with its colour (ui.palette.OPTIMIZER_COLORS), dash and marker,
+    and its name written beside the path where it has parted from the others.
+
+    grid: loss_grid over a square view; runs: [(optimizer name, Path, lr)], all from one start.
+    """
+    words = words or WORDS
+    box = ((grid.w1[0], grid.w1[-1]), (grid.w2[0], grid.w2[-1]))
+    fig = go.Figure(_contours(grid))
+    ws = [clipped(path.w, box) for _name, path, _lr in runs]
+    for (name, path, lr), w in zip(runs, ws):
+        color = P.OPTIMIZER_COLORS[name]
+        fig.add_trace(go.Scatter(
+            x=w[:, 0], y=w[:, 1], mode="lines+markers", name=optimizer_name(name, path, lr, words, len(w)),
+            legendgroup=name, line=dict(color=color, width=3 if name == "sgd" else 2.5,
+                                        dash=P.OPTIMIZER_DASH[name]),
+            marker=dict(size=8, color=color, symbol=P.OPTIMIZER_SYMBOLS[name], maxdisplayed=12),
+            hovertemplate="w1 = %{x:.4g}<br>w2 = %{y:.4g}<extra>%{fullData.name}</extra>"))
+    fig.add_traces(_optimizer_labels(runs, ws, words, box))
+    if runs:
+        start = runs[0][1].w[0]
+        fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers+text", name=words["start"],
+                                 text=[words["start"]], textposition="top left", showlegend=False,
+                                 textfont=dict(size=FONT_SIZE - 2, color=P.TEXT_SOFT),
+                                 marker=dict(size=12, color=P.WHITE, line=dict(width=2, color=P.TEXT_SOFT)),
+                                 hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=[grid.w_star[0]], y=[grid.w_star[1]], mode="markers", name=words["optimum"],
+                             marker=dict(size=18, symbol="star", color=COLORS["optimum"],
+                                         line=dict(width=1, color=P.WHITE)),
+                             hovertemplate="w1* = %{x:.4g}<br>w2* = %{y:.4g}<extra></extra>"))
+    _style(fig)
+    _square_axes(fig, box, words, standardised)
+    return fig
+
+
+def _optimizer_labels(runs, ws, words, box):
+    """Each path named on the chart in its colour with its marker, beside its label_points()
+    point, on the side farthest from the paths and from the names placed before it."""
+    drawn = np.vstack([w for w in ws if len(w)] or [np.zeros((1, 2))])
+    span = max(box[0][1] - box[0][0], box[1][1] - box[1][0])
+    traces = []
+    for (name, _path, _lr), w, k in zip(runs, ws, label_points(ws, box)):
+        if not len(w):
+            continue
+        x, y = float(w[k, 0]), float(w[k, 1])
+        label = words["opt_" + name]
+        wide = (text_px(label, FONT_SIZE - 1) + 3 * FONT_SIZE) / NARROW_PLOT * span
+        high = 1.4 * FONT_SIZE / NARROW_PLOT * span
+        dx, dy = _label_side(x, y, wide, high, box, drawn)
+        left = dx < 0
+        where = ("top " if dy > 0 else "bottom ") + ("left" if left else "right")
+        # the name's box joins what later names keep away from
+        xs = np.linspace(x, x + dx * wide, 6)
+        ys = np.linspace(y, y + dy * high, 3)
+        drawn = np.vstack([drawn, np.array([(a, b) for a in xs for b in ys])])
+        text = f"<span style='color:{P.OPTIMIZER_COLORS[name]}'>{OPT_GLYPH[name]}</span> " + label
+        pad = "\u00a0\u00a0"
+        traces.append(go.Scatter(
+            x=[x], y=[y], mode="text", textposition=where, text=[text + pad if left else pad + text],
+            textfont=dict(size=FONT_SIZE - 1, color=P.TEXT), showlegend=False, hoverinfo="skip",
+            legendgroup=name))
+    return traces
 
 
 def surface_ceiling(grid, start, z_of):
@@ -348,12 +441,14 @@ def _shade_regions(fig, spans, words, rows):
                            textangle=-90 if upright else 0, font=dict(size=FONT_SIZE - 2, color=P.TEXT_SOFT))
 
 
-def finder_figure(sweep, bounds, lr=None, words=None) -> go.Figure:
+def finder_figure(sweep, bounds, lr=None, words=None, stable=None) -> go.Figure:
     """Final loss (log) and steps to 10x the floor against lr (log), one point per lr of the
     sweep, the regions shaded and named, 2/lambda_max and the chosen lr as vertical lines.
 
     Every point carries its lr as x: a click on either row picks it (the page reads
     selection.points[i]["x"]). Diverged runs sit at the top of the loss row as crosses.
+    bounds None: no regions and no 2/lambda_max (they are plain SGD's); stable: (lr, its legend
+    name), a stable bound drawn instead of 2/lambda_max (momentum's 2(1+beta)/lambda_max).
     """
     words = words or WORDS
     lrs = np.asarray(sweep.lrs, float)
@@ -369,7 +464,8 @@ def finder_figure(sweep, bounds, lr=None, words=None) -> go.Figure:
     # included: a third of the row, whatever the data span
     crosses = math.log10(3 * ceiling)
     top = 10 ** (crosses + NAME_BAND * (crosses - math.log10(bottom)))
-    _shade_regions(fig, region_spans(bounds, lo, hi), words, rows=(1, 2))
+    if bounds is not None:
+        _shade_regions(fig, region_spans(bounds, lo, hi), words, rows=(1, 2))
     fig.add_hline(y=sweep.floor, line=dict(color=COLORS["floor"], width=1, dash="dot"), row=1, col=1)
     shown = ok & (final <= ceiling)
     fig.add_trace(go.Scatter(
@@ -399,7 +495,10 @@ def finder_figure(sweep, bounds, lr=None, words=None) -> go.Figure:
         marker=dict(size=8, symbol="square", color=COLORS["reached"]),
         customdata=[words["steps_hover"].format(steps=int(r)) for r in reached[got]],
         hovertemplate="lr = %{x:.3g}<br>%{customdata}<extra></extra>"), row=2, col=1)
-    _vline(fig, bounds.stable, words["stable"].format(lr=fmt(bounds.stable)), COLORS["stable"], "solid")
+    if stable is not None:
+        _vline(fig, stable[0], stable[1], COLORS["stable"], "solid")
+    elif bounds is not None:
+        _vline(fig, bounds.stable, words["stable"].format(lr=fmt(bounds.stable)), COLORS["stable"], "solid")
     if lr is not None:
         _vline(fig, lr, words["chosen"].format(lr=fmt(lr)), COLORS["lr"], "dash")
     _style(fig)
