@@ -9,16 +9,25 @@ number comes from core.inside; the figures from ui.inside_figures.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
 
-from core import inside
+from core import inside, optimizers
 from core.data import fingerprint
-from core.settings import DEFAULTS, Setting
+from core.model import linreg, squared_loss
+from core.settings import (
+    DEFAULTS,
+    OPTIMIZER_SETTINGS,
+    Setting,
+    optimizer_hyperparams,
+    parse_optimizer_settings,
+)
 from core.trainer import steps_per_epoch
 from ui import i18n, urlstate
+from ui.controls import optimizer_words
 from ui.i18n import N_, _, word
 from ui.inside_figures import (
     ALL,
@@ -46,7 +55,11 @@ SETTINGS = (
             N_("Which example of the minibatch the graph follows (1 = the first of the batch).")),
     Setting("stage", "int", ALL, 0, ALL, N_("Stage of the passes"),
             N_("How far the forward and the backward pass have gone.")),
-)
+) + OPTIMIZER_SETTINGS              # this page's run's optimizer: the main page's URL keys and rows
+OPT_KEYS = tuple(s.key for s in OPTIMIZER_SETTINGS)
+OPT_ROW = {s.key: s for s in OPTIMIZER_SETTINGS}
+# a hyperparameter widget's +/- step
+HP_STEP = {"momentum": 0.05, "gamma": 0.05, "rho": 0.05, "beta1": 0.05, "beta2": 0.001, "eps": 1e-6}
 PAGE = urlstate.PageSettings("inside", SETTINGS)
 _key = PAGE.key
 SOURCE = "inside_source"
@@ -99,6 +112,9 @@ class StepView(NamedTuple):
     batch_size: int         # the run's (the record's batch may be the smaller last one)
     data: str               # core.data.fingerprint(X, y): names X and y in the shared caches
     main: bool              # the main page's run (else this page's own)
+    optimizer: str = "sgd"  # core.optimizers' name
+    hyperparams: dict = {}  # its full hyperparameters, lr included
+    state: tuple = ()       # its state before the update (rec.state: after)
 
 
 # two parts side by side where each gets its basis, else one above the other (st.columns would
@@ -124,12 +140,13 @@ def side_by_side(name):
 # ---- where the step comes from ----------------------------------------------------------------
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def own_step(step):
-    """Update `step` of the lesson's run, replayed: (record, w before, b before)."""
+def own_step(step, optimizer="sgd", hyperparams=()):
+    """Update `step` of the lesson's run with `optimizer` (hyperparams: sorted (name, value)
+    pairs, lr included), replayed: core.inside.RealStep (record, w, b and state before)."""
     X, y, _t = cached_data(LESSON["w"], LESSON["b"], LESSON["n"], LESSON["noise"], LESSON["seed"])
-    real = inside.replay_step(X, y, step, lr=LESSON["lr"], batch_size=LESSON["batch_size"],
-                              seed=LESSON["seed"])
-    return real.record, real.w, real.b
+    hp = dict(hyperparams)
+    return inside.replay_step(X, y, step, lr=hp.get("lr", LESSON["lr"]), batch_size=LESSON["batch_size"],
+                              seed=LESSON["seed"], optimizer=optimizer, hyperparams=hp)
 
 
 def main_run_state():
@@ -150,18 +167,69 @@ def main_run_state():
 
 def main_view(run):
     rec, h, k = run.last, run.history, run.last.step
+    name = getattr(run, "optimizer", "sgd")
+    p = run.X.shape[1] + 1
+    state = optimizers.init_state(name, p)
     if k >= 2 and len(h) >= k - 1:
         w, b = h.column("w")[k - 2].copy(), float(h.column("b")[k - 2])
+        if name != "sgd":
+            state = optimizers.unflatten_state(name, h.column("state")[k - 2], p)
     else:
         w, b = np.array(run.w0, dtype=float), float(run.b0)
+    hp = dict(getattr(run, "hyperparams", None) or {"lr": float(run.settings["lr"])})
     return StepView(run.X, run.y, w, b, rec, float(run.settings["lr"]), int(run.settings["batch_size"]),
-                    fingerprint(run.X, run.y), True)
+                    fingerprint(run.X, run.y), True, name, hp, state)
+
+
+def own_hyperparams():
+    """The optimizer of this page's run and its full hyperparameters: the widgets' values, lr the
+    book's for that optimizer (the lesson's 0.03 for SGD)."""
+    ss = st.session_state
+    name = ss[_key("optimizer")]
+    values = {k: ss[_key(k)] for k in OPT_KEYS}
+    hp = optimizers.hyperparams_for(name, optimizer_hyperparams(values))
+    return name, hp
 
 
 def own_view(step):
     X, y, _t = cached_data(LESSON["w"], LESSON["b"], LESSON["n"], LESSON["noise"], LESSON["seed"])
-    rec, w, b = own_step(step)
-    return StepView(X, y, w, b, rec, LESSON["lr"], LESSON["batch_size"], fingerprint(X, y), False)
+    name, hp = own_hyperparams()
+    try:
+        real = own_step(step, name, tuple(sorted(hp.items())))
+    except ValueError:          # the run left the range of floating point before this step
+        st.error(_("With these settings this page's run diverged before update {step}: choose an "
+                   "earlier update or other hyperparameters.").format(step=step))
+        st.stop()
+    return StepView(X, y, real.w, real.b, real.record, hp["lr"], LESSON["batch_size"], fingerprint(X, y),
+                    False, name, hp, real.state)
+
+
+def _optimizer_changed():
+    """A new optimizer starts from the book's hyperparameters."""
+    ss = st.session_state
+    for k, v in optimizers.BOOK_DEFAULTS[ss[_key("optimizer")]].items():
+        if k in OPT_ROW:
+            ss[_key(k)] = v
+    PAGE.forget_problems()
+
+
+def optimizer_controls():
+    """The optimizer of this page's run and its hyperparameters (OPTIMIZER_SETTINGS' rows)."""
+    ss = st.session_state
+    row = OPT_ROW["optimizer"]
+    box = st.container(horizontal=True, vertical_alignment="bottom", key="inside_optimizer_row")
+    box.selectbox(_(row.label), row.choices, key=_key("optimizer"), help=_(row.help),
+                  format_func=optimizer_words, on_change=_optimizer_changed)
+    name = ss[_key("optimizer")]
+    for k in optimizers.BOOK_DEFAULTS[name]:
+        if k in OPT_ROW:
+            s = OPT_ROW[k]
+            box.number_input(_(s.label), s.lo, s.hi, step=HP_STEP[k], format="%g", key=_key(k),
+                             help=_(s.help), on_change=PAGE.forget_problems)
+    st.caption(_("lr = {lr}, the book's for {optimizer}; batch size {batch}, {epochs} epochs on {n} "
+                 "examples, as in the lesson.").format(
+        lr=f"{optimizers.BOOK_DEFAULTS[name]['lr']:g}", optimizer=optimizer_words(name),
+        batch=LESSON["batch_size"], epochs=LESSON["epochs"], n=LESSON["n"]))
 
 
 def _next_step():
@@ -189,6 +257,8 @@ def choose_step():
                          "before this update, as the main page had them. Change the step there (**Step**, "
                          "or **Pause** a run) and come back.").format(
                 lr=f"{s['lr']:g}", batch=s["batch_size"], epochs=s["epochs"], n=run.X.shape[0]))
+            if view.optimizer != "sgd":
+                st.caption(_("Optimizer: {optimizer}.").format(optimizer=optimizer_words(view.optimizer)))
             return view
     else:
         st.info(why)
@@ -198,6 +268,7 @@ def choose_step():
                      on_change=PAGE.forget_problems)
     row.button(_("Step"), icon=":material/skip_next:", key="inside_next", on_click=_next_step,
                disabled=int(ss[_key("step")]) >= OWN_STEPS, help=_("The next minibatch update"))
+    optimizer_controls()
     return own_view(int(ss[_key("step")]))
 
 
@@ -430,6 +501,10 @@ def show_noise(view, words):
 
 # ---- the update as an arrow ------------------------------------------------------------------
 
+def full_loss(X, y, theta):
+    return float(squared_loss(linreg(X, theta[:-1], theta[-1]), y).mean())
+
+
 def show_arrows(view, words):
     st.header(_("The update on the loss contours"))
     X, y, rec = view.X, view.y, view.rec
@@ -439,32 +514,227 @@ def show_arrows(view, words):
     theory = st.session_state[MAIN_RUN].theory if view.main else cached_data(
         LESSON["w"], LESSON["b"], LESSON["n"], LESSON["noise"], LESSON["seed"])[2]
     opt = np.append(theory.w_star, theory.b_star)[list(axes)]
-    st.markdown(_("From the parameters before the update, the step goes **−lr × the minibatch gradient** "
-                  "(red, what SGD does) instead of **−lr × the full gradient** (blue, what gradient "
-                  "descent would do). The contours are the loss of all the data over the plane of the "
-                  "two weights, the rest held where it is."))
+    sgd = view.optimizer == "sgd"
+    taken = carried = None
+    if sgd:
+        st.markdown(_("From the parameters before the update, the step goes **−lr × the minibatch "
+                      "gradient** (red, what SGD does) instead of **−lr × the full gradient** (blue, what "
+                      "gradient descent would do). The contours are the loss of all the data over the "
+                      "plane of the two weights, the rest held where it is."))
+    else:
+        taken = np.append(rec.w, rec.b)
+        if view.optimizer == "momentum":
+            carried = -view.lr * view.hyperparams["momentum"] * np.asarray(view.state.v)
+        st.markdown(_("{optimizer} does not change the gradient: everything above holds as it is. It "
+                      "changes only the step it makes of it. From the parameters before the update, "
+                      "**−lr × the minibatch gradient** (red, solid) is what plain SGD would do, "
+                      "**−lr × the full gradient** (blue, dotted) what gradient descent would do; the "
+                      "thick black arrow is the step {optimizer} took.").format(
+            optimizer=optimizer_words(view.optimizer)))
+        if carried is not None:
+            st.markdown(_("With momentum the step has two parts, drawn tip to tail: the gradient's part "
+                          "−lr · g (red) and the velocity carried over from the steps before, −lr · β · v "
+                          "(purple, dashed). Their sum is the step taken."))
     view_choice = st.segmented_control(_("View"), list(ARROW_VIEWS), key="inside_arrow_view",
                                        format_func=lambda k: _(ARROW_VIEWS[k]), default="step")
-    box = arrow_box(ar, axes, opt, whole=view_choice == "whole")
+    extra = () if sgd else tuple(p for p in (taken, None if carried is None else ar.end_batch + carried)
+                                 if p is not None)
+    box = arrow_box(ar, axes, opt, whole=view_choice == "whole", extra=extra)
     plane = inside.loss_plane(X, y, view.w, view.b, box[0], box[1], n=70)
     left, right = side_by_side("arrows")
     with left:
-        st.plotly_chart(arrow_figure(ar, plane, axes, d, opt, words), key="inside_arrows",
-                        config={"displayModeBar": False})
+        st.plotly_chart(arrow_figure(ar, plane, axes, d, opt, words, taken=taken, carried=carried,
+                                     optimizer=optimizer_words(view.optimizer)),
+                        key="inside_arrows", config={"displayModeBar": False})
     with right:
         angle = np.degrees(ar.angle) if np.isfinite(ar.angle) else None
         st.metric(_("Angle between the two steps"), f"{fmt(angle, 3)}°" if angle is not None else "—")
-        st.metric(_("Length of the minibatch step / the full step"), fmt(ar.length_ratio, 3))
-        st.metric(_("Loss of all the data: before → after this step"),
-                  f"{fmt(ar.loss_start)} → {fmt(ar.loss_batch)}")
-        st.metric(_("… after a full-gradient step instead"), fmt(ar.loss_full))
-        if ar.loss_batch > ar.loss_full:
+        if sgd:
+            st.metric(_("Length of the minibatch step / the full step"), fmt(ar.length_ratio, 3))
+            st.metric(_("Loss of all the data: before → after this step"),
+                      f"{fmt(ar.loss_start)} → {fmt(ar.loss_batch)}")
+            st.metric(_("… after a full-gradient step instead"), fmt(ar.loss_full))
+        else:
+            start = ar.start
+            ratio = np.linalg.norm(taken - start) / max(float(np.linalg.norm(ar.step_batch)), 1e-300)
+            st.metric(_("Length of the step taken / −lr × the minibatch gradient"), fmt(ratio, 3))
+            st.metric(_("Loss of all the data: before → after this step"),
+                      f"{fmt(ar.loss_start)} → {fmt(full_loss(X, y, taken))}")
+            st.metric(_("… after a plain SGD step instead"), fmt(ar.loss_batch))
+        if sgd and ar.loss_batch > ar.loss_full:
             st.caption(_("This minibatch step lowers the loss of all the data less than the full "
                          "gradient would; each step costs {batch} examples instead of {n}, and on average "
                          "the steps go downhill.").format(batch=np.asarray(rec.batch).size, n=X.shape[0]))
-        else:
+        elif sgd:
             st.caption(_("This time the minibatch step lowers the loss of all the data as much as the full "
                          "gradient would, or more: the noise can help as well as hurt."))
+    if not sgd:
+        show_rule(view)
+
+
+# ---- the optimizer's rule, written out ---------------------------------------------------------
+
+# how each state field is written (core.optimizers' names: the book's)
+STATE_SYMBOLS = {"v": "v", "s": "s", "delta": "Δ"}
+RULE_TEXT = {
+    "momentum": N_("Momentum keeps a velocity v, a running sum of the gradients that shrinks by β each "
+                   "step, and steps along it: on every coordinate (w₁, w₂, …, b),"),
+    "adagrad": N_("AdaGrad adds up each coordinate's squared gradients in s and divides that coordinate's "
+                  "step by √s: a coordinate that has had large gradients takes smaller steps."),
+    "rmsprop": N_("RMSProp keeps a leaky average s of each coordinate's squared gradients (γ) and divides "
+                  "that coordinate's step by √s."),
+    "adadelta": N_("Adadelta keeps a leaky average s of the squared gradients and Δ of the squared "
+                   "updates (ρ); their ratio rescales each coordinate's gradient, with no learning rate "
+                   "of its own (lr = 1)."),
+    "adam": N_("Adam keeps leaky averages of the gradient (v, β₁) and of its square (s, β₂), corrects "
+               "both for starting at zero (v̂, ŝ, the t-th step), and steps along v̂ / √ŝ on each "
+               "coordinate: about lr in size, whatever the gradient's scale."),
+}
+
+
+SCI = re.compile(r"(\d(?:\.\d+)?)e([−+-]?)0*(\d+)")
+
+
+def _tex(x):
+    return fmt(x).replace("−", "-")
+
+
+def sci(latex):
+    """1e−06 as 1\times10^{-6}: a number in the e-notation of fmt, written as LaTeX writes it."""
+    return SCI.sub(lambda m: rf"{m[1]}\times 10^{{{'-' if m[2] in '−-' else ''}{m[3]}}}", latex)
+
+
+def rule_latex(name, hp, g, prev, after, step):
+    """The update of optimizer `name` written out with its numbers, one "=" a line: g the
+    minibatch gradient, prev and after its state before and after the step, step the parameters'
+    change (the record's), (p,) vectors with the bias last."""
+    v = fmt_vec
+    lr = _tex(hp["lr"])
+    g2 = np.square(g)
+    if name == "momentum":
+        beta = _tex(hp["momentum"])
+        return [aligned("v_t", r"\beta v_{t-1} + g_t", rf"{beta}\cdot{v(prev.v)} + {v(g)}", v(after.v)),
+                aligned(r"\Delta\theta", r"-\mathrm{lr}\,v_t",
+                        r"-\mathrm{lr}\,g_t - \mathrm{lr}\,\beta\,v_{t-1}",
+                        rf"{v(-hp['lr'] * g)} + {v(-hp['lr'] * hp['momentum'] * np.asarray(prev.v))}",
+                        v(step))]
+    if name in ("adagrad", "rmsprop"):
+        if name == "adagrad":
+            s_line = aligned("s_t", "s_{t-1} + g_t^2", rf"{v(prev.s)} + {v(g2)}", v(after.s))
+        else:
+            gamma = _tex(hp["gamma"])
+            s_line = aligned("s_t", r"\gamma s_{t-1} + (1 - \gamma)\,g_t^2",
+                             rf"{gamma}\cdot{v(prev.s)} + {_tex(1 - hp['gamma'])}\cdot{v(g2)}", v(after.s))
+        return [s_line,
+                aligned(r"\Delta\theta", r"-\mathrm{lr}\,\frac{g_t}{\sqrt{s_t + \epsilon}}",
+                        rf"-{lr}\cdot\frac{{{v(g)}}}{{\sqrt{{{v(after.s)} + {_tex(hp['eps'])}}}}}", v(step))]
+    if name == "adadelta":
+        rho, eps = _tex(hp["rho"]), _tex(hp["eps"])
+        gp = np.sqrt((np.asarray(prev.delta) + hp["eps"]) / (np.asarray(after.s) + hp["eps"])) * g
+        return [aligned("s_t", r"\rho s_{t-1} + (1 - \rho)\,g_t^2",
+                        rf"{rho}\cdot{v(prev.s)} + {_tex(1 - hp['rho'])}\cdot{v(g2)}", v(after.s)),
+                aligned("g'_t", r"\sqrt{\frac{\Delta_{t-1} + \epsilon}{s_t + \epsilon}}\,g_t",
+                        rf"\sqrt{{\frac{{{v(prev.delta)} + {eps}}}{{{v(after.s)} + {eps}}}}}\cdot{v(g)}",
+                        v(gp)),
+                aligned(r"\Delta\theta", r"-\mathrm{lr}\,g'_t", rf"-{lr}\cdot{v(gp)}", v(step)),
+                aligned(r"\Delta_t", r"\rho\Delta_{t-1} + (1 - \rho)\,g'^2_t",
+                        rf"{rho}\cdot{v(prev.delta)} + {_tex(1 - hp['rho'])}\cdot{v(gp * gp)}",
+                        v(after.delta))]
+    # adam
+    b1, b2, t = hp["beta1"], hp["beta2"], after.t
+    v_hat, s_hat = np.asarray(after.v) / (1 - b1 ** t), np.asarray(after.s) / (1 - b2 ** t)
+    return [aligned("t", f"{prev.t} + 1", str(t)),
+            aligned("v_t", r"\beta_1 v_{t-1} + (1 - \beta_1)\,g_t",
+                    rf"{_tex(b1)}\cdot{v(prev.v)} + {_tex(1 - b1)}\cdot{v(g)}", v(after.v)),
+            aligned("s_t", r"\beta_2 s_{t-1} + (1 - \beta_2)\,g_t^2",
+                    rf"{_tex(b2)}\cdot{v(prev.s)} + {_tex(1 - b2)}\cdot{v(g2)}", v(after.s)),
+            aligned(r"\hat v_t", r"\frac{v_t}{1 - \beta_1^t}",
+                    rf"\frac{{{v(after.v)}}}{{1 - {_tex(b1)}^{{{t}}}}}", v(v_hat)),
+            aligned(r"\hat s_t", r"\frac{s_t}{1 - \beta_2^t}",
+                    rf"\frac{{{v(after.s)}}}{{1 - {_tex(b2)}^{{{t}}}}}", v(s_hat)),
+            aligned(r"\Delta\theta", r"-\mathrm{lr}\,\frac{\hat v_t}{\sqrt{\hat s_t} + \epsilon}",
+                    rf"-{lr}\cdot\frac{{{v(v_hat)}}}{{\sqrt{{{v(s_hat)}}} + {_tex(hp['eps'])}}}", v(step))]
+
+
+def state_rows(name, d, prev, after):
+    """{symbol: (before, after)} per state field, (p,) each, read through the flat rows that
+    core.optimizers.state_columns names (the CSV export's columns)."""
+    cols = optimizers.state_columns(name, d)
+    before = dict(zip(cols, optimizers.flatten_state(prev)))
+    now = dict(zip(cols, optimizers.flatten_state(after)))
+    coords = [f"w_{j + 1}" for j in range(d)] + ["b"]
+    rows = {}
+    for field in dict.fromkeys(c.rsplit("_w_", 1)[0] if "_w_" in c else c[:-2] for c in cols if c != "t"):
+        rows[field] = (np.array([before[f"{field}_{c}"] for c in coords]),
+                       np.array([now[f"{field}_{c}"] for c in coords]))
+    return rows
+
+
+def rule_table(view, g, step):
+    """Each coordinate's numbers: gradient, state before and after, what the rule derives from them
+    (Adam's v̂ and ŝ, the scale AdaGrad and RMSProp divide by, Adadelta's g′) and the step."""
+    name, hp, d = view.optimizer, view.hyperparams, view.X.shape[1]
+    shown = list(range(min(d, 3))) + [d]
+    heads = [f"w{j + 1}" for j in range(min(d, 3))] + ["b"]
+    rows = [("g", g)]
+    for field, (before, after) in state_rows(name, d, view.state, view.rec.state).items():
+        sym = STATE_SYMBOLS.get(field, field)
+        rows += [(_("{symbol} before").format(symbol=sym), before),
+                 (_("{symbol} after").format(symbol=sym), after)]
+    after = view.rec.state
+    if name == "adam":
+        t = after.t
+        rows += [("v̂", np.asarray(after.v) / (1 - hp["beta1"] ** t)),
+                 ("ŝ", np.asarray(after.s) / (1 - hp["beta2"] ** t))]
+    elif name in ("adagrad", "rmsprop"):
+        rows.append((_("lr / √(s + ε): this coordinate's step size"),
+                     hp["lr"] / np.sqrt(np.asarray(after.s) + hp["eps"])))
+    elif name == "adadelta":
+        rows.append(("g′", np.sqrt((np.asarray(view.state.delta) + hp["eps"])
+                                   / (np.asarray(after.s) + hp["eps"])) * g))
+    elif name == "momentum":
+        rows.append(("−lr · β · v", -hp["lr"] * hp["momentum"] * np.asarray(view.state.v)))
+    rows += [("−lr · g", -hp["lr"] * g), (_("step taken Δ"), step)]
+    table = {"": [label for label, _v in rows]}
+    for head, j in zip(heads, shown):
+        table[head] = [fmt(vals[j]) for _l, vals in rows]
+    return table
+
+
+def show_rule(view):
+    """The optimizer's update written out: the equations with their numbers and a table."""
+    name, rec = view.optimizer, view.rec
+    st.subheader(_("The step {optimizer} takes, written out").format(optimizer=optimizer_words(name)))
+    g = np.append(rec.grad_w, rec.grad_b)
+    step = np.append(rec.w, rec.b) - np.append(view.w, view.b)
+    hp = ", ".join(f"{k} = {v:g}" for k, v in view.hyperparams.items())
+    st.markdown(_(RULE_TEXT[name]))
+    st.caption(_("Hyperparameters: {hp}. g is the minibatch gradient from the sections above; vectors "
+                 "are [w₁, w₂, b].").format(hp=hp) if view.X.shape[1] == 2 else
+               _("Hyperparameters: {hp}. g is the minibatch gradient from the sections above.").format(hp=hp))
+    for line in rule_latex(name, view.hyperparams, g, view.state, rec.state, step):
+        st.latex(sci(line))
+    st.markdown(table_markdown(rule_table(view, g, step)))
+    if name == "adam":
+        st.caption(_("t = {t}: the {t}-th update of the run.").format(t=rec.state.t))
+
+
+def book_defaults():
+    """On the session's first run: the hyperparameters the link leaves out are the chosen
+    optimizer's book values (Adadelta's eps is not Adam's), as on the main page."""
+    ss = st.session_state
+    values, _problems = parse_optimizer_settings(st.query_params)
+    for k in OPT_KEYS:
+        ss[PAGE.state][k] = ss[_key(k)] = values[k]
+
+
+def page_query(values):
+    """The URL: the step, example and stage; the optimizer and only its hyperparameters, none of
+    them for SGD (the main page's rule)."""
+    query = PAGE.query(values)
+    takes = optimizers.BOOK_DEFAULTS[values["optimizer"]]
+    return {k: v for k, v in query.items()
+            if k not in OPT_ROW or (values["optimizer"] != "sgd" and (k == "optimizer" or k in takes))}
 
 
 def warnings():
@@ -478,13 +748,14 @@ def run():
                   "graph, how noisy a gradient from {batch} random examples is, and the step it takes.")
                 .format(batch=LESSON["batch_size"]))
     st.html(SIDE_BY_SIDE)
-    PAGE.init()
+    if PAGE.init():
+        book_defaults()
     urlstate.show_warnings(warnings())
-    i18n.keep([_key("step"), _key("example"), SOURCE])
+    i18n.keep([_key("step"), _key("example"), SOURCE, *(_key(k) for k in OPT_KEYS)])
     view = choose_step()
     ss = st.session_state
-    values = {s.key: int(ss[_key(s.key)]) for s in SETTINGS}
-    urlstate.sync(PAGE.query(PAGE.remember(values)))
+    values = {s.key: ss[_key(s.key)] for s in SETTINGS}
+    urlstate.sync(page_query(PAGE.remember(values)))
     words = translated(_)
     show_graph(view, words)
     show_noise(view, words)

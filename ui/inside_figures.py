@@ -27,7 +27,8 @@ COLORS = {"forward": P.FORWARD, "backward": P.BACKWARD, "idle": P.IDLE, "current
           "box": P.BOX, "box_done": P.BOX_DONE, "examples": P.EXAMPLES, "mean": P.BATCH_MEAN,
           "full": P.FULL_GRAD, "samples": P.SAMPLES, "b1": P.SPREAD_1, "bB": P.SPREAD_B,
           "theory": P.THEORY, "iid": P.IID, "batch_step": P.BATCH_STEP, "full_step": P.FULL_STEP,
-          "start": P.START, "this_batch": P.THIS_BATCH}
+          "start": P.START, "this_batch": P.THIS_BATCH, "velocity": P.VELOCITY,
+          "taken": P.STEP_TAKEN}
 LANDSCAPE_SCALE = P.LANDSCAPE_SCALE
 
 # the graph's nodes: where each sits (lane, row; row 0 at the top), and how it is labelled
@@ -73,6 +74,9 @@ WORDS = {
     "w1": N_("weight w1"), "w2": N_("weight w2"), "w": N_("weight w"), "b": N_("bias b"),
     "batch_step": N_("−lr · minibatch gradient (this step)"),
     "full_step": N_("−lr · full-data gradient"),
+    "grad_part": N_("−lr · minibatch gradient (the gradient's part)"),
+    "velocity": N_("−lr · β · v (the velocity carried over)"),
+    "taken": N_("the step taken by {optimizer}"),
     "start": N_("before the update"),
     "optimum": N_("least squares"),
     "to_optimum": N_("toward the least-squares optimum"),
@@ -320,12 +324,14 @@ def variance_figure(vc, batch_size, words=None, height=460):
 
 # ---- the update on the loss contours -----------------------------------------------------------
 
-def arrow_box(arrows, axes, optimum=None, whole=False):
+def arrow_box(arrows, axes, optimum=None, whole=False, extra=()):
     """The view (u_range, v_range) of the update: around the start, a few times the longer step
-    (the two arrows large enough to compare); `whole` widens it to take in the optimum too."""
+    (the two arrows large enough to compare); `whole` widens it to take in the optimum too.
+    extra: more (p,) points to keep in view (the optimizer's step and its parts)."""
     i, j = axes
     start = arrows.start[[i, j]]
-    ends = np.stack([arrows.end_batch[[i, j]], arrows.end_full[[i, j]]])
+    ends = np.stack([arrows.end_batch[[i, j]], arrows.end_full[[i, j]]]
+                    + [np.asarray(e, float)[[i, j]] for e in extra])
     reach = float(np.max(np.abs(ends - start)))
     half = max(2.2 * reach, 1e-6)
     centre = start + (ends.mean(axis=0) - start) * 0.5
@@ -336,11 +342,23 @@ def arrow_box(arrows, axes, optimum=None, whole=False):
     return (centre[0] - half, centre[0] + half), (centre[1] - half, centre[1] + half)
 
 
-def arrow_figure(arrows, plane, axes, d, optimum=None, words=None, height=520):
+def _arrow(fig, start, end, color, width):
+    fig.add_annotation(x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y",
+                       axref="x", ayref="y", showarrow=True, arrowhead=2, arrowsize=1.0,
+                       arrowwidth=width, arrowcolor=color, text="")
+
+
+def arrow_figure(arrows, plane, axes, d, optimum=None, words=None, height=520, taken=None,
+                 carried=None, optimizer=""):
     """Contours of the full-data loss over the plane through the start, and the update drawn as
     two arrows from it: −lr × the minibatch gradient (this step, core.sgd) and −lr × the full
     gradient (what gradient descent would do). optimum: the least-squares (u, v), marked, or
-    pointed to from the edge when it is off the view."""
+    pointed to from the edge when it is off the view.
+
+    Another optimizer than SGD: taken, the (p,) parameters after its step (the record's), drawn
+    as a thick arrow from the start (its name `optimizer` in the legend); −lr × the minibatch
+    gradient is then the gradient's part of it. carried (momentum): the (p,) part −lr·β·v_prev,
+    drawn dashed from the tip of the gradient's part (tip to tail: their sum is the step)."""
     w_ = _words(words)
     i, j = axes
     start = arrows.start[[i, j]]
@@ -352,13 +370,29 @@ def arrow_figure(arrows, plane, axes, d, optimum=None, words=None, height=520):
                                contours=dict(coloring="fill"), name=w_["loss"],
                                hovertemplate=f"{w_['loss']} %{{z:.4g}}<extra></extra>",
                                zmin=lo, zmax=hi))
-    for end, key in ((ef, "full_step"), (eb, "batch_step")):
-        fig.add_annotation(x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y",
-                           axref="x", ayref="y", showarrow=True, arrowhead=2, arrowsize=1.0,
-                           arrowwidth=3, arrowcolor=COLORS[key], text="")
+    hover = "(%{x:.5g}, %{y:.5g})<extra></extra>"
+    if taken is not None:           # under the parts: thick, with a diamond at its end
+        et = np.asarray(taken, float)[[i, j]]
+        _arrow(fig, start, et, COLORS["taken"], 4)
+        fig.add_trace(go.Scatter(x=[start[0], et[0]], y=[start[1], et[1]], mode="lines+markers",
+                                 name=w_["taken"].format(optimizer=optimizer),
+                                 line=dict(color=COLORS["taken"], width=6),
+                                 marker=dict(size=[0, 13], symbol="diamond", color=COLORS["taken"]),
+                                 hovertemplate=hover))
+    # the full gradient dotted, the minibatch's solid: apart without their colours
+    for end, key, dash in ((ef, "full_step", "dot"), (eb, "batch_step", "solid")):
+        _arrow(fig, start, end, COLORS[key], 3)
+        name = w_["grad_part"] if taken is not None and key == "batch_step" else w_[key]
         fig.add_trace(go.Scatter(x=[start[0], end[0]], y=[start[1], end[1]], mode="lines",
-                                 name=w_[key], line=dict(color=COLORS[key], width=3.5),
-                                 hovertemplate="(%{x:.5g}, %{y:.5g})<extra></extra>"))
+                                 name=name, line=dict(color=COLORS[key], width=3.5, dash=dash),
+                                 hovertemplate=hover))
+    if carried is not None:         # tip to tail: from the gradient's part on
+        ec = eb + np.asarray(carried, float)[[i, j]]
+        _arrow(fig, eb, ec, COLORS["velocity"], 3)
+        fig.add_trace(go.Scatter(x=[eb[0], ec[0]], y=[eb[1], ec[1]], mode="lines",
+                                 name=w_["velocity"], line=dict(color=COLORS["velocity"], width=3.5,
+                                                                 dash="dash"),
+                                 hovertemplate=hover))
     fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name=w_["start"],
                              marker=dict(size=11, color=COLORS["start"]),
                              hovertemplate="(%{x:.5g}, %{y:.5g})<extra></extra>"))
