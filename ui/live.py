@@ -15,6 +15,7 @@ import numpy as np
 import streamlit as st
 
 from core.model import full_loss
+from core.optimizers import BOOK_DEFAULTS
 from core.parabola import regime
 from core.problems import N_
 from core.run import DIVERGED, DONE, PAUSED
@@ -189,11 +190,42 @@ def start_words(settings):
     return _("w0 = {value}").format(value=f"{value:g}")
 
 
+# a compared run's optimizer in its label: short names; momentum always with its β ("momentum 0.9")
+OPTIMIZER_LABELS = {"sgd": N_("SGD"), "momentum": N_("momentum {value}"), "adagrad": N_("AdaGrad"),
+                    "rmsprop": N_("RMSProp"), "adadelta": N_("Adadelta"), "adam": N_("Adam")}
+HYPERPARAM_LABELS = {"gamma": "γ {value}", "rho": "ρ {value}", "beta1": "β1 {value}",
+                     "beta2": "β2 {value}", "eps": "ε {value}"}
+
+
+def _book_lr(settings):
+    return BOOK_DEFAULTS[settings.get("optimizer", "sgd")]["lr"]
+
+
+def optimizer_label(gs, settings):
+    """The parts of a compared run's label (settings gs) about its optimizer, against a run with
+    `settings`: [] when both use the same one the same way; else its name ("Adam",
+    "momentum 0.9") when it differs, and each of its hyperparameters that differs (from the
+    other run's when the optimizer is the same, from the book's when not; lr is the caller's)."""
+    name, other = gs.get("optimizer", "sgd"), settings.get("optimizer", "sgd")
+    ref = settings if name == other else BOOK_DEFAULTS[name]
+    book = BOOK_DEFAULTS[name]
+    hp = {k: gs.get(k, v) for k, v in book.items() if k not in ("lr", "momentum")}
+    parts = [HYPERPARAM_LABELS[k].format(value=f"{v:g}") for k, v in hp.items()
+             if v != ref.get(k, book[k])]
+    beta = gs.get("momentum", book.get("momentum"))
+    if name != other or (name == "momentum" and beta != ref.get("momentum", beta)):
+        parts.insert(0, _(OPTIMIZER_LABELS[name]).format(value=f"{beta:g}" if beta is not None else ""))
+    return parts
+
+
 def ghost_label(g, settings):
     """What the kept run `g` did differently from a run with `settings`, in the user's words:
     'lr 0.1 · batch 100'; the run's number when nothing differs."""
+    optimizer = optimizer_label(g["settings"], settings)
     parts = [_(msgid).format(value=format_value(BY_KEY[key], g["settings"][key]))
-             for key, msgid in GHOST_LABELS if g["settings"][key] != settings[key]]
+             for key, msgid in GHOST_LABELS if g["settings"][key] != settings[key]
+             and not (key == "lr" and optimizer and g["settings"][key] == _book_lr(g["settings"]))]
+    parts += optimizer
     if start_words(g["settings"]) != start_words(settings):
         parts.append(start_words(g["settings"]))
     return " · ".join(parts) if parts else _("run {number}, same settings").format(number=g["number"])
