@@ -13,6 +13,7 @@ from conftest import CJK, open_page
 from core.run import DONE
 from ui import live
 from ui.exercises import EXERCISES, NEAR_FLOOR
+from ui.i18n import translations
 
 
 def run_exercise(name, lang="en", **query):
@@ -30,11 +31,11 @@ def texts(at):
     return " ".join(m.value for m in at.markdown)
 
 
-def test_the_three_buttons_are_there_in_both_languages(misses):
+def test_the_exercise_buttons_are_there_in_both_languages(misses):
     for lang in ("en", "zh"):
         at = open_page(None, lang=lang)
         labels = [at.button(key=f"exercise_{name}").label for name in EXERCISES]
-        assert len(set(labels)) == 3
+        assert len(set(labels)) == len(EXERCISES) == 4
         if lang == "zh":
             assert all(CJK.search(label) for label in labels), labels
     assert not misses
@@ -95,7 +96,8 @@ def test_a_run_without_a_short_batch_rings_nothing():
 def test_every_exercise_answers_in_chinese(name, misses):
     at = run_exercise(name, lang="zh")
     text = texts(at)
-    assert "练习" in text and at.session_state["run"].status == DONE
+    question = translations("zh").gettext(EXERCISES[name].question)
+    assert CJK.search(question) and question in text and at.session_state["run"].status == DONE
     assert not misses, misses
 
 

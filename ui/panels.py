@@ -247,6 +247,15 @@ def _plain(settings):
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.items()}
 
 
+def export_spec(run, settings, url_query, compared=()):
+    """The settings JSON: the run's settings with its optimizer's full hyperparameters (lr
+    included), the link, and the compared runs' settings."""
+    return {"settings": {**_plain(settings), "hyperparams": dict(getattr(run, "hyperparams", {}))},
+            "query": url_query,
+            "compared": [{"run": g["number"], "status": g["status"], "settings": _plain(g["settings"])}
+                         for g in compared]}
+
+
 def export_buttons(run, settings, url_query, compared=()):
     """Downloads: every step as CSV (built on click), and the settings as JSON, with those of
     the earlier runs kept to compare (ghost records, oldest first)."""
@@ -254,10 +263,7 @@ def export_buttons(run, settings, url_query, compared=()):
     cols[0].download_button(_("Download trajectory (CSV)"), data=run.history.to_csv,
                             file_name="trajectory.csv", mime="text/csv", on_click="ignore",
                             disabled=len(run.history) == 0, width="stretch")
-    spec = {"settings": {**_plain(settings), "hyperparams": dict(getattr(run, "hyperparams", {}))},
-            "query": url_query,
-            "compared": [{"run": g["number"], "status": g["status"], "settings": _plain(g["settings"])}
-                         for g in compared]}
+    spec = export_spec(run, settings, url_query, compared)
     cols[1].download_button(_("Download settings (JSON)"), data=json.dumps(spec, indent=2),
                             file_name="settings.json", mime="application/json", on_click="ignore",
                             width="stretch")
