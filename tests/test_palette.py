@@ -190,8 +190,19 @@ def test_roles_a_figure_module_uses_are_declared(path):
                "BOX_DONE", "CONTOUR_LINE", "CONTOUR_LINE_GREEN", "LANDSCAPE_SCALE", "MAP_SCALE",
                "MISSING_BG", "REGIONS", "ALERT", "DASHES", "BACKEND_DASH", "PATH_SYMBOLS", "PATH_DASH"}
     aliases = {"SPREAD_1", "SPREAD_B", "OPTIMUM", "THIS_BATCH", "MINIMUM", "STABLE_BOUND"}
+    # a table (kind -> colour, dash or marker): its colours must be declared roles' colours
+    declared_colours = {getattr(palette, r) for r in declared}
+    tables = set()
+    for name in used - neutral:
+        value = getattr(palette, name, None)
+        if isinstance(value, dict | list | tuple):
+            items = value.values() if isinstance(value, dict) else value
+            colours = [v for v in items if isinstance(v, str) and HEX.fullmatch(v)]
+            assert set(colours) <= declared_colours, (name, sorted(set(colours) - declared_colours))
+            tables.add(name)
     assert used, f"{path} uses no palette roles"
-    assert used <= declared | neutral | aliases, sorted(used - declared - neutral - aliases)
+    unknown = used - declared - neutral - aliases - tables
+    assert not unknown, sorted(unknown)
 
 
 def main():
