@@ -100,19 +100,20 @@ def _ms_optimizer(name, params, hp):
     """mindspore.nn's optimizer for core.optimizers' `name`, set to the book's rule where it can."""
     lr = hp["lr"]
     if name == "momentum":
-        return nn.Momentum(params, learning_rate=lr, momentum=hp["momentum"])
+        return nn.Momentum(params, learning_rate=lr, momentum=hp["momentum"])  # [update]
     if name == "adagrad":       # no eps of its own: an accumulator started at eps puts it in the root
-        return nn.Adagrad(params, accum=hp["eps"], learning_rate=lr, update_slots=True)
+        return nn.Adagrad(params, accum=hp["eps"], learning_rate=lr, update_slots=True)  # [update]
     if name == "rmsprop":
-        return nn.RMSProp(params, learning_rate=lr, decay=hp["gamma"], momentum=0.0,
+        return nn.RMSProp(params, learning_rate=lr, decay=hp["gamma"], momentum=0.0,  # [update]
                           epsilon=hp["eps"], centered=False)
     if name == "adadelta":
-        return nn.Adadelta(params, learning_rate=lr, rho=hp["rho"], epsilon=hp["eps"])
+        return nn.Adadelta(params, learning_rate=lr, rho=hp["rho"], epsilon=hp["eps"])  # [update]
     if name == "adam":
         for key in ("beta1", "beta2"):      # nn.Adam takes (0, 1), the book [0, 1)
             if not hp[key] > 0:
                 raise SettingError(Problem("range", {"key": key, "range": "(0, 1)", "text": repr(hp[key])}))
-        return nn.Adam(params, learning_rate=lr, beta1=hp["beta1"], beta2=hp["beta2"], eps=hp["eps"])
+        return nn.Adam(params, learning_rate=lr, beta1=hp["beta1"], beta2=hp["beta2"],  # [update]
+                       eps=hp["eps"])
     raise ValueError(f"no MindSpore optimizer for {name!r}")
 
 

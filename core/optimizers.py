@@ -75,18 +75,18 @@ def sgd(theta, g, state, hp):
 
 def sgd_momentum(theta, g, state, hp):
     v = hp["momentum"] * state.v + g
-    return theta - hp["lr"] * v, MomentumState(v)
+    return theta - hp["lr"] * v, MomentumState(v)  # [update]
 
 
 def adagrad(theta, g, state, hp):
     s = state.s + np.square(g)
-    return theta - hp["lr"] * g / np.sqrt(s + hp["eps"]), AdaGradState(s)
+    return theta - hp["lr"] * g / np.sqrt(s + hp["eps"]), AdaGradState(s)  # [update]
 
 
 def rmsprop(theta, g, state, hp):
     gamma = hp["gamma"]
     s = gamma * state.s + (1 - gamma) * np.square(g)
-    return theta - hp["lr"] * g / np.sqrt(s + hp["eps"]), RMSPropState(s)
+    return theta - hp["lr"] * g / np.sqrt(s + hp["eps"]), RMSPropState(s)  # [update]
 
 
 def adadelta(theta, g, state, hp):
@@ -94,7 +94,7 @@ def adadelta(theta, g, state, hp):
     s = rho * state.s + (1 - rho) * np.square(g)
     g = np.sqrt((state.delta + eps) / (s + eps)) * g
     delta = rho * state.delta + (1 - rho) * g * g
-    return theta - hp["lr"] * g, AdadeltaState(s, delta)
+    return theta - hp["lr"] * g, AdadeltaState(s, delta)  # [update]
 
 
 def adam(theta, g, state, hp):
@@ -103,7 +103,7 @@ def adam(theta, g, state, hp):
     s = beta2 * state.s + (1 - beta2) * np.square(g)
     v_hat = v / (1 - beta1 ** t)
     s_hat = s / (1 - beta2 ** t)
-    return theta - hp["lr"] * v_hat / (np.sqrt(s_hat) + hp["eps"]), AdamState(t, v, s)
+    return theta - hp["lr"] * v_hat / (np.sqrt(s_hat) + hp["eps"]), AdamState(t, v, s)  # [update]
 
 
 # ---- the table ----------------------------------------------------------------------------

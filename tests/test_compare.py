@@ -15,6 +15,7 @@ import pytest
 import core
 from core import backends, model
 from core import compare as cmp
+from core import optimizers as O
 
 HAS_MS = importlib.util.find_spec("mindspore") is not None
 needs_ms = pytest.mark.skipif(not HAS_MS, reason="mindspore is not installed")
@@ -230,3 +231,119 @@ def test_misplaced_tags_and_missing_functions_are_errors(tmp_path):
         _code(tmp_path, "def f():\n    pass\n", names=("f", "h"))
     with pytest.raises(KeyError, match="class D"):
         _code(tmp_path, "def f():\n    pass\n", cls="D", names=("f",))
+
+
+# ---- beyond plain SGD: an optimizer in step on every backend, its code on both sides ----------
+
+OPTIMIZERS = ("momentum", "adagrad", "rmsprop", "adadelta", "adam")
+
+
+@needs_ms
+@pytest.mark.mindspore
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_each_optimizer_runs_in_step_on_the_same_batches(lesson, name):
+    X, y = lesson
+    lr = O.BOOK_DEFAULTS[name]["lr"]
+    r = cmp.compare(X, y, lr=lr, batch_size=10, num_epochs=1, seed=0, optimizer=name)
+    assert list(r.runs) == list(cmp.ORDER) and r.refusals() == {}
+    assert r.steps == 100 and r.batches_agree                 # same seed, same batches
+    assert r.optimizer == name and r.hyperparams == O.hyperparams_for(name, lr=lr)
+    # numpy's trace is core.train's run with that optimizer, not the lesson's SGD
+    recs = list(core.train(X, y, lr=lr, batch_size=10, num_epochs=1, seed=0, optimizer=name))
+    np.testing.assert_array_equal(r.reference.w[1:], [rec.w for rec in recs])
+    sgd = list(core.train(X, y, lr=lr, batch_size=10, num_epochs=1, seed=0))
+    assert np.abs(r.reference.w[-1] - sgd[-1].w).max() > 1e-4
+    for ms in ("mindspore", "mindspore-pynative"):           # MindSpore's nn optimizer: the same rule
+        assert r.param_diff[ms].max() < TOL, (ms, r.param_diff[ms].max())
+        assert r.param_diff[ms][1:].max() > 10 * np.finfo(np.float64).eps
+    assert (r.form_diff is not None) == (name == "adam")
+
+
+@needs_ms
+@pytest.mark.mindspore
+@pytest.mark.parametrize("key", ["beta1", "beta2"])
+def test_a_beta_of_zero_is_refused_by_mindspore_as_a_problem_and_numpy_still_runs(lesson, key):
+    X, y = lesson
+    r = cmp.compare(X, y, lr=0.01, batch_size=10, num_epochs=1, optimizer="adam", hyperparams={key: 0.0})
+    assert list(r.runs) == ["numpy"] and r.param_diff == {} and r.steps == 100
+    assert set(r.refusals()) == {"mindspore", "mindspore-pynative"}
+    for problem in r.refusals().values():
+        assert problem.code == "range" and problem.params["key"] == key
+        assert problem.params["range"] == "(0, 1)"
+
+
+def test_the_adam_form_gap_is_the_scaled_eps_alone(lesson, no_mindspore):
+    """form_diff: the book's Adam against nn.Adam's formula in float64 on the same batches; step 1
+    worked by hand, and it grows with eps (the scaled term) and vanishes as beta2 -> 0's factor 1."""
+    X, y = lesson
+    hp = O.hyperparams_for("adam", lr=0.01)
+    r = cmp.compare(X, y, lr=0.01, batch_size=10, num_epochs=1, optimizer="adam")
+    assert list(r.runs) == ["numpy"] and r.form_diff.shape == (r.steps + 1,)
+    assert r.form_diff[0] == 0 and np.all(r.form_diff[1:] > 0)
+    # step 1 by hand: v_hat = g, s_hat = g², so the step is lr g / (|g| + eps) against eps 31.6x
+    _l, gw, gb = model.gradients(X[core.trainer.batch_of(0, 1000, 10, 1, 2)],
+                                 y[core.trainer.batch_of(0, 1000, 10, 1, 2)], r.reference.w[0], 0.0)
+    g = np.append(gw, gb)
+    eff = float(cmp.effective_eps(hp, 1))
+    assert eff == pytest.approx(hp["eps"] * 31.6227766, rel=1e-8)
+    by_hand = np.max(np.abs(0.01 * g / (np.abs(g) + hp["eps"]) - 0.01 * g / (np.abs(g) + eff)))
+    assert r.form_diff[1] == pytest.approx(by_hand, rel=1e-6)
+    bigger = cmp.compare(X, y, lr=0.01, batch_size=10, num_epochs=1, optimizer="adam",
+                         hyperparams={"eps": 1e-3})
+    assert bigger.form_diff[-1] > 10 * r.form_diff[-1]
+    other = cmp.compare(X, y, lr=0.02, batch_size=10, num_epochs=1, optimizer="momentum")
+    assert other.form_diff is None and other.hyperparams == {"lr": 0.02, "momentum": 0.5}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_the_optimizer_code_is_read_from_both_files_and_aligned(name):
+    left, right = cmp.optimizer_pair(name)
+    assert len(left) == len(right)
+    fn = O.OPTIMIZERS[name].update
+    src = _dedented(fn)
+    assert [x for x in left if x.strip()] == [x for x in src if x.strip()]     # the rule, whole
+    rows_l = [i for i, line in enumerate(left) if line.rstrip().endswith("# [update]")]
+    rows_r = [i for i, line in enumerate(right) if line.rstrip().endswith("# [update]")]
+    assert len(rows_l) == len(rows_r) == 1 and rows_l == rows_r
+    cls = O.OPTIMIZERS[name].ms_class
+    assert right[0] == "def _ms_optimizer(name, params, hp):"
+    assert f'if name == "{name}":' in "\n".join(right) and f"return nn.{cls}(params" in right[rows_r[0]]
+    assert sum(line.lstrip().startswith("if name ==") for line in right) == 1      # its branch only
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_the_nn_call_carries_this_run_s_values(name):
+    import ast
+
+    hp = O.hyperparams_for(name, {}, 0.123)
+    text = cmp.optimizer_call(name, hp)
+    call = ast.parse(text).body[0].value
+    assert ast.unparse(call.func) == f"nn.{O.OPTIMIZERS[name].ms_class}"
+    assert ast.unparse(call.args[0]) == "[w, b]"
+    kw = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    assert kw["learning_rate"] == 0.123
+    given = {"momentum": "momentum", "decay": "gamma", "rho": "rho", "beta1": "beta1", "beta2": "beta2",
+             "eps": "eps", "epsilon": "eps", "accum": "eps"}
+    for arg, value in kw.items():
+        if given.get(arg) in hp:
+            assert value == hp[given[arg]], (arg, value)
+    if name == "rmsprop":                       # MindSpore's extras, off: the book's RMSProp
+        assert kw["momentum"] == 0.0 and kw["centered"] is False
+    assert not any(isinstance(n, ast.Name) and n.id in ("hp", "lr") for n in ast.walk(call))
+
+
+def test_the_optimizer_code_follows_the_file(tmp_path, monkeypatch):
+    """Read now, not copied: an edited rule or branch shows as edited."""
+    rules = tmp_path / "optimizers.py"
+    rules.write_text("def sgd_momentum(theta, g, state, hp):\n    v = 2 * g  # edited\n"
+                     "    return theta - v, state  # [update]\n")
+    ms = tmp_path / "ms_backend.py"
+    ms.write_text('def _ms_optimizer(name, params, hp):\n    """doc"""\n    if name == "momentum":\n'
+                  '        return nn.Momentum(params, momentum=hp["momentum"] / 2)  # [update]\n')
+    monkeypatch.setattr(cmp, "OPTIMIZER_FILE", rules)
+    monkeypatch.setattr(cmp, "MS_OPTIMIZER", (ms, "_ms_optimizer"))
+    left, right = cmp.optimizer_pair("momentum")
+    assert "    v = 2 * g  # edited" in left and right[0] == "def _ms_optimizer(name, params, hp):"
+    assert cmp.optimizer_call("momentum", {"momentum": 0.5}) == "nn.Momentum([w, b], momentum=0.5 / 2)"
+    with pytest.raises(KeyError, match="adagrad"):
+        cmp.optimizer_pair("adagrad")
