@@ -119,7 +119,8 @@ class StepView(NamedTuple):
 
 # two parts side by side where each gets its basis, else one above the other (st.columns would
 # squeeze both down to 640 px of window first); a horizontal container's flex items are the
-# wrappers around its children, hence :has
+# wrappers around its children, hence :has. A metric's value wraps at its spaces ("2.879e−05 ±
+# 1.2e−06") instead of being cut off with an ellipsis.
 SIDE_BY_SIDE = """<style>
 .st-key-inside_row_graph > div:has(> .st-key-inside_left_graph),
 .st-key-inside_row_arrows > div:has(> .st-key-inside_left_arrows) {
@@ -129,6 +130,11 @@ SIDE_BY_SIDE = """<style>
   flex: 9 1 340px; min-width: min(340px, 100%); }
 .st-key-inside_row_noise > div { flex: 1 1 420px; min-width: min(420px, 100%); }
 .st-key-inside_noise_metrics > div { flex: 1 1 200px; min-width: min(200px, 100%); }
+.st-key-inside_noise_metrics [data-testid="stMetricValue"],
+.st-key-inside_noise_metrics [data-testid="stMetricValue"] > div,
+.st-key-inside_right_arrows [data-testid="stMetricValue"],
+.st-key-inside_right_arrows [data-testid="stMetricValue"] > div {
+  white-space: normal; overflow: visible; text-overflow: clip; }
 </style>"""
 
 
@@ -608,7 +614,7 @@ def rule_latex(name, hp, g, prev, after, step):
     """The update of optimizer `name` written out with its numbers, one "=" a line: g the
     minibatch gradient, prev and after its state before and after the step, step the parameters'
     change (the record's), (p,) vectors with the bias last."""
-    v = fmt_vec
+    v = col
     lr = _tex(hp["lr"])
     g2 = np.square(g)
     if name == "momentum":
@@ -654,6 +660,14 @@ def rule_latex(name, hp, g, prev, after, step):
                     rf"\frac{{{v(after.s)}}}{{1 - {_tex(b2)}^{{{t}}}}}", v(s_hat)),
             aligned(r"\Delta\theta", r"-\mathrm{lr}\,\frac{\hat v_t}{\sqrt{\hat s_t} + \epsilon}",
                     rf"-{lr}\cdot\frac{{{v(v_hat)}}}{{\sqrt{{{v(s_hat)}}} + {_tex(hp['eps'])}}}", v(step))]
+
+
+def col(a):
+    """A (p,) vector as a column, (w1, w2, ..., b) top to bottom (w1 to w3, ⋮ and b past four
+    entries): narrow enough for a phone's column, however many the equation holds."""
+    a = np.asarray(a, dtype=float)
+    cells = [_tex(x) for x in a] if a.size <= 4 else [_tex(x) for x in a[:3]] + [r"\vdots", _tex(a[-1])]
+    return r"\begin{bmatrix}" + r" \\ ".join(cells) + r"\end{bmatrix}"
 
 
 def state_rows(name, d, prev, after):
@@ -709,9 +723,8 @@ def show_rule(view):
     step = np.append(rec.w, rec.b) - np.append(view.w, view.b)
     hp = ", ".join(f"{k} = {v:g}" for k, v in view.hyperparams.items())
     st.markdown(_(RULE_TEXT[name]))
-    st.caption(_("Hyperparameters: {hp}. g is the minibatch gradient from the sections above; vectors "
-                 "are [w₁, w₂, b].").format(hp=hp) if view.X.shape[1] == 2 else
-               _("Hyperparameters: {hp}. g is the minibatch gradient from the sections above.").format(hp=hp))
+    st.caption(_("Hyperparameters: {hp}. g is the minibatch gradient from the sections above; each vector "
+                 "holds w₁, w₂, …, b from top to bottom.").format(hp=hp))
     for line in rule_latex(name, view.hyperparams, g, view.state, rec.state, step):
         st.latex(sci(line))
     st.markdown(table_markdown(rule_table(view, g, step)))
@@ -759,7 +772,8 @@ def run():
     words = translated(_)
     show_graph(view, words)
     show_noise(view, words)
-    show_arrows(view, words)
+    with st.container(key="inside_update"):
+        show_arrows(view, words)
 
 
 run()

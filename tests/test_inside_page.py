@@ -292,3 +292,196 @@ def test_arrow_figure_draws_both_steps_from_the_start(lesson):
     assert any(a.text == F.WORDS["to_optimum"] for a in fig.layout.annotations)   # off the view
     whole = F.arrow_box(ar, (0, 1), optimum=[2.0, -3.4], whole=True)
     assert whole[0][0] < 2.0 < whole[0][1] and whole[1][0] < -3.4 < whole[1][1]
+
+
+# ---- beyond plain SGD: the update as its parts --------------------------------------------------
+
+def missing(misses):
+    """misses without "Adadelta": the book's Chinese name of it is the same word (d2l-zh 11.9)."""
+    return [m for m in misses if m != "Adadelta"]
+
+
+def rule_table(at):
+    """The optimizer's table ({row label: [w1, w2, b]}), as the page wrote it."""
+    table = [m for m in texts(at.markdown) if m.startswith("|  | w1 | w2 | b |")]
+    assert len(table) == 1, texts(at.markdown)
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in table[0].splitlines()[2:]]
+    return {r[0]: [float(c.replace("−", "-")) for c in r[1:]] for r in rows}
+
+
+def rule_latex(at):
+    return [t.value.replace("-", "−") for t in at.latex if r"\Delta\theta" in t.value or "_t" in t.value]
+
+
+def vec(a):
+    """A vector as the page writes it in an equation: a column w1, w2, b (its minus signs as the
+    page's text has them: rule_latex reads them back so)."""
+    return r"\begin{bmatrix}" + r" \\ ".join(F.fmt(x) for x in a) + r"\end{bmatrix}"
+
+
+def theta(w, b):
+    return np.append(w, b)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_momentum_is_drawn_as_the_gradient_and_the_velocity(lang, lesson, misses):
+    X, y = lesson
+    at = run_page(lang, optimizer="momentum", step="3")
+    assert not at.exception and not at.warning
+    real = inside.replay_step(X, y, 3, lr=0.02, batch_size=10, seed=0, optimizer="momentum",
+                              hyperparams={"momentum": 0.5})
+    rec, g = real.record, theta(real.record.grad_w, real.record.grad_b)
+    v = 0.5 * np.asarray(real.state.v) + g                   # by hand: v <- β v + g
+    np.testing.assert_allclose(rec.state.v, v, rtol=1e-12)
+    step = theta(rec.w, rec.b) - theta(real.w, real.b)
+    np.testing.assert_allclose(step, -0.02 * g - 0.02 * 0.5 * np.asarray(real.state.v), rtol=1e-9)
+    table = rule_table(at)
+    before, after = [k for k in table if "v" in k and k not in ("−lr · β · v",)][:2]
+    assert table["g"] == pytest.approx(g, rel=1e-3)
+    assert table[before] == pytest.approx(real.state.v, rel=1e-3, abs=1e-12)
+    assert table[after] == pytest.approx(v, rel=1e-3)
+    assert table["−lr · β · v"] == pytest.approx(-0.02 * 0.5 * np.asarray(real.state.v), rel=1e-3)
+    assert table["−lr · g"] == pytest.approx(-0.02 * g, rel=1e-3)
+    assert list(table.values())[-1] == pytest.approx(step, rel=1e-3)
+    lines = rule_latex(at)
+    assert any(vec(v) in line and vec(real.state.v) in line for line in lines)
+    delta = [line for line in lines if r"\Delta\theta" in line][0]
+    assert vec(-0.02 * g) in delta and vec(-0.01 * np.asarray(real.state.v)) in delta and vec(step) in delta
+    assert delta.count("&=") == delta.count(r" \\ &=") + 1 == 4     # one "=" a line
+    assert len(at.metric) == 8
+    text = page_text(at)
+    if lang == "en":
+        assert "does not change the gradient" in text and "tip to tail" in text
+        assert at.subheader[-1].value == "The step Momentum takes, written out"
+    else:
+        assert CJK.search(at.subheader[-1].value) and "不改变梯度" in text
+    assert at.query_params["optimizer"] == "momentum" and at.query_params["momentum"] == "0.5"
+    assert "beta1" not in at.query_params
+    assert not missing(misses)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_adam_shows_its_moments_and_bias_correction(lang, lesson, misses):
+    X, y = lesson
+    at = run_page(lang, optimizer="adam", step="2")
+    assert not at.exception and not at.warning
+    real = inside.replay_step(X, y, 2, lr=0.01, batch_size=10, seed=0, optimizer="adam")
+    rec, g = real.record, theta(real.record.grad_w, real.record.grad_b)
+    v = 0.9 * np.asarray(real.state.v) + 0.1 * g
+    s = 0.999 * np.asarray(real.state.s) + 0.001 * g * g
+    v_hat, s_hat = v / (1 - 0.9 ** 2), s / (1 - 0.999 ** 2)
+    step = -0.01 * v_hat / (np.sqrt(s_hat) + 1e-6)
+    assert real.state.t == 1 and rec.state.t == 2
+    np.testing.assert_allclose(theta(rec.w, rec.b) - theta(real.w, real.b), step, rtol=1e-9)
+    table = rule_table(at)
+    assert table["v̂"] == pytest.approx(v_hat, rel=1e-3) and table["ŝ"] == pytest.approx(s_hat, rel=1e-3)
+    assert list(table.values())[-1] == pytest.approx(step, rel=1e-3)
+    assert sum(vals == pytest.approx(v, rel=1e-3) for vals in table.values()) == 1
+    assert sum(vals == pytest.approx(s, rel=1e-3) for vals in table.values()) == 1
+    lines = rule_latex(at)
+    assert any(vec(v_hat) in line and "0.9^{2}" in line for line in lines)
+    assert any(vec(step) in line and r"\sqrt{\hat s_t}" in line for line in lines)
+    assert any(r"10^{−6}" in line for line in lines)          # eps = 1e-06, written as LaTeX does
+    assert "t = 2" in page_text(at) or "t = 2" in " ".join(texts(at.caption))
+    if lang == "zh":
+        assert CJK.search(at.subheader[-1].value)
+    assert not missing(misses)
+
+
+def test_plain_sgd_is_unchanged():
+    at = run_page()
+    assert not at.exception
+    assert not any(m.startswith("|  | w1 | w2 | b |") for m in texts(at.markdown))
+    assert "does not change the gradient" not in page_text(at)
+    assert not any(k in at.query_params for k in ("optimizer", "momentum", "eps"))
+    assert at.selectbox(key="inside_optimizer").value == "sgd"
+
+
+def test_bad_optimizer_links_are_clamped_with_a_warning_in_both_languages():
+    at = run_page("zh", optimizer="lbfgs", momentum="7")
+    assert not at.exception
+    warnings = texts(at.warning)
+    assert len(warnings) == 2 and all(CJK.search(w) for w in warnings), warnings
+    assert at.selectbox(key="inside_optimizer").value == "sgd" and "optimizer" not in at.query_params
+    at = run_page(optimizer="momentum", momentum="7", step="2")
+    assert not at.exception and len(at.warning) == 1 and "momentum" in at.warning[0].value
+    assert at.number_input(key="inside_momentum").value == 0.999
+    assert at.query_params["momentum"] == "0.999"
+    at = run_page(optimizer="adadelta")                     # what the link leaves out: the book's
+    assert at.number_input(key="inside_eps").value == 1e-5 and at.number_input(key="inside_rho").value == 0.9
+
+
+def test_choosing_an_optimizer_starts_from_the_books_values_and_replays_with_it(lesson):
+    X, y = lesson
+    at = run_page(optimizer="momentum", momentum="0.9", step="4")
+    assert rule_table(at)
+    at = at.selectbox(key="inside_optimizer").set_value("adam").run()
+    assert not at.exception
+    assert at.number_input(key="inside_beta1").value == 0.9
+    assert at.number_input(key="inside_eps").value == 1e-6
+    assert at.query_params["optimizer"] == "adam" and "momentum" not in at.query_params
+    real = inside.replay_step(X, y, 4, lr=0.01, batch_size=10, seed=0, optimizer="adam")
+    step = theta(real.record.w, real.record.b) - theta(real.w, real.b)
+    assert list(rule_table(at).values())[-1] == pytest.approx(step, rel=1e-3)   # not the cached momentum
+    at = at.number_input(key="inside_beta1").set_value(0.5).run()
+    real = inside.replay_step(X, y, 4, lr=0.01, batch_size=10, seed=0, optimizer="adam",
+                              hyperparams={"beta1": 0.5})
+    step = theta(real.record.w, real.record.b) - theta(real.w, real.b)
+    assert list(rule_table(at).values())[-1] == pytest.approx(step, rel=1e-3)
+
+
+@pytest.mark.parametrize("name", ["adagrad", "rmsprop", "adadelta"])
+def test_the_per_coordinate_scale_of_the_other_optimizers(name, lesson):
+    X, y = lesson
+    at = run_page(optimizer=name, step="3")
+    assert not at.exception and not at.warning
+    hp = core.optimizers.BOOK_DEFAULTS[name]
+    real = inside.replay_step(X, y, 3, lr=hp["lr"], batch_size=10, seed=0, optimizer=name)
+    g = theta(real.record.grad_w, real.record.grad_b)
+    s = np.asarray(real.record.state.s)
+    table = rule_table(at)
+    if name == "adadelta":
+        gp = np.sqrt((np.asarray(real.state.delta) + hp["eps"]) / (s + hp["eps"])) * g
+        assert table["g′"] == pytest.approx(gp, rel=1e-3)
+    else:
+        scale = [k for k in table if k.startswith("lr / √(s + ε)")][0]
+        assert table[scale] == pytest.approx(hp["lr"] / np.sqrt(s + hp["eps"]), rel=1e-3)
+    step = theta(real.record.w, real.record.b) - theta(real.w, real.b)
+    assert list(table.values())[-1] == pytest.approx(step, rel=1e-3)
+
+
+def test_the_main_pages_momentum_step(misses):
+    at = open_page(None, timeout=60, lang="zh")
+    run = put_run(at, {"optimizer": "momentum", "momentum": 0.9, "lr": 0.01}, 4)
+    at = run_page(at=at)
+    assert not at.exception and at.radio(key="inside_source").value == "main"
+    before, after = run.record(3).state.v, run.record(4).state.v
+    table = rule_table(at)
+    assert sum(vals == pytest.approx(before, rel=1e-3) for vals in table.values()) == 1
+    assert sum(vals == pytest.approx(after, rel=1e-3) for vals in table.values()) == 1
+    assert table["−lr · β · v"] == pytest.approx(-0.01 * 0.9 * np.asarray(before), rel=1e-3)
+    step = theta(run.last.w, run.last.b) - theta(run.history.column("w")[2], run.history.column("b")[2])
+    assert list(table.values())[-1] == pytest.approx(step, rel=1e-3)
+    assert "动量法" in " ".join(texts(at.caption))
+    assert not missing(misses)
+
+
+def test_arrow_figure_draws_momentums_parts_tip_to_tail(lesson):
+    X, y = lesson
+    w, b = np.array([0.5, -1.0]), 0.25
+    ar = inside.update_arrows(X, y, w, b, np.arange(10), 0.02)
+    carried = np.array([0.01, -0.03, 0.02])
+    taken = ar.end_batch + carried
+    box = F.arrow_box(ar, (0, 1), extra=(taken,))
+    plane = inside.loss_plane(X, y, w, b, *box, n=20)
+    fig = F.arrow_figure(ar, plane, (0, 1), 2, words=None, taken=taken, carried=carried, optimizer="Momentum")
+    by = {t.name: t for t in fig.data}
+    part, vel = by[F.WORDS["grad_part"]], by[F.WORDS["velocity"]]
+    step = by[F.WORDS["taken"].format(optimizer="Momentum")]
+    assert list(part.x) == pytest.approx([w[0], ar.end_batch[0]])
+    assert list(vel.x) == pytest.approx([ar.end_batch[0], taken[0]])        # from the part's tip
+    assert list(step.x) == pytest.approx([w[0], taken[0]]) and list(step.y) == pytest.approx([w[1], taken[1]])
+    # apart without colour: solid, dashed, thick with a diamond, the full gradient dotted
+    assert (part.line.dash, vel.line.dash, by[F.WORDS["full_step"]].line.dash) == ("solid", "dash", "dot")
+    assert step.line.width > part.line.width and step.marker.symbol == "diamond"
+    assert F.WORDS["batch_step"] not in by
