@@ -53,7 +53,7 @@ SETTINGS = (
     Setting("opt_lrs", "choice", "book", label=N_("Learning rates of the optimizers"),
             help=N_("The book's: each optimizer's example in d2l-zh chapter 11 (minibatch SGD takes "
                     "this page's lr). Tuned: for each, the lr of its finder that reaches 10× the loss "
-                    "floor in the fewest steps."), choices=("book", "tuned")),
+                    "floor in the fewest steps and stays there."), choices=("book", "tuned")),
     Setting("optimizer", "choice", "sgd", label=N_("Optimizer of the finder"),
             help=N_("The finder's runs use this optimizer, with the book's hyperparameters."),
             choices=tuple(OPTIMIZERS)),
@@ -153,12 +153,14 @@ def sweep(k, rho, std, batch_size, steps, optimizer="sgd", hyperparams=()):
 
 
 def best_lr(sw):
-    """The sweep's lr that reaches 10x the floor in the fewest steps (the smallest such lr);
-    if none does, the one with the lowest final loss of those that did not diverge."""
+    """The sweep's lr that reaches 10x the floor in the fewest steps and is still there at the
+    end (the smallest such lr): a large lr can touch the floor early and then bounce away. If
+    none does, the one with the lowest final loss of those that did not diverge."""
     reached = np.asarray(sw.steps_to_10x_floor)
-    if (reached != ls.NEVER).any():
-        return float(sw.lrs[int(np.argmin(np.where(reached == ls.NEVER, np.iinfo(np.int64).max, reached)))])
     final = np.where(np.asarray(sw.diverged), np.inf, np.asarray(sw.final_loss, float))
+    good = (reached != ls.NEVER) & (final <= 10 * sw.floor)
+    if good.any():
+        return float(sw.lrs[int(np.argmin(np.where(good, reached, np.iinfo(np.int64).max)))])
     return float(sw.lrs[int(np.argmin(final))])
 
 
@@ -375,8 +377,9 @@ def show_optimizers(values, words):
                   "stretch as standardising does (fully only along w1 and w2: a valley turned by ρ keeps "
                   "some)."))
     mode_s = BY_KEY["opt_lrs"]
+    modes = {m: _(OPT_LRS[m]) for m in mode_s.choices}        # worded now, in the session's language
     st.radio(_(mode_s.label), mode_s.choices, key=_wkey("opt_lrs"), help=_(mode_s.help), horizontal=True,
-             format_func=lambda m: _(OPT_LRS[m]), on_change=_changed)
+             format_func=modes.__getitem__, on_change=_changed)
     mode = st.session_state[_wkey("opt_lrs")]
     names = {name: words["opt_" + name] for name in OPTIMIZERS}
     if SHOW not in st.session_state:

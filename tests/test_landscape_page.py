@@ -30,7 +30,8 @@ from ui.landscape_figures import (
 PAGE = "pages/loss_landscape.py"
 ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
 CJK = re.compile(r"[\u4e00-\u9fff]")
-DEFAULT_QUERY = {"k": "1", "rho": "0", "std": "0", "lr": "0.03", "batch_size": "10", "steps": "300"}
+DEFAULT_QUERY = {"k": "1", "rho": "0", "std": "0", "lr": "0.03", "batch_size": "10", "steps": "300",
+                 "opt_lrs": "book", "optimizer": "sgd"}
 
 
 def run_page(lang=None, **query):
@@ -67,7 +68,7 @@ def test_default_render_in_english():
     assert m["Stable learning rate 2/λ_max"] == f"{c.lr_stable:.3g}"
     assert m["Condition number κ = λ_max/λ_min"] == f"{c.cond:.3g}"
     assert any(t.startswith("**Fast**") for t in texts(at.success))
-    assert len(charts(at)) == 4           # contours, surface, finder, map
+    assert len(charts(at)) == 5           # contours, surface, optimizers, finder, map
     assert at.sidebar.button_group(key="lang_picker").value == "en"
 
 
@@ -84,7 +85,8 @@ def test_the_page_in_chinese_asks_for_nothing_untranslated(misses, query):
     assert misses == [], sorted(set(misses))
 
 
-BAD = {"k": "0", "rho": "1", "std": "yes", "lr": "abc", "batch_size": "1e9", "steps": "-3"}
+BAD = {"k": "0", "rho": "1", "std": "yes", "lr": "abc", "batch_size": "1e9", "steps": "-3",
+       "opt_lrs": "best", "optimizer": "lbfgs"}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -102,7 +104,10 @@ def test_garbage_in_the_link_gives_clear_warnings_in_the_language(lang):
     (k_warning,) = [w for w in warnings if "'0'" in w]
     assert ("奇异" if lang == "zh" else "singular") in k_warning, k_warning
     assert dict(at.query_params) == {"k": "0.1", "rho": "0.95", "std": "0", "lr": "0.03",
-                                     "batch_size": "1000", "steps": "1", "lang": lang}
+                                     "batch_size": "1000", "steps": "1", "opt_lrs": "book",
+                                     "optimizer": "sgd", "lang": lang}
+    assert at.selectbox(key="landscape_optimizer").value == "sgd"
+    assert at.radio(key="landscape_opt_lrs").value == "book"
     assert at.select_slider(key="landscape_k").value == 0.1
     assert at.slider(key="landscape_rho").value == 0.95
     assert at.number_input(key="landscape_lr").value == 0.03
@@ -117,13 +122,13 @@ def test_odd_link_values_never_raise(query):
     assert not at.exception
     # an error may name the lr's region, never a failure of the page
     assert all(e.startswith("**Diverging**") for e in texts(at.error)), texts(at.error)
-    assert len(charts(at)) == 4
+    assert len(charts(at)) == 5
 
 
 def test_a_link_value_is_shown_literally_not_as_markdown():
     at = run_page(k="[x](http://e.com) **b**")
     (warning,) = texts(at.warning)
-    assert r"\[x\](http://e.com) \*\*b\*\*" in warning
+    assert r"\[x\](http://e.com) \*\*b\*\*" in warning.replace("\u2060", "")
 
 
 def test_widget_change_is_written_to_url_and_clears_warnings():
@@ -149,7 +154,7 @@ def test_a_stretched_valley_zigzags_and_standardising_cures_it():
     assert cond.startswith(before + " → ") and float(cond.split("→")[1]) < 1.2, cond
     assert "→" in metrics(at)["Stable learning rate 2/λ_max"]
     assert any(t.startswith("**Fast**") for t in texts(at.success))   # the same lr, now below 1/lambda_max
-    (table,) = at.dataframe                                      # the model mapped back to raw units
+    table = at.dataframe[0]                                      # the model mapped back to raw units
     w_star, b_star = lstsq_optimum(*ls.conditioned_data(k=3.0))
     first = table.value.iloc[0]
     assert float(first["w1"]) == pytest.approx(w_star[0], rel=1e-3)
@@ -193,6 +198,155 @@ def test_the_main_page_keeps_its_other_settings_when_an_lr_arrives():
     assert at.select_slider(key="ctl_lr").value == 0.5
     assert at.select_slider(key="ctl_batch_size").value == 20
     assert at.query_params["batch_size"] == "20" and at.query_params["speed"] == "0"
+
+
+# ---- beyond plain SGD: the six optimizers ----------------------------------------------------
+
+OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam")
+ZH_NAMES = {"sgd": "小批量随机梯度下降", "momentum": "动量法", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
+            "adadelta": "Adadelta", "adam": "Adam"}
+
+
+def core_run(X, y, name, lr, steps, batch_size):
+    """(steps to 10x the floor or None, diverged step or None, final loss) of one core.train run
+    at the book's hyperparameters, counted here from its records."""
+    from core.optimizers import BOOK_DEFAULTS
+    hp = {k: v for k, v in BOOK_DEFAULTS[name].items() if k != "lr"}
+    w_ls, b_ls = lstsq_optimum(X, y)
+    floor = float(np.mean((X @ w_ls + b_ls - y) ** 2) / 2)
+    w0, b0 = ls.initial_params(0, X.shape[1])
+    reached = 0 if np.mean((X @ w0 + b0 - y) ** 2) / 2 <= 10 * floor else None
+    epochs = -(-steps // -(-len(y) // batch_size))
+    loss = None
+    for rec in core.train(X, y, lr=lr, batch_size=batch_size, num_epochs=epochs, optimizer=name,
+                          hyperparams=hp):
+        if rec.diverged:
+            return reached, rec.step, None
+        loss = float(np.mean((X @ rec.w + rec.b - y) ** 2) / 2)
+        if reached is None and loss <= 10 * floor:
+            reached = rec.step
+        if rec.step == steps:
+            break
+    return reached, None, loss
+
+
+def array(value):
+    """A plotly JSON array: a list, or {"dtype", "bdata"} (numpy arrays go base64)."""
+    import base64
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value, dtype=float)
+
+
+def table_of(at):
+    return at.dataframe[-1].value                                   # after the original units' one
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_optimizers_table_is_separate_core_train_runs_before_and_after_standardising(lang):
+    k, rho, lr, steps = 3.0, 0.5, 0.201, 120
+    at = run_page(lang=lang, k="3", rho="0.5", lr=str(lr), steps=str(steps))
+    assert not at.exception and not at.error
+    t = (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
+    assert t("Beyond plain SGD: momentum, AdaGrad, RMSProp, Adadelta, Adam") in texts(at.subheader)
+    df = table_of(at)
+    names = list(df[t("Optimizer")])
+    if lang == "zh":
+        assert all(ZH_NAMES[n] in names[i] for i, n in enumerate(OPTIMIZERS)), names
+    else:
+        assert names == ["minibatch SGD", "momentum", "AdaGrad", "RMSProp", "Adadelta", "Adam"]
+    assert list(df[t("Hyperparameters")])[1] == "β = 0.5"
+    stretched = t("stretched (k = {k}, ρ = {rho})").format(k="3", rho="0.5")
+    from core.optimizers import BOOK_DEFAULTS
+    reached_any = set()
+    for std, valley in ((0, stretched), (1, t("standardised"))):
+        X, y = ls.conditioned_data(k=k, rho=rho)
+        if std:
+            X = ls.standardise(X).X
+        for i, name in enumerate(OPTIMIZERS):
+            run_lr = lr if name == "sgd" else BOOK_DEFAULTS[name]["lr"]
+            assert float(df[t("lr, {valley}").format(valley=valley)][i]) == pytest.approx(run_lr)
+            reached, diverged, loss = core_run(X, y, name, run_lr, steps, 10)
+            cell = df[t("steps to 10× the floor, {valley}").format(valley=valley)][i]
+            if diverged:
+                assert cell == t("diverged at step {step}").format(step=diverged)
+            elif reached is None:
+                assert cell == t("not within {steps} steps").format(steps=steps)
+            else:
+                assert cell == str(reached)
+                reached_any.add(name)
+            final = df[t("final loss, {valley}").format(valley=valley)][i]
+            assert final == ("–" if diverged else f"{loss:.3g}")
+    assert "sgd" in reached_any and "adam" not in reached_any      # the book's lr 0.01 is slow here
+
+
+def test_tuned_lrs_are_each_optimizers_best_on_its_finder_and_the_subset_is_drawn():
+    at = run_page(k="10", opt_lrs="tuned")
+    assert not at.exception
+    df = table_of(at)
+    X, y = ls.conditioned_data(k=10.0)
+    from core.optimizers import BOOK_DEFAULTS
+    for i, name in enumerate(OPTIMIZERS):
+        hp = {k: v for k, v in BOOK_DEFAULTS[name].items() if k != "lr"}
+        with np.errstate(all="ignore"):
+            sw = ls.lr_sweep(X, y, ls.lr_grid(), steps=300, batch_size=10, optimizer=name, hyperparams=hp)
+        stays = (sw.steps_to_10x_floor != ls.NEVER) & ~sw.diverged & (sw.final_loss <= 10 * sw.floor)
+        if stays.any():
+            r = np.where(stays, sw.steps_to_10x_floor, 10**9)
+            lr = sw.lrs[int(np.argmin(r))]
+            assert df["steps to 10× the floor, stretched (k = 10, ρ = 0)"][i] == str(int(r.min()))
+        else:                                   # none stays near the floor: the lowest final loss
+            lr = sw.lrs[int(np.argmin(np.where(sw.diverged, np.inf, sw.final_loss)))]
+        assert df["lr, stretched (k = 10, ρ = 0)"][i] == f"{lr:.3g}"
+    # at their tuned lrs momentum and Adam beat plain SGD on the stretched valley
+    steps = dict(zip(OPTIMIZERS, df["steps to 10× the floor, stretched (k = 10, ρ = 0)"]))
+    steps = {n: int(steps[n]) for n in ("sgd", "momentum", "adam")}
+    assert steps["momentum"] < steps["sgd"] and steps["adam"] < steps["sgd"]
+    fig = json.loads(charts(at)[2].proto.spec)
+    assert sum(1 for tr in fig["data"] if tr.get("mode") == "lines+markers") == 6
+    at.multiselect(key="landscape_show").set_value(["sgd", "adam"]).run()
+    fig = json.loads(charts(at)[2].proto.spec)
+    drawn = [tr["name"] for tr in fig["data"] if tr.get("mode") == "lines+markers"]
+    assert len(drawn) == 2 and drawn[0].startswith("minibatch SGD") and drawn[1].startswith("Adam")
+    at.multiselect(key="landscape_show").set_value([]).run()
+    assert not at.exception and len(charts(at)) == 4 and at.info
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_finder_runs_the_chosen_optimizer(lang):
+    at = run_page(lang=lang, k="3")
+    sgd = json.loads(charts(at)[3].proto.spec)
+    at.selectbox(key="landscape_optimizer").set_value("momentum").run()
+    assert not at.exception and at.query_params["optimizer"] == "momentum"
+    fig = json.loads(charts(at)[3].proto.spec)
+    X, y = ls.conditioned_data(k=3.0)
+    with np.errstate(all="ignore"):
+        sw = ls.lr_sweep(X, y, ls.lr_grid(), steps=300, batch_size=10, optimizer="momentum",
+                         hyperparams={"momentum": 0.5})
+    line = next(tr for tr in fig["data"] if tr.get("mode") == "lines+markers" and tr.get("yaxis", "y") == "y")
+    ok = ~sw.diverged & (sw.final_loss <= 100 * sw.final_loss[~sw.diverged][0])
+    np.testing.assert_allclose(array(line["y"]), sw.final_loss[ok], rtol=1e-9)
+    sgd_line = next(tr for tr in sgd["data"] if tr.get("mode") == "lines+markers")
+    assert not np.array_equal(array(line["y"]), array(sgd_line["y"]))
+    bound = 2 * 1.5 / ls.curvature(X).lambda_max
+    t = (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
+    names = [tr.get("name") for tr in fig["data"]]
+    assert t("momentum's stable bound 2(1+β)/λ_max = {lr}").format(lr=f"{bound:.3g}") in names
+    assert not any(n and n.startswith(t("stable bound 2/λ_max = {lr}").split("{")[0]) for n in names)
+    at.selectbox(key="landscape_optimizer").set_value("adam").run()
+    fig = json.loads(charts(at)[3].proto.spec)
+    assert not fig["layout"].get("shapes") or all(sh.get("type") == "line" for sh in fig["layout"]["shapes"])
+    carry = at.button(key="landscape_carry").label
+    assert carry == t("Use {optimizer} with lr = {lr} on the main page").format(
+        optimizer=t("Adam"), lr="0.03")
+
+
+def test_the_chosen_optimizer_goes_to_the_main_page_with_its_lr():
+    at = run_page(lr="0.01", optimizer="adam")
+    at.button(key="landscape_carry").click().run()
+    assert not at.exception
+    assert at.query_params["lr"] == "0.01" and at.query_params.get("optimizer") == "adam"
+    assert at.session_state["ctl_optimizer"] == "adam" and at.session_state["ctl_beta2"] == 0.999
 
 
 # ---- the figures ----------------------------------------------------------------------------

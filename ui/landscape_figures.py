@@ -342,25 +342,40 @@ def optimizers_figure(grid, runs, words=None, standardised=False) -> go.Figure:
 
 
 def _optimizer_labels(runs, ws, words, box):
-    """Each path named on the chart in its colour with its marker, beside its label_points()
-    point, on the side farthest from the paths and from the names placed before it."""
-    drawn = np.vstack([w for w in ws if len(w)] or [np.zeros((1, 2))])
+    """Each path named on the chart in its colour with its marker: at the point of the path and
+    on the side whose name box lies inside the view, clear of the names placed before it, and
+    farthest from the other paths (the last point, its end, when the paths have not parted).
+    A path with no such place is named in the legend only."""
     span = max(box[0][1] - box[0][0], box[1][1] - box[1][0])
-    traces = []
-    for (name, _path, _lr), w, k in zip(runs, ws, label_points(ws, box)):
+    high = 1.4 * FONT_SIZE / NARROW_PLOT * span
+    placed, traces = [], []
+    for i, ((name, _path, _lr), w) in enumerate(zip(runs, ws)):
         if not len(w):
             continue
-        x, y = float(w[k, 0]), float(w[k, 1])
+        others = [o for j, o in enumerate(ws) if j != i and len(o)]
+        rest = np.vstack(others) if others else np.empty((0, 2))
         label = words["opt_" + name]
         wide = (text_px(label, FONT_SIZE - 1) + 3 * FONT_SIZE) / NARROW_PLOT * span
-        high = 1.4 * FONT_SIZE / NARROW_PLOT * span
-        dx, dy = _label_side(x, y, wide, high, box, drawn)
+        best = None
+        for k in np.unique(np.linspace(0, len(w) - 1, min(len(w), 40)).astype(int))[::-1]:
+            x, y = float(w[k, 0]), float(w[k, 1])
+            for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+                x0, x1 = sorted((x, x + dx * wide))
+                y0, y1 = sorted((y, y + dy * high))
+                if x0 < box[0][0] or x1 > box[0][1] or y0 < box[1][0] or y1 > box[1][1]:
+                    continue
+                if any(x0 < b[1] and b[0] < x1 and y0 < b[3] and b[2] < y1 for b in placed):
+                    continue
+                centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+                room = float(np.min(np.linalg.norm(rest - centre, axis=1))) if len(rest) else span
+                if best is None or room > best[0] + 1e-9:
+                    best = (room, x, y, dx, dy, (x0, x1, y0, y1))
+        if best is None:
+            continue
+        _room, x, y, dx, dy, rect = best
+        placed.append(rect)
         left = dx < 0
         where = ("top " if dy > 0 else "bottom ") + ("left" if left else "right")
-        # the name's box joins what later names keep away from
-        xs = np.linspace(x, x + dx * wide, 6)
-        ys = np.linspace(y, y + dy * high, 3)
-        drawn = np.vstack([drawn, np.array([(a, b) for a in xs for b in ys])])
         text = f"<span style='color:{P.OPTIMIZER_COLORS[name]}'>{OPT_GLYPH[name]}</span> " + label
         pad = "\u00a0\u00a0"
         traces.append(go.Scatter(
