@@ -5,7 +5,7 @@ a Problem, worded here in the user's language; what it assumed is said as a noti
 read once per distinct content for the whole server (ui.datasets.uploaded_table, keyed by its
 sha256), within core.userdata's caps, which the uploader's caption states. Nothing of the file
 is ever rendered as HTML or Markdown: names and cells go into st.dataframe (a grid of plain
-text), widget options (plain text) or say / inert (no emphasis, tag, link or auto-link, emoji
+text), widget options (plain text) or say / plain (no emphasis, tag, link or auto-link, emoji
 or colour code can come of them). The run is the main page's
 player (its own prefix "data_") on the chosen X, y; real data have no true values, so the
 charts and the result compare SGD with the least-squares optimum.
@@ -17,7 +17,6 @@ file cannot (a link to ?dataset=upload opens the uploader).
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import pandas as pd
@@ -61,25 +60,12 @@ player = Player("data_")
 
 
 _wkey, _changed = PAGE.key, PAGE.forget_problems
-_WWW = re.compile(r"(?i)\bwww\.")
-_JOIN = "\u2060"        # WORD JOINER: invisible, not a letter, so no pattern runs across it
-
-
-def inert(text):
-    """The user's text made inert for Markdown (ui.i18n.plain), and no auto-link, emoji or icon
-    either. Streamlit's Markdown turns https://…, www.… and a@b.c into links and :smile: into an
-    emoji by searching the text after it is parsed, so a backslash does not stop them: an
-    invisible word joiner after each ":" and "@" and inside "www." does. It reads as typed."""
-    text = plain(text).replace(":", ":" + _JOIN).replace("@", "@" + _JOIN)
-    return _WWW.sub(lambda m: m.group(0)[:3] + _JOIN + ".", text)
-
-
 def say(problem):
     """A Problem as a sentence in the session's language, its "text" (the file's or the link's own
-    words) shown literally by inert, whole numbers from 10000 up with thousands separators."""
+    words) shown literally by plain, whole numbers from 10000 up with thousands separators."""
     params = {k: f"{v:,}" if type(v) is int and abs(v) >= 10_000 else v for k, v in problem.params.items()}
     if "text" in params:
-        params["text"] = inert(i18n.clip(params["text"]))
+        params["text"] = plain(i18n.clip(params["text"]))
     return problem._replace(params=params).words(_)
 
 
@@ -283,7 +269,7 @@ def results(run, prep, features, target):
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     st.caption(_("In the file's units: ŷ = Xw + b predicts {target}. Final full-data loss {final}; "
                  "least-squares loss {lsq}: SGD cannot beat it.").format(
-        target=inert(target), final=f"{run.last.epoch_loss:.4g}", lsq=f"{th.min_loss:.4g}"))
+        target=plain(target), final=f"{run.last.epoch_loss:.4g}", lsq=f"{th.min_loss:.4g}"))
 
 
 def export(run, values, query, source, file_name, features, target):

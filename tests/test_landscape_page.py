@@ -347,6 +347,9 @@ def test_the_chosen_optimizer_goes_to_the_main_page_with_its_lr():
     assert not at.exception
     assert at.query_params["lr"] == "0.01" and at.query_params.get("optimizer") == "adam"
     assert at.session_state["ctl_optimizer"] == "adam" and at.session_state["ctl_beta2"] == 0.999
+    run = at.session_state["run"]                     # the main page's run takes both
+    assert run.settings["optimizer"] == "adam" and run.hyperparams == {"lr": 0.01, "beta1": 0.9,
+                                                                      "beta2": 0.999, "eps": 1e-6}
 
 
 # ---- the figures ----------------------------------------------------------------------------

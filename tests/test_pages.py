@@ -68,7 +68,20 @@ def test_bad_link_values_on_the_parabola_page_in_chinese():
 def test_a_link_value_is_shown_literally_not_as_markdown():
     at = open_page(None, lr="[click](http://example.com) **x** $y$")
     (warning,) = texts(at.warning)
-    assert r"\[click\](http://example.com) \*\*x\*\* \$y\$" in warning
+    # reads as typed (an invisible word joiner after ':' keeps Streamlit from auto-linking it)
+    assert r"\[click\](http://example.com) \*\*x\*\* \$y\$" in warning.replace("\u2060", "")
+    assert "http://" not in warning
+
+
+def test_a_bare_url_emoji_or_address_in_a_link_value_is_no_link(misses):
+    from ui.i18n import plain
+
+    for text in ("https://evil.example/x", "www.evil.example", "a@b.example", ":smile:"):
+        inert = plain(text)
+        assert inert.replace("\u2060", "") == text and inert != text
+        at = open_page(None, lr=text)
+        (warning,) = texts(at.warning)
+        assert text not in warning and inert in warning
 
 
 def test_an_unknown_language_in_the_link_is_named_and_english_used():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -82,10 +83,18 @@ def _(message):
 MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>$~|#"})
 
 
+_WWW = re.compile(r"(?i)\bwww\.")
+_JOIN = "\u2060"        # WORD JOINER: invisible, not a letter, so no pattern runs across it
+
+
 def plain(text):
-    """User-typed text made inert for st.markdown and st.warning: no emphasis, link, HTML tag
-    or LaTeX can come of it; it reads the same."""
-    return str(text).translate(MARKDOWN)
+    """User-typed text made inert for st.markdown and st.warning: no emphasis, link, HTML tag,
+    LaTeX, auto-link, emoji or icon can come of it; it reads the same. Streamlit's Markdown turns
+    https://…, www.… and a@b.c into links and :smile: into an emoji by searching the text after it
+    is parsed, so a backslash does not stop those: an invisible word joiner after each ":" and "@"
+    and inside "www." does."""
+    text = str(text).translate(MARKDOWN).replace(":", ":" + _JOIN).replace("@", "@" + _JOIN)
+    return _WWW.sub(lambda m: m.group(0)[:3] + _JOIN + ".", text)
 
 
 TEXT_SHOWN = 200     # characters of the user's own text a message quotes back (a link's value)
