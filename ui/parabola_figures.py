@@ -6,10 +6,21 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.parabola import ParabolaStep, df, f
+from core.parabola import (
+    MOMENTUM_REGIONS,
+    ParabolaStep,
+    critical_momentum,
+    df,
+    f,
+    momentum_rate,
+    momentum_region,
+)
 from core.problems import N_
 from ui import palette as P
 
@@ -202,3 +213,182 @@ def _style(fig, title, x_title, y_title, x_range=None, y_range=None):
         fig.update_xaxes(autorange=False)
         fig.update_yaxes(autorange=False)
 
+
+
+# ---- momentum on y = x²/2 (d2l-zh 11.6): the (lr, β) map and the runs beside each other ------
+
+MAP_LR_MAX = 4.0        # momentum converges up to lr = 2 (1 + β): the map holds every β's bound
+MAP_LR_CELLS, MAP_BETA_CELLS = 160, 100
+MAP_BETA_LOW = -0.015   # the β = 0 row reaches a little below 0, so its line is not on the edge
+PICK_LR = [round(0.05 * i, 2) for i in range(1, 81)]      # the points a click can pick
+PICK_BETA = [round(0.02 * j, 2) for j in range(50)]
+MOMENTUM_WORDS = {
+    "lr": N_("learning rate lr"), "beta": N_("momentum β"), "rate": N_("rate"),
+    "monotone": N_("monotone"), "oscillating": N_("oscillating"), "divergent": N_("divergent"),
+    "critical": N_("critical damping β = (1 − √lr)²"), "rate_one": N_("rate = 1: lr = 2 (1 + β)"),
+    "gd_line": N_("β = 0: gradient descent"),
+    "map_hover": N_("lr = {lr}, β = {beta}<br>rate = {rate} ({region})"),
+    "runs_title": N_("lr = {lr}: x_k against step k"),
+    "gd_run": N_("gradient descent (β = 0)"), "momentum_run": N_("momentum (β = {beta})"),
+    "step_k": N_("step k"), "x_k": N_("x_k (minimum at 0, dotted)"),
+    "play": N_("▶ Play"), "pause": N_("❚❚ Pause"), "slider": N_("step k = "),
+    "off_view": N_("{run} diverges:<br>|x| = {x} after {k} steps"),
+    "gd_short": N_("gradient descent"), "momentum_short": N_("momentum"),
+}
+
+
+def momentum_translated(gettext):
+    """MOMENTUM_WORDS in the language of `gettext`."""
+    return {k: gettext(v) for k, v in MOMENTUM_WORDS.items()}
+
+
+def momentum_grid():
+    """The map's cells: (lr edges (L+1,), β edges (B+1,), lr centres (L,), β values (B,),
+    rate (B, L) from core.parabola.momentum_rate at (β, lr))."""
+    lr_edges = np.linspace(0.0, MAP_LR_MAX, MAP_LR_CELLS + 1)
+    lrs = (lr_edges[:-1] + lr_edges[1:]) / 2
+    betas = np.arange(MAP_BETA_CELLS) / MAP_BETA_CELLS                    # 0, 0.01, ..., 0.99
+    beta_edges = np.concatenate([[MAP_BETA_LOW], betas[1:] - 0.005, [betas[-1] + 0.005]])
+    return lr_edges, beta_edges, lrs, betas, momentum_rate(lrs[None, :], betas[:, None])
+
+
+def _outlined_line(fig, x, y, color, dash="solid", name=None):
+    """A light line over a dark one a little wider: readable on every colour of the map."""
+    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=P.TEXT_SOFT, width=6),
+                             hoverinfo="skip", showlegend=False))
+    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=color, width=3, dash=dash),
+                             hoverinfo="skip", showlegend=name is not None, name=name))
+
+
+def momentum_map_figure(lr: float, beta: float, words=None) -> go.Figure:
+    """The convergence rate of momentum on y = x²/2 over (lr, β): a heat map (MAP_SCALE, 0 to 1)
+    where rate < 1, hatched beyond rate = 1 (divergent); the critical-damping curve, β = 0 (plain
+    gradient descent), the regions named, the chosen point (a star) and plain descent's (a circle).
+
+    An invisible grid of points (PICK_LR x PICK_BETA) lies over the map: a click on the map
+    selects one, its x is lr and its y is β (the page reads selection.points[i]["x"], ["y"]).
+    """
+    words = words or MOMENTUM_WORDS
+    lr_edges, beta_edges, _lrs, _betas, rate = momentum_grid()
+    top = float(beta_edges[-1])
+    fig = go.Figure(go.Heatmap(
+        x=lr_edges, y=beta_edges, z=np.where(rate < 1, rate, np.nan).astype(np.float32), zmin=0.0, zmax=1.0,
+        colorscale=P.MAP_SCALE, hoverinfo="skip",
+        colorbar=dict(title=dict(text=words["rate"], side="right"), thickness=14, len=0.8,
+                      tickfont=dict(size=FONT_SIZE - 4))))
+    # divergent: right of lr = 2 (1 + β), hatched, bounded by a black line
+    lo = 2 * (1 + MAP_BETA_LOW)
+    fig.add_trace(go.Scatter(
+        x=[lo, MAP_LR_MAX, MAP_LR_MAX, 2 * (1 + top), lo],
+        y=[MAP_BETA_LOW, MAP_BETA_LOW, top, top, MAP_BETA_LOW],
+        mode="lines", fill="toself", line=dict(width=0), hoverinfo="skip", showlegend=False,
+        fillcolor=P.MISSING_BG, fillpattern=dict(shape="/", fgcolor=P.CONTOUR_LINE, bgcolor=P.MISSING_BG,
+                                                 size=12, solidity=0.25)))
+    fig.add_trace(go.Scatter(x=[lo, 2 * (1 + top)], y=[MAP_BETA_LOW, top], mode="lines",
+                             line=dict(color=P.RATE_ONE, width=3), name=words["rate_one"], hoverinfo="skip"))
+    grid = np.linspace(0.0, MAP_LR_MAX, 401)
+    _outlined_line(fig, grid, critical_momentum(np.maximum(grid, 1e-12)), P.EDGE)
+    _outlined_line(fig, [0.0, MAP_LR_MAX], [0.0, 0.0], P.PLAIN_GD_RUN, dash="dash", name=words["gd_line"])
+    # the click targets: invisible, hoverable, selectable; selecting must not dim anything
+    pl, pb = np.meshgrid(PICK_LR, PICK_BETA)
+    pl, pb = pl.ravel(), pb.ravel()
+    pr, region = momentum_rate(pl, pb), momentum_region(pl, pb)
+    pl, pb, pr = (a.astype(np.float32) for a in (pl, pb, pr))     # half the bytes to the browser
+    hidden = dict(marker=dict(opacity=0))
+    for name in MOMENTUM_REGIONS:          # one trace per region: its name sits in the hover's template
+        at = region == name
+        fig.add_trace(go.Scatter(
+            x=pl[at], y=pb[at], customdata=pr[at], mode="markers", showlegend=False, name=name,
+            # small: plotly hovers the first point whose marker covers the mouse, not the nearest
+            marker=dict(size=2, opacity=0, color=P.TEXT), selected=hidden, unselected=hidden,
+            hovertemplate=words["map_hover"].format(lr="%{x:.3g}", beta="%{y:.3g}", rate="%{customdata:.3g}",
+                                                    region=words[name]) + "<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=[lr], y=[0.0], mode="markers", showlegend=False, hoverinfo="skip",
+        marker=dict(size=15, symbol="circle", color=P.PLAIN_GD_RUN, line=dict(width=2, color=P.WHITE))))
+    fig.add_trace(go.Scatter(
+        x=[lr], y=[beta], mode="markers", showlegend=False, hoverinfo="skip",
+        marker=dict(size=22, symbol="star", color=P.MOMENTUM_RUN, line=dict(width=2, color=P.WHITE))))
+    label = dict(bgcolor=P.LABEL_BG, font=dict(size=FONT_SIZE - 2, color=P.TEXT), borderpad=3)
+    fig.add_annotation(x=0.03, y=0.05, text=words["monotone"], showarrow=False, xanchor="left", **label)
+    fig.add_annotation(x=1.2, y=0.72, text=words["oscillating"], showarrow=False, **label)
+    fig.add_annotation(x=3.4, y=0.18, text=words["divergent"], showarrow=False, **label)
+    fig.add_annotation(x=0.2, y=float(critical_momentum(0.2)), text=words["critical"], ax=40, ay=-60,
+                       xanchor="left", arrowcolor=P.TEXT, arrowwidth=2, showarrow=True, **label)
+    _style(fig, title=None, x_title=words["lr"], y_title=words["beta"],
+           x_range=[0.0, MAP_LR_MAX], y_range=[MAP_BETA_LOW, top])
+    fig.update_layout(height=560, clickmode="event+select", dragmode=False, hovermode="closest",
+                      plot_bgcolor=P.MISSING_BG, title=None, margin=dict(t=20))
+    fig.update_xaxes(zeroline=False, showgrid=False, dtick=0.5)
+    fig.update_yaxes(zeroline=False, showgrid=False, dtick=0.2)
+    return fig
+
+
+def measured_rate(xs) -> float | None:
+    """The rate a run shows: (|(x_N, x_{N-1})| / |(x_1, x_0)|)^(1/(N-1)), N = len(xs) - 1.
+
+    Two consecutive iterates, as in the two-step form x_{k+1} = (1 + β − lr) x_k − β x_{k−1}:
+    their norm is never 0 at a crossing of 0, so a spiral's rate shows without its wiggle.
+    None for fewer than three iterates or a start at 0.
+    """
+    xs = np.asarray(xs, float)
+    if len(xs) < 3:
+        return None
+    start, end = math.hypot(xs[1], xs[0]), math.hypot(xs[-1], xs[-2])
+    if start == 0:
+        return None
+    return (end / start) ** (1 / (len(xs) - 2))
+
+
+def momentum_runs_figure(gd: list, momentum: list, lr: float, beta: float, words=None) -> go.Figure:
+    """x_k against k for plain gradient descent (ParabolaStep) and momentum (MomentumStep) from the
+    same x0 at the same lr, one frame per k (Play replays both from k = 0), opening on the whole run.
+    The view holds |x| up to VIEW_CLIP |x0|; a run beyond it is named in the title."""
+    words = words or MOMENTUM_WORDS
+    n = max(len(gd), len(momentum)) - 1
+    x0 = abs(gd[0].x)
+    biggest = max(abs(s.x) for s in [*gd, *momentum])
+    r = max(1.15 * min(biggest, VIEW_CLIP * x0), 1e-3)
+
+    def traces(k):
+        g, m = gd[: k + 1], momentum[: k + 1]
+        return [
+            go.Scatter(x=[s.k for s in g], y=[s.x for s in g], mode="lines+markers", name=words["gd_run"],
+                       line=dict(color=P.PLAIN_GD_RUN, width=3), marker=dict(size=9, symbol="circle"),
+                       hovertemplate="k = %{x}<br>x_k = %{y:.4g}<extra></extra>"),
+            go.Scatter(x=[s.k for s in m], y=[s.x for s in m], mode="lines+markers",
+                       name=words["momentum_run"].format(beta=f"{beta:g}"),
+                       line=dict(color=P.MOMENTUM_RUN, width=3, dash="dash"),
+                       marker=dict(size=11, symbol="star"),
+                       hovertemplate="k = %{x}<br>x_k = %{y:.4g}<extra></extra>"),
+        ]
+
+    frames = [go.Frame(data=traces(k), traces=[0, 1], name=str(k)) for k in range(n + 1)]
+    fig = go.Figure(data=traces(n), frames=frames)
+    fig.add_hline(y=0, line=dict(color=P.MINIMUM, width=2, dash="dot"))
+    play = dict(frame=dict(duration=FRAME_MS // 2, redraw=False), transition=dict(duration=0),
+                fromcurrent=False, mode="immediate")
+    pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
+    fig.update_layout(
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0.0, y=-0.16, xanchor="left", yanchor="top",
+            pad=dict(r=10, t=10), font=dict(size=FONT_SIZE),
+            buttons=[dict(label=words["play"], method="animate", args=[None, play]),
+                     dict(label=words["pause"], method="animate", args=[[None], pause])])],
+        sliders=[dict(
+            active=n, x=0.25, y=-0.16, len=0.75, xanchor="left", yanchor="top", pad=dict(t=10),
+            font=dict(size=FONT_SIZE - 4),
+            currentvalue=dict(prefix=words["slider"], font=dict(size=FONT_SIZE), xanchor="right"),
+            steps=[dict(label=str(k), method="animate", args=[[str(k)], pause]) for k in range(n + 1)])])
+    out = [(name, s) for name, s in ((words["gd_short"], gd[-1]), (words["momentum_short"], momentum[-1]))
+           if abs(s.x) > r]
+    title = words["runs_title"].format(lr=f"{lr:g}")
+    if out:                # the one further out (both diverge where plain descent does not)
+        name, last = max(out, key=lambda o: abs(o[1].x))
+        title = words["off_view"].format(run=name, x=f"{abs(last.x):.3g}", k=last.k)
+    _style(fig, title=title, x_title=words["step_k"], y_title=words["x_k"],
+           x_range=[-0.5, n + 0.5], y_range=[-r, r])
+    fig.update_layout(height=560, margin=dict(b=170))
+    if out:
+        fig.update_layout(title_font_color=P.ALERT)
+    return fig

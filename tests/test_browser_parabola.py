@@ -1,0 +1,139 @@
+"""The parabola page's momentum section in a real browser: a click on the (lr, β) map sets that
+point (sliders and URL) and the runs beside it are momentum and plain gradient descent at that
+point, which ▶ Play replays from k = 0, in both languages; the section's two charts without
+clipped or overlapping text at three window sizes. Screenshots go to /work/notes/shots/optim-parabola
+(or /tmp when that is absent). Uses the shared server and Chromium of conftest.
+"""
+
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from conftest import new_tab
+from test_browser import IDLE, ROOT, assert_healthy, wait_js
+from test_browser_landscape import CLIPPED, OVERLAPS
+
+from core.parabola import momentum_descent, parabola_descent
+
+pytestmark = pytest.mark.browser
+
+ZH = gettext.translation("messages", str(ROOT / "ui" / "locale"), languages=["zh"])
+MAP = ".st-key-parabola_momentum_map"
+RUNS = ".st-key-parabola_momentum_runs"
+NOTES = Path("/work/notes/shots/optim-parabola")
+SHOTS = NOTES if NOTES.parent.is_dir() else Path("/tmp/lrviz-shots")
+PLOTS_DRAWN = (f"document.querySelector(\"{MAP} .js-plotly-plot\") && "
+               f"document.querySelector(\"{RUNS} .js-plotly-plot\")")
+# the section's charts only: the checks of test_browser_landscape, scoped to them
+SECTION = f"document.querySelectorAll(\"{MAP} .js-plotly-plot, {RUNS} .js-plotly-plot\")"
+SECTION_OVERLAPS = OVERLAPS.replace("document.querySelectorAll('.js-plotly-plot')", SECTION)
+SECTION_CLIPPED = CLIPPED.replace("document.querySelectorAll('.js-plotly-plot')", SECTION)
+# the momentum trace of the runs chart: its x_k, as plotly shows them now
+MOMENTUM_XK = f"Array.from(document.querySelector(\"{RUNS} .js-plotly-plot\").data[1].y)"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_server(browser, server):
+    """A fresh server's first request for a page other than / meets "Page not found" (see
+    test_browser_landscape): one visit to / first."""
+    with new_tab(browser, server) as page:
+        page.goto("/")
+        page.wait_for_selector(IDLE, timeout=60_000)
+
+
+def words(lang):
+    return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
+
+
+def query(page):
+    return dict(parse_qsl(urlsplit(page.url).query))
+
+
+def open_parabola(page, path):
+    page.goto(path)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    wait_js(page, PLOTS_DRAWN, 30_000)
+    page.wait_for_selector(IDLE)
+
+
+def map_position(page, lr, beta):
+    """Screen position of the map's point (lr, β)."""
+    return page.evaluate(f"""() => {{
+      const div = document.querySelector("{MAP} .js-plotly-plot");
+      const fl = div._fullLayout, box = div.getBoundingClientRect();
+      return [box.left + fl.xaxis._offset + fl.xaxis.l2p({lr}),
+              box.top + fl.yaxis._offset + fl.yaxis.l2p({beta})];
+    }}""")
+
+
+def slider_value(page, t, label):
+    slider = page.locator("[data-testid='stSlider']").filter(has_text=t(label)).last
+    return slider.get_by_role("slider").get_attribute("aria-valuetext")
+
+
+@pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
+def test_a_click_on_the_map_picks_the_point_and_runs_it(browser, server, lang, locale):
+    t = words(lang)
+    with new_tab(browser, server, 1400, 1000, locale=locale) as page:
+        open_parabola(page, f"/parabola?lang={lang}")
+        assert (query(page)["m_lr"], query(page)["beta"]) == ("0.1", "0.5")
+        page.locator(MAP).scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        lr, beta = 2.5, 0.6                           # oscillating: past plain descent's lr < 2
+        x, y = map_position(page, lr, beta)
+        page.mouse.move(x, y)
+        page.wait_for_timeout(300)                    # plotly's click uses the hovered point
+        page.mouse.click(x, y)
+        page.wait_for_function("(() => { const q = new URL(location).searchParams; "
+                               "return q.get('m_lr') === '2.5' && q.get('beta') === '0.6'; })()",
+                               timeout=20_000)
+        page.wait_for_selector(IDLE)
+        assert slider_value(page, t, "Momentum β") == "0.60"
+        # the runs beside the map are momentum and plain descent at the picked point
+        want = [s.x for s in momentum_descent(4.0, lr, beta, num_steps=30)]
+        wait_js(page, f"{MOMENTUM_XK}.length === 31 && Math.abs({MOMENTUM_XK}[5] - ({want[5]!r})) < 1e-9",
+                20_000)
+        got = page.evaluate(MOMENTUM_XK)
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
+        gd = page.evaluate(f"Array.from(document.querySelector(\"{RUNS} .js-plotly-plot\").data[0].y)")
+        assert gd == pytest.approx([s.x for s in parabola_descent(4.0, lr, 30)], rel=1e-9)
+        # ▶ Play replays both from k = 0: the runs shrink to a few points, then grow back to all
+        page.locator(RUNS).scroll_into_view_if_needed()
+        page.locator(f"{RUNS} .updatemenu-button").filter(has_text=t("▶ Play")).click()
+        wait_js(page, f"{MOMENTUM_XK}.length < 10", 10_000)
+        wait_js(page, f"{MOMENTUM_XK}.length === 31", 60_000)
+        assert_healthy(page)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator(MAP).scroll_into_view_if_needed()
+        page.mouse.move(5, 5)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SHOTS / f"clicked-{lang}-1400.png"))
+
+
+@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
+def test_the_momentum_section_lays_out_at_three_sizes(browser, server, width, height, lang, locale):
+    with new_tab(browser, server, width, height, locale=locale) as page:
+        open_parabola(page, f"/parabola?m_lr=0.3&beta=0.8&lang={lang}")
+        for _ in range(3):                            # plotly lays out as each chart scrolls in
+            for chart in (MAP, RUNS):
+                page.locator(chart).scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+        assert page.evaluate(SECTION_OVERLAPS) == []
+        assert page.evaluate(SECTION_CLIPPED) == []
+        overflow = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
+                                 " - document.querySelector('[data-testid=\"stMain\"]').clientWidth")
+        assert overflow <= 1, f"the page scrolls sideways by {overflow} px"
+        assert_healthy(page)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator(MAP).scroll_into_view_if_needed()
+        page.mouse.move(5, 5)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SHOTS / f"momentum-{lang}-{width}.png"))
+        tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+        page.set_viewport_size({"width": width, "height": min(int(tall) + 40, 12_000)})
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(SHOTS / f"page-{lang}-{width}.png"), full_page=True)
