@@ -221,3 +221,160 @@ def test_times_figure_bars_are_the_medians_and_words_are_translated(result):
     assert all(CJK.search(label) for label in bar.text)
     assert fig.layout.xaxis.type == "log" and CJK.search(fig.layout.xaxis.title.text)
     assert set(words) == set(cf.WORDS) and all(words[k] != cf.WORDS[k] for k in words)
+
+
+# ---- beyond plain SGD: the optimizer on both backends ---------------------------------------
+
+OPTIMIZERS = ("momentum", "adagrad", "rmsprop", "adadelta", "adam")
+# the bold lead of each DIFFERENCES code's paragraph (the page's DIFFERENCE_WORDS)
+LEADS = {"ms_adagrad_accum_start": "**AdaGrad's ε and starting accumulator (configured).**",
+         "ms_rmsprop_momentum": "**Momentum inside RMSProp (configured).**",
+         "ms_rmsprop_start": "**RMSProp's starting mean square (configured).**",
+         "ms_eps_default": "**The default ε (configured).**",
+         "ms_adam_eps_scaled": "**ε scaled with the step (kept).**",
+         "ms_adam_beta_open": "**β1 or β2 = 0 (kept).**"}
+
+
+def _t(lang):
+    return ZH.gettext if lang == "zh" else (lambda m: m)
+
+
+def paragraphs(at, lang):
+    """{code: its paragraph} of the DIFFERENCES shown, found by their leads in the language."""
+    out = {}
+    for m in texts(at.markdown):
+        for code, lead in LEADS.items():
+            if lang == "zh":
+                zh = [t for k, t in ZH._catalog.items() if isinstance(k, str) and k.startswith(lead)]
+                lead = zh[0][:zh[0].index("**", 2) + 2] if zh else lead
+            if m.startswith(lead):
+                out[code] = m
+    return out
+
+
+@needs_ms
+@pytest.mark.mindspore
+@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_optimizer_runs_with_its_code_from_both_sides_and_its_differences_worded(misses, lang, name):
+    from core.optimizers import BOOK_DEFAULTS, DIFFERENCES
+    from core.optimizers import OPTIMIZERS as OPT
+
+    t = _t(lang)
+    at = run_page(lang=lang, optimizer=name, epochs="1")
+    assert not at.exception and not at.error and not at.warning
+    hp = BOOK_DEFAULTS[name]
+    # the link: the optimizer, the book's lr for it (the link had none) and its own hyperparameters
+    assert dict(at.query_params) == {**DEFAULT_QUERY, "epochs": "1", "lr": f"{hp['lr']:g}", "optimizer": name,
+                                     **{k: f"{v:g}" for k, v in hp.items() if k != "lr"}, "lang": lang}
+    assert at.selectbox(key="backends_opt_optimizer").value == name
+    assert {w.key for w in at.sidebar.number_input} >= {f"backends_opt_{k}" for k in hp if k != "lr"}
+    # the code from both sides: the rule and the branch, aligned; the nn call with this run's values
+    codes = texts(at.code)
+    left, right = cmp.optimizer_pair(name)
+    assert codes[2:] == ["\n".join(left).rstrip(), "\n".join(right).rstrip(), cmp.optimizer_call(name, hp)]
+    assert f"def {OPT[name].update.__name__}(theta, g, state, hp):" in codes[2]
+    cls = OPT[name].ms_class
+    assert f"nn.{cls}(" in codes[3] and codes[4].startswith(f"nn.{cls}([w, b], ")
+    # every difference of that optimizer, worded in the language
+    shown = paragraphs(at, lang)
+    assert set(shown) == {d.code for d in DIFFERENCES[name]}, shown
+    if not DIFFERENCES[name]:
+        assert t("Nowhere: `nn.{cls}` computes the book's rule as it stands.").format(cls="Momentum") in \
+            texts(at.markdown)
+    if lang == "zh":
+        assert all(CJK.search(p) for p in shown.values())
+        assert misses == [], sorted(set(misses))
+    if name == "adam":                 # measured on this run: 1/sqrt(1 - 0.999) at t = 1
+        text = shown["ms_adam_eps_scaled"]
+        assert "3.16e-05" in text and "31.6×" in text, text
+        gap = re.findall(r"(?:end|相差) ([0-9.e+-]+)", text)
+        assert gap and 1e-9 < float(gap[0]) < 1e-4, text
+    # the three runs in step, MindSpore's nn optimizer within float32 rounding of the rule
+    assert len(charts(at)) == 3
+    (caption,) = [c for c in texts(at.caption) if c.startswith(t(
+        "On this run MindSpore's parameters stay within {left} of NumPy's (the difference below).")[:12])]
+    assert float(re.search(r"([0-9]\.?[0-9]*e-[0-9]+)", caption).group(1)) < 1e-5
+
+
+@needs_ms
+@pytest.mark.mindspore
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_mindspore_s_refusal_of_a_zero_beta_is_worded_in_the_language(misses, lang):
+    t = _t(lang)
+    at = run_page(lang=lang, optimizer="adam", beta1="0", epochs="1")
+    assert not at.exception
+    (error,) = texts(at.error)
+    problem = t("{key} must be in {range}; got {text}").format(key="beta1", range="(0, 1)", text="0.0")
+    assert error == t("MindSpore refuses these settings: {problem}. Only the NumPy side runs below.").format(
+        problem=problem)
+    assert "Traceback" not in error and "ValueError" not in error
+    assert t("MindSpore refused these settings (above), so there is nothing to compare the NumPy run "
+             "with.") in texts(at.info)
+    assert t("MindSpore refuses them.") in paragraphs(at, lang)["ms_adam_beta_open"]
+    assert len(charts(at)) == 2                                  # NumPy's path and its step time
+    if lang == "zh":
+        assert CJK.search(error) and misses == [], sorted(set(misses))
+
+
+OPT_BAD = {"optimizer": "adam", "beta1": "7", "eps": "abc", "momentum": "[x](http://e.com)"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_garbage_optimizer_settings_in_the_link_are_clamped_with_warnings(lang):
+    at = run_page(lang=lang, epochs="1", **OPT_BAD)
+    assert not at.exception
+    t = _t(lang)
+    warnings = [w for w in texts(at.warning) if w.startswith(t("Link setting {problem}").format(problem=""))]
+    assert len(warnings) == 3, warnings
+    for key in ("beta1", "eps", "momentum"):
+        (w,) = [w for w in warnings if w.startswith(t("Link setting {problem}").format(problem=key + " "))]
+        if lang == "zh":
+            assert CJK.search(w), w
+    assert any("\\[x\\]" in w for w in warnings)          # what the link said, as text
+    q = dict(at.query_params)
+    assert (q["optimizer"], q["beta1"], q["eps"]) == ("adam", "0.999", "1e-06") and "momentum" not in q
+    assert at.number_input(key="backends_opt_beta1").value == 0.999
+    at = run_page(lang=lang, optimizer="lbfgs")
+    lead = t("Link setting {problem}").format(problem="optimizer ")
+    (w,) = [w for w in texts(at.warning) if w.startswith(lead)]
+    assert "'lbfgs'" in w and at.selectbox(key="backends_opt_optimizer").value == "sgd"
+    assert "optimizer" not in at.query_params and len(at.code) == (2 if HAS_MS else 4)
+
+
+@needs_ms
+@pytest.mark.mindspore
+def test_choosing_an_optimizer_sets_the_book_s_values_and_the_cache_key_holds_them(monkeypatch):
+    at = run_page(epochs="1", seed="17")            # a seed no other test caches
+    calls = []
+    real = cmp.compare
+    monkeypatch.setattr(cmp, "compare", lambda *a, **k: calls.append(k) or real(*a, **k))
+    at.selectbox(key="backends_opt_optimizer").set_value("adam").run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="backends_lr").value == 0.01
+    assert at.number_input(key="backends_opt_beta2").value == 0.999
+    assert any(c.value.startswith("lr set to the book's 0.01 for Adam") for c in at.sidebar.caption)
+    assert at.query_params["optimizer"] == "adam" and at.query_params["lr"] == "0.01"
+    assert [(c["optimizer"], c["hyperparams"]) for c in calls] == \
+        [("adam", {"beta1": 0.9, "beta2": 0.999, "eps": 1e-6})]
+    at.number_input(key="backends_opt_beta1").set_value(0.5).run()      # a hyperparameter: a new run
+    assert len(calls) == 2 and calls[1]["hyperparams"]["beta1"] == 0.5
+    at.number_input(key="backends_opt_beta1").set_value(0.9).run()      # back: from the cache
+    assert len(calls) == 2
+    assert "beta1=0.9" in texts(at.code)[4]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_without_mindspore_an_optimizer_still_shows_both_codes_and_the_numpy_run(no_mindspore, misses, lang):
+    t = _t(lang)
+    at = run_page(lang=lang, optimizer="adam", epochs="1")
+    assert not at.exception and not at.error
+    assert t("MindSpore is not available here, so only the NumPy side runs below. Install it with the "
+             "command below and restart the app:") in texts(at.warning)
+    codes = texts(at.code)
+    left, right = cmp.optimizer_pair("adam")                 # read, not imported
+    assert "\n".join(left).rstrip() in codes and "\n".join(right).rstrip() in codes
+    assert set(paragraphs(at, lang)) == {"ms_adam_eps_scaled", "ms_adam_beta_open", "ms_eps_default"}
+    assert len(charts(at)) == 2
+    if lang == "zh":
+        assert misses == [], sorted(set(misses))

@@ -97,19 +97,21 @@ GLYPH = {"solid": "━", "dash": "╍", "dot": "○"}
 
 
 def _end_labels(fig, runs, words):
-    """Each backend named at the end of the first row's lines, with its line style: who is who
-    without the colours. The paths agree to float32 rounding, so their ends coincide: the names
-    are stacked from the common end, away from the nearer edge of the row."""
+    """Each backend named in the first row, with its line style: who is who without the colours.
+    The paths agree to float32 rounding and settle near their end, so the names are stacked in
+    the row's right-hand corner away from the end (the lower one when the path ends high): on a
+    phone, where they take half the width, they stay off the curve's bend."""
     first = runs[0].w[:, 0]
-    x, y = len(first) - 1, float(first[-1])
+    y = float(first[-1])
     finite = first[np.isfinite(first)]
-    low = finite.size == 0 or y <= (float(finite.min()) + float(finite.max())) / 2
+    low = finite.size == 0 or not np.isfinite(y) or y <= (float(finite.min()) + float(finite.max())) / 2
     line = FONT_SIZE + 2
     for i, run in enumerate(runs):
         glyph = GLYPH[DASH[run.backend]]
         fig.add_annotation(
-            x=x, y=y, xref="x", yref="y", showarrow=False, xanchor="right",
-            yanchor="bottom" if low else "top", yshift=(4 + line * i) * (1 if low else -1),
+            x=1, y=1 if low else 0, xref="x domain", yref="y domain", showarrow=False, xanchor="right",
+            yanchor="top" if low else "bottom",
+            yshift=-(2 + line * i) if low else 2 + line * (len(runs) - 1 - i),
             text=f"<span style='color:{COLORS[run.backend]}'>{glyph}</span> {words[run.backend]}",
             font=dict(size=FONT_SIZE - 3, color=P.TEXT), bgcolor=P.LABEL_BG)
 

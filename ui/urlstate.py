@@ -31,11 +31,14 @@ class PageSettings:
     in st.session_state[state + "_warnings"] until the user changes a control (forget_problems,
     an on_change). Widget keys are "<state>_<key>"; Streamlit forgets a widget's key while another
     page is shown, so every run refills missing ones from the copy that remember() keeps.
-    to_widget(setting, value): a value as its widget holds it (a toggle's bool)."""
+    to_widget(setting, value): a value as its widget holds it (a toggle's bool). parse(raw) ->
+    (values, [Problem]): how the link is read, parse_settings on the table unless given (the
+    optimizer's rows take core.settings.parse_optimizer_settings)."""
 
-    def __init__(self, state, table, to_widget=None):
+    def __init__(self, state, table, to_widget=None, parse=None):
         self.state, self.table = state, tuple(table)
         self.to_widget = to_widget or (lambda setting, value: value)
+        self.parse = parse or (lambda raw: parse_settings(raw, self.table))
 
     def key(self, name):
         return f"{self.state}_{name}"
@@ -46,7 +49,7 @@ class PageSettings:
         ss = st.session_state
         first = self.state not in ss
         if first:
-            ss[self.state], ss[self.key("warnings")] = parse_settings(st.query_params, self.table)
+            ss[self.state], ss[self.key("warnings")] = self.parse(st.query_params)
         for s in self.table:
             if self.key(s.key) not in ss:
                 ss[self.key(s.key)] = self.to_widget(s, ss[self.state][s.key])
