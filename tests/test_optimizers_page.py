@@ -221,3 +221,13 @@ def test_five_optimizers_click_leaves_five_labelled_runs_and_an_answer(lang, mis
     if lang == "zh":
         assert CJK.search(text)
     assert not [m for m in misses if m not in SAME_IN_ZH]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_path_chart_names_the_optimizer(lang, monkeypatch):
+    adam = step(open_page(None, lang=lang, optimizer="adam")).session_state["run"]
+    sgd = step(open_page(None, lang=lang)).session_state["run"]
+    monkeypatch.setattr("ui.i18n.language", lambda: lang)   # the words as the page makes them
+    t = translations(lang).gettext
+    assert live.meta(adam)["words"]["sgd_path"] == t("{optimizer} path").format(optimizer=t("Adam"))
+    assert live.meta(sgd)["words"]["sgd_path"] == t("SGD path")

@@ -218,6 +218,15 @@ def optimizer_label(gs, settings):
     return parts
 
 
+def path_words(settings):
+    """The path's legend names the run's optimizer when it is not the lesson's SGD ("Adam path")."""
+    name = settings.get("optimizer", "sgd")
+    if name == "sgd":
+        return {}
+    label = _(OPTIMIZER_LABELS[name]).format(value=f"{settings.get('momentum', 0):g}")
+    return {"sgd_path": _("{optimizer} path").format(optimizer=label)}
+
+
 def ghost_label(g, settings):
     """What the kept run `g` did differently from a run with `settings`, in the user's words:
     'lr 0.1 · batch 100'; the run's number when nothing differs."""
@@ -280,8 +289,9 @@ def meta(run, ghosts=()):
                  {"X": [_nums(r, 4) for r in Xs], "y": _nums(ys, 4), "yr": _range(ys, 0.1)}),
         "parabola": {"x0": x0, "lim": x0 * 1.25,
                      "regime": _(REGIME_WORDS[regime(lr)])},
-        "words": words() if known else {**words(), "params_title": _("Parameters (dashed: least squares)"),
-                                         "floor": _("least-squares loss")},
+        "words": {**words(), **path_words(run.settings),
+                  **({} if known else {"params_title": _("Parameters (dashed: least squares)"),
+                                       "floor": _("least-squares loss")})},
         "ghosts": [{"id": g["number"], "label": ghost_label(g, run.settings), "x": g["x"],
                     "loss": g["loss"], "w": g["w"], "b": g["b"], "range": g["range"],
                     "same_d": len(g["w"]) == d}
