@@ -23,6 +23,7 @@ from ui.parabola_figures import (
     momentum_translated,
     out_of_view_note,
     parabola_figure,
+    runs_off_view,
     steps_table,
     translated,
 )
@@ -238,6 +239,8 @@ def momentum_section(values):
                      "gradient descent at the same lr."))
     with right:
         st.plotly_chart(momentum_runs_figure(gd, momentum, lr, beta, words), key=_wkey("momentum_runs"))
+        for note in runs_off_view(gd, momentum, words):
+            st.markdown(f"**{note}**")
         st.caption(_("Both runs start at x0 = {x0} (the slider above). ▶ Play runs them side by side "
                      "from k = 0; drag the slider to pick one step.").format(x0=f"{x0:g}"))
 

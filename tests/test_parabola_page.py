@@ -24,6 +24,7 @@ from ui.parabola_figures import (
     momentum_map_figure,
     momentum_runs_figure,
     parabola_figure,
+    runs_off_view,
     steps_table,
     view_halfwidth,
 )
@@ -196,7 +197,7 @@ def test_momentum_map_is_the_cores_rate_with_the_regions_named(lang):
     assert np.isnan(z[~ok]).all() and (~ok).sum() > 1000     # divergent cells blank (hatched over)
     assert array(heat["x"]).tolist() == pytest.approx(lr_edges.tolist())
     labels = [a["text"] for a in spec["layout"]["annotations"]]
-    for name in ("monotone", "oscillating", "divergent", "critical damping β = (1 − √lr)²"):
+    for name in ("monotone", "oscillating", "divergent", "critical damping<br>β = (1 − √lr)²"):
         assert t(name) in labels
     legend = [d.get("name") for d in spec["data"] if d.get("showlegend") is not False and d.get("name")]
     assert t("β = 0: gradient descent") in legend and t("rate = 1: lr = 2 (1 + β)") in legend
@@ -302,9 +303,12 @@ def test_momentum_runs_figure_names_a_diverging_run():
     gd = list(parabola_descent(4.0, 2.5, 30))
     mom = list(momentum_descent(4.0, 2.5, 0.6, num_steps=30))
     fig = momentum_runs_figure(gd, mom, 2.5, 0.6)
-    assert fig.layout.title.text.startswith("gradient descent diverges")
+    assert runs_off_view(gd, mom) == [f"gradient descent diverges: |x| = {abs(gd[-1].x):.3g} after 30 steps, "
+                                      "off the chart."]
     assert "NaN" not in fig.to_json() and "Infinity" not in fig.to_json()
     calm = momentum_runs_figure(list(parabola_descent(4.0, 0.1, 30)),
                                 list(momentum_descent(4.0, 0.1, 0.5, num_steps=30)), 0.1, 0.5)
     assert calm.layout.title.text == "lr = 0.1: x_k against step k"
+    assert runs_off_view(list(parabola_descent(4.0, 0.1, 30)),
+                         list(momentum_descent(4.0, 0.1, 0.5, num_steps=30))) == []
     assert [len(f.data[1].x) for f in calm.frames] == list(range(1, 32))

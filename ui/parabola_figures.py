@@ -225,14 +225,14 @@ PICK_BETA = [round(0.02 * j, 2) for j in range(50)]
 MOMENTUM_WORDS = {
     "lr": N_("learning rate lr"), "beta": N_("momentum β"), "rate": N_("rate"),
     "monotone": N_("monotone"), "oscillating": N_("oscillating"), "divergent": N_("divergent"),
-    "critical": N_("critical damping β = (1 − √lr)²"), "rate_one": N_("rate = 1: lr = 2 (1 + β)"),
+    "critical": N_("critical damping<br>β = (1 − √lr)²"), "rate_one": N_("rate = 1: lr = 2 (1 + β)"),
     "gd_line": N_("β = 0: gradient descent"),
     "map_hover": N_("lr = {lr}, β = {beta}<br>rate = {rate} ({region})"),
     "runs_title": N_("lr = {lr}: x_k against step k"),
     "gd_run": N_("gradient descent (β = 0)"), "momentum_run": N_("momentum (β = {beta})"),
     "step_k": N_("step k"), "x_k": N_("x_k (minimum at 0, dotted)"),
     "play": N_("▶ Play"), "pause": N_("❚❚ Pause"), "slider": N_("step k = "),
-    "off_view": N_("{run} diverges:<br>|x| = {x} after {k} steps"),
+    "off_view": N_("{run} diverges: |x| = {x} after {k} steps, off the chart."),
     "gd_short": N_("gradient descent"), "momentum_short": N_("momentum"),
 }
 
@@ -343,12 +343,10 @@ def measured_rate(xs) -> float | None:
 def momentum_runs_figure(gd: list, momentum: list, lr: float, beta: float, words=None) -> go.Figure:
     """x_k against k for plain gradient descent (ParabolaStep) and momentum (MomentumStep) from the
     same x0 at the same lr, one frame per k (Play replays both from k = 0), opening on the whole run.
-    The view holds |x| up to VIEW_CLIP |x0|; a run beyond it is named in the title."""
+    The view holds |x| up to VIEW_CLIP |x0| (runs_off_view names a run that leaves it)."""
     words = words or MOMENTUM_WORDS
     n = max(len(gd), len(momentum)) - 1
-    x0 = abs(gd[0].x)
-    biggest = max(abs(s.x) for s in [*gd, *momentum])
-    r = max(1.15 * min(biggest, VIEW_CLIP * x0), 1e-3)
+    r = runs_view_halfwidth(gd, momentum)
 
     def traces(k):
         g, m = gd[: k + 1], momentum[: k + 1]
@@ -380,15 +378,23 @@ def momentum_runs_figure(gd: list, momentum: list, lr: float, beta: float, words
             font=dict(size=FONT_SIZE - 4),
             currentvalue=dict(prefix=words["slider"], font=dict(size=FONT_SIZE), xanchor="right"),
             steps=[dict(label=str(k), method="animate", args=[[str(k)], pause]) for k in range(n + 1)])])
-    out = [(name, s) for name, s in ((words["gd_short"], gd[-1]), (words["momentum_short"], momentum[-1]))
-           if abs(s.x) > r]
-    title = words["runs_title"].format(lr=f"{lr:g}")
-    if out:                # the one further out (both diverge where plain descent does not)
-        name, last = max(out, key=lambda o: abs(o[1].x))
-        title = words["off_view"].format(run=name, x=f"{abs(last.x):.3g}", k=last.k)
-    _style(fig, title=title, x_title=words["step_k"], y_title=words["x_k"],
+    _style(fig, title=words["runs_title"].format(lr=f"{lr:g}"), x_title=words["step_k"], y_title=words["x_k"],
            x_range=[-0.5, n + 0.5], y_range=[-r, r])
     fig.update_layout(height=560, margin=dict(b=170))
-    if out:
-        fig.update_layout(title_font_color=P.ALERT)
     return fig
+
+
+def runs_view_halfwidth(gd: list, momentum: list) -> float:
+    """Half-height R of the runs chart's view [-R, R]: every iterate, but at most VIEW_CLIP |x0|."""
+    biggest = max(abs(s.x) for s in [*gd, *momentum])
+    return max(1.15 * min(biggest, VIEW_CLIP * abs(gd[0].x)), 1e-3)
+
+
+def runs_off_view(gd: list, momentum: list, words=None) -> list[str]:
+    """A sentence for each run that ends beyond the runs chart's view (the page shows them under
+    it: a chart's title has no room for them on a phone)."""
+    words = words or MOMENTUM_WORDS
+    r = runs_view_halfwidth(gd, momentum)
+    return [words["off_view"].format(run=name, x=f"{abs(last.x):.3g}", k=last.k)
+            for name, last in ((words["gd_short"], gd[-1]), (words["momentum_short"], momentum[-1]))
+            if abs(last.x) > r]
