@@ -62,6 +62,7 @@ class Run:
         self.last = None            # the newest Step record
         self.status = READY
         self.error = None           # a message when the backend could not run
+        self.problem = None         # its core.problems.Problem when it was a SettingError (the UI words it)
         self.compute_seconds = 0.0  # time spent inside the trainer
         self._steps = None
 
@@ -105,7 +106,7 @@ class Run:
         self.history.truncate(step)
         self.last = self.record(step) if step else None
         self._steps = None
-        self.error = None
+        self.error = self.problem = None
         self.status = PAUSED if step else READY
         return True
 
@@ -144,6 +145,7 @@ class Run:
                     break
         except Exception as exc:  # a backend failure must not take the page down
             self.error = f"{type(exc).__name__}: {exc}"
+            self.problem = getattr(exc, "problem", None)
             self.status = FAILED
         self.compute_seconds += time.perf_counter() - t0
         return done

@@ -45,6 +45,8 @@ if settings["present"]:                     # on a projector the charts fit the 
     exercises.show(player)
 st.caption(_("Stable learning rates — y = x²/2: lr < 2 · these data (full batch, 2/λ_max): lr < {max_lr} · "
              "now lr = {lr}.").format(max_lr=f"{run.theory.max_stable_lr:.3g}", lr=f"{run.settings['lr']:g}"))
+if panels.stability_note(run):
+    st.caption(panels.stability_note(run))
 panels.show_results(run)
 st.subheader(_("The current step"))
 if run.status == RUNNING:                   # the fragment reruns the whole page when it ends

@@ -231,3 +231,42 @@ def test_the_path_chart_names_the_optimizer(lang, monkeypatch):
     t = translations(lang).gettext
     assert live.meta(adam)["words"]["sgd_path"] == t("{optimizer} path").format(optimizer=t("Adam"))
     assert live.meta(sgd)["words"]["sgd_path"] == t("SGD path")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_momentum_divergence_and_the_stable_bound_are_momentums(lang):
+    at = open_page(None, lang=lang, optimizer="momentum", momentum="0.9", lr="2", speed="0")
+    (train,) = [b for b in at.button if b.key == "train"]
+    at = finish(train.click().run())
+    run = at.session_state["run"]
+    assert run.status == "diverged"
+    bound = f"{run.theory.max_stable_lr * 1.9:.3g}"
+    (error,) = [e.value for e in at.error]
+    assert "2(1 + β) / λ_max" in error and bound in error
+    assert any("2(1 + β)/λ_max" in c.value and bound in c.value for c in at.caption)
+    if lang == "zh":
+        assert CJK.search(error)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_adaptive_optimizer_says_the_sgd_bound_is_not_its_own(lang):
+    at = open_page(None, lang=lang, optimizer="rmsprop")
+    t = translations(lang).gettext
+    note = t("These bounds are plain SGD's: {optimizer} divides each step by the root of its own "
+             "squared gradients, so its lr is about the length of a step, not a multiple of the "
+             "gradient.").format(optimizer=t("RMSProp"))
+    assert note in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_setting_mindspore_refuses_is_worded(lang):
+    from core.backends import backend_installed
+    if not backend_installed("mindspore"):
+        pytest.skip("MindSpore is not installed")
+    at = step(open_page(None, lang=lang, optimizer="adam", beta1="0", backend="mindspore"))
+    run = at.session_state["run"]
+    assert run.status == "failed" and run.problem is not None and run.problem.params["key"] == "beta1"
+    (error,) = [e.value for e in at.error]
+    assert "SettingError" not in error and "beta1" in error and "(0, 1)" in error
+    if lang == "zh":
+        assert CJK.search(error)

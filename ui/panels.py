@@ -15,7 +15,7 @@ from core import optimizers
 from core.model import linreg
 from core.run import DIVERGED, DONE, FAILED
 from ui.controls import optimizer_words
-from ui.i18n import _, plain
+from ui.i18n import _, plain, word
 from ui.live import number
 
 
@@ -205,10 +205,25 @@ def lesson_printout(run):
 def show_alert(run):
     """Divergence or failure, said where everyone looks first: above the charts."""
     th, s = run.theory, run.settings
+    if run.status == FAILED and getattr(run, "problem", None) is not None:
+        # a setting the backend refuses (MindSpore's Adam takes no β = 0): said in the user's words
+        st.error(_("The {backend} backend cannot run these settings: {problem}. Change it in the "
+                   "sidebar, or choose NumPy under **More**.").format(backend=s["backend"],
+                                                                     problem=word(run.problem)))
+        return
     if run.status == FAILED:
         st.error(_("The {backend} backend could not run: {error}. Choose NumPy under **More**, "
                    "or install the backend as the README says.").format(backend=s["backend"],
                                                                         error=run.error))
+        return
+    if run.status == DIVERGED and getattr(run, "optimizer", "sgd") == "momentum":
+        rec, beta = run.last, run.hyperparams["momentum"]
+        st.error(_("**Diverged at step {step} (epoch {epoch}).** With lr = {lr} and momentum β = {beta} "
+                   "the steps overshoot the minimum by more than they correct, and the loss grows "
+                   "without bound. With momentum, full-batch descent on these data is stable up to "
+                   "lr = 2(1 + β) / λ_max = **{max_lr}**. Try a smaller lr or β.").format(
+            step=rec.step, epoch=rec.epoch, lr=f"{s['lr']:g}", beta=f"{beta:g}",
+            max_lr=f"{th.max_stable_lr * (1 + beta):.3g}"))
         return
     if run.status == DIVERGED:
         rec = run.last
@@ -217,6 +232,21 @@ def show_alert(run):
                    "largest stable learning rate for these data is about **{max_lr}** (2 / λ_max of "
                    "the loss's curvature; for y = x²/2 it is 2). Try a smaller lr.").format(
             step=rec.step, epoch=rec.epoch, lr=f"{s['lr']:g}", max_lr=f"{th.max_stable_lr:.3g}"))
+
+
+def stability_note(run):
+    """Beside the lesson's stable-lr caption, for another optimizer than SGD: momentum's own bound,
+    or that an adaptive optimizer's lr means something else. None for SGD."""
+    name = getattr(run, "optimizer", "sgd")
+    if name == "sgd":
+        return None
+    if name == "momentum":
+        beta = run.hyperparams["momentum"]
+        return _("With momentum β = {beta}, full-batch descent is stable up to lr < 2(1 + β)/λ_max = "
+                 "{max_lr}.").format(beta=f"{beta:g}", max_lr=f"{run.theory.max_stable_lr * (1 + beta):.3g}")
+    return _("These bounds are plain SGD's: {optimizer} divides each step by the root of its own "
+             "squared gradients, so its lr is about the length of a step, not a multiple of the "
+             "gradient.").format(optimizer=optimizer_words(name))
 
 
 def show_results(run):
