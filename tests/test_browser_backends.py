@@ -108,3 +108,50 @@ def test_screenshot(browser, server, lang, locale, name):
         page.wait_for_timeout(500)
         screenshot(page, name)
         assert_healthy(page)
+
+
+OPT_SHOTS = Path("/tmp/lrviz-shots/optim-backends")
+
+
+@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
+def test_an_optimizer_s_code_from_both_sides_lays_out_at_three_sizes(browser, server, width, height, lang,
+                                                                    locale):
+    """Adam (the one with differences MindSpore keeps): its rule beside nn.Adam's construction, the
+    `# [update]` lines level side by side, the call with this run's values, the differences worded;
+    nothing clipped or overlapping, and the whole page as a picture."""
+    t = words(lang)
+    with new_tab(browser, server, width, height, locale=locale) as page:
+        page.goto(f"/backends?lang={lang}&optimizer=adam&epochs=1")
+        page.wait_for_selector(IDLE, timeout=90_000)
+        wait_js(page, PLOTS_DRAWN, 60_000)
+        page.wait_for_selector(IDLE)
+        page.get_by_role("heading", name=t("The optimizer on both sides: {optimizer}").format(
+            optimizer=t("Adam")), exact=True).wait_for()
+        codes = page.locator(CODE)
+        assert codes.count() == 5
+        assert "def adam(theta, g, state, hp):" in codes.nth(2).inner_text()
+        assert "nn.Adam(params" in codes.nth(3).inner_text()
+        assert codes.nth(4).inner_text().strip().startswith("nn.Adam([w, b], learning_rate=0.01")
+        boxes = [codes.nth(i).bounding_box() for i in (2, 3)]
+        if width >= 1024:
+            assert boxes[1]["x"] > boxes[0]["x"] + boxes[0]["width"] - 1
+            rows = page.evaluate(TAG_ROWS)
+            (left,), (right,) = rows[2], rows[3]
+            assert left[0] == right[0] == "update" and abs(left[1] - right[1]) < 2, (left, right)
+        else:
+            assert boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"] - 1
+        verdict = t("both inside MindSpore's range.")        # the end of the β paragraph, in the language
+        assert page.get_by_text(verdict, exact=False).count() == 1
+        for _ in range(3):
+            for chart in page.locator(".js-plotly-plot").all():
+                chart.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+        assert page.evaluate(OVERLAPS) == []
+        assert page.evaluate(CLIPPED) == []
+        assert_healthy(page)
+        tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+        page.set_viewport_size({"width": width, "height": min(int(tall) + 40, 12_000)})
+        page.wait_for_timeout(800)
+        OPT_SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(OPT_SHOTS / f"backends-adam-{lang}-{width}.png"), full_page=True)
