@@ -41,7 +41,16 @@ SETTINGS = (
                "descent; in [0, 0.99].")),
     Setting("m_steps", "int", 30, 1, 100, N_("Number of steps"), N_("How many updates each run takes.")),
 )
-MOMENTUM_KEYS = ("m_lr", "beta", "m_steps")
+# the map and the runs side by side where each gets about 400 px, else one above the other
+# (st.columns stacks only below 640 px of window and squeezes both before that; as on the
+# landscape page, a horizontal container's flex items are the wrappers around its children)
+SIDE_BY_SIDE = """<style>
+.st-key-parabola_momentum_row > div:has(> .st-key-parabola_momentum_left) {
+  flex: 4 1 400px; min-width: min(400px, 100%); }
+.st-key-parabola_momentum_row > div:has(> .st-key-parabola_momentum_right) {
+  flex: 3 1 380px; min-width: min(380px, 100%); }
+.st-key-parabola_momentum_rates > div { flex: 1 1 190px; min-width: min(190px, 100%); }
+</style>"""
 MAP_KEY = "parabola_momentum_map"
 MOMENTUM_BANNERS = {"monotone": st.success, "oscillating": st.info, "divergent": st.error}
 MOMENTUM_REGION_TEXT = {
@@ -231,7 +240,9 @@ def momentum_section(values):
         return
     show_rates(lr, beta, gd, momentum)
     words = momentum_translated(_)
-    left, right = st.columns([4, 3])
+    st.html(SIDE_BY_SIDE)
+    row = st.container(horizontal=True, key=_wkey("momentum_row"), gap="medium")
+    left, right = row.container(key=_wkey("momentum_left")), row.container(key=_wkey("momentum_right"))
     with left:
         st.plotly_chart(momentum_map_figure(lr, beta, words), key=MAP_KEY, on_select=_picked_point,
                         selection_mode="points")

@@ -319,7 +319,7 @@ def momentum_map_figure(lr: float, beta: float, words=None) -> go.Figure:
            x_range=[0.0, MAP_LR_MAX], y_range=[MAP_BETA_LOW, top])
     fig.update_layout(height=560, clickmode="event+select", dragmode=False, hovermode="closest",
                       plot_bgcolor=P.MISSING_BG, title=None, margin=dict(t=20))
-    fig.update_xaxes(zeroline=False, showgrid=False, dtick=0.5)
+    fig.update_xaxes(zeroline=False, showgrid=False, dtick=1)
     fig.update_yaxes(zeroline=False, showgrid=False, dtick=0.2)
     return fig
 
