@@ -270,3 +270,14 @@ def test_a_setting_mindspore_refuses_is_worded(lang):
     assert "SettingError" not in error and "beta1" in error and "(0, 1)" in error
     if lang == "zh":
         assert CJK.search(error)
+
+
+def test_the_numbers_table_has_the_optimizers_state():
+    at = step(open_page(None, optimizer="adam"), 3)
+    run = at.session_state["run"]
+    table, _every = panels.numbers_table(run)
+    assert table["t"] == ["1", "2", "3"]
+    assert table["v_b"][-1] == live.number(run.last.state.v[-1], 4, True)
+    assert table["s_w_2"][-1] == live.number(run.last.state.s[1], 4, True)
+    sgd = step(open_page(None)).session_state["run"]
+    assert not {"t", "v_b"} & set(panels.numbers_table(sgd)[0])

@@ -331,6 +331,9 @@ def numbers_table(run, max_rows=MAX_ROWS):
     for j, name in enumerate(names):
         table[name] = [_fixed(v) for v in w[:, j]]
     table["b"] = [_fixed(v) for v in h.column("b")[rows]]
+    state = h.column("state")[rows]           # the optimizer's state after each step (none for SGD)
+    for j, name in enumerate(h.state_columns):
+        table[name] = [str(int(v)) if name == "t" else number(v, 4, True) for v in state[:, j]]
     return table, every
 
 
