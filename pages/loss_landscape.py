@@ -406,7 +406,7 @@ def show_optimizers(values, words):
             steps_text(part[n][1], part[n][2], steps) for n in OPTIMIZERS]
         rows[_("final loss, {valley}").format(valley=label)] = [
             "–" if part[n][2] else fmt(part[n][3]) for n in OPTIMIZERS]
-    st.dataframe(rows, hide_index=True, key=_wkey("optimizer_table"))
+    st.container(key=_wkey("optimizer_table")).dataframe(rows, hide_index=True)
     st.caption(_("Steps to reach 10× the loss floor (the least-squares loss of these data) and the loss "
                  "after {steps} steps, on the valley stretched by k and ρ and on the same data standardised. "
                  "Standardising helps minibatch SGD most; the adaptive methods need it less.").format(

@@ -24,7 +24,8 @@ ZH = gettext.translation("messages", str(ROOT / "ui" / "locale"), languages=["zh
 TITLE = "The loss landscape"
 MAIN = "Linear regression, step by step"
 FINDER = ".st-key-landscape_finder"
-PLOTS_DRAWN = "document.querySelectorAll('.js-plotly-plot').length >= 4"
+PLOTS_DRAWN = "document.querySelectorAll('.js-plotly-plot').length >= 5"
+OPTIMIZERS_CHART = ".st-key-landscape_optimizers"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -205,6 +206,61 @@ def test_the_page_lays_out_at_three_sizes(browser, server, width, height, lang, 
         page.evaluate("window.scrollTo(0, 0)")
         assert_healthy(page)
         page.screenshot(path=f"/tmp/landscape-{lang}-{width}.png", full_page=True)
+
+
+# the optimizers' chart: every text (the names at the paths, legend, titles, ticks) against every
+# other, and the names at the paths inside the plot area
+OPTIMIZER_TEXTS = """(sel) => {
+  const div = document.querySelector(sel + ' .js-plotly-plot');
+  if (!div) return {missing: true};
+  const plot = div.querySelector('.nsewdrag').getBoundingClientRect();
+  const els = Array.from(div.querySelectorAll(
+    '.textpoint text, .legendtext, .xtitle, .ytitle, .xtick text, .ytick text'))
+    .filter(e => e.getBoundingClientRect().width > 0);
+  const boxes = els.map(e => [e, e.getBoundingClientRect()]);
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [a, ra] = boxes[i], [b, rb] = boxes[j];
+    if (a.contains(b) || b.contains(a)) continue;
+    const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+    const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+    if (w > 2 && h > 2) overlaps.push([a.textContent, b.textContent]);
+  }
+  const names = Array.from(div.querySelectorAll('.textpoint text')).map(e => [e.textContent,
+    e.getBoundingClientRect()]);
+  const outside = names.filter(([t, r]) => r.left < plot.left - 1 || r.right > plot.right + 1 ||
+                                           r.top < plot.top - 1 || r.bottom > plot.bottom + 1)
+                       .map(([t]) => t);
+  return {overlaps, outside, names: names.map(([t]) => t),
+          legend: div.querySelectorAll('.legendtext').length,
+          pageWide: document.documentElement.scrollWidth > window.innerWidth + 1};
+}"""
+
+
+@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
+@pytest.mark.parametrize("query", ["k=3&rho=0.5&lr=0.201", "k=10&lr=0.0187&opt_lrs=tuned"])
+def test_the_optimizers_section_lays_out_at_three_sizes(browser, server, width, height, lang, locale, query):
+    """Beyond plain SGD: six paths from one start, named on the chart and in the legend, no text
+    over another or outside the plot, the table and the finder's optimizer picker there."""
+    t = words(lang)
+    with new_tab(browser, server, width, height, locale=locale) as page:
+        open_landscape(page, f"/landscape?{query}&lang={lang}")
+        heading(page, t("Beyond plain SGD: momentum, AdaGrad, RMSProp, Adadelta, Adam")).wait_for()
+        chart = page.locator(OPTIMIZERS_CHART)
+        chart.scroll_into_view_if_needed()
+        wait_js(page, f"document.querySelectorAll('{OPTIMIZERS_CHART} .textpoint text').length >= 3", 15_000)
+        page.wait_for_timeout(300)
+        got = page.evaluate(OPTIMIZER_TEXTS, OPTIMIZERS_CHART)
+        assert got["overlaps"] == [] and got["outside"] == [], got
+        assert got["legend"] >= 7 and not got["pageWide"], got       # six optimizers and the optimum
+        assert len(got["names"]) >= 3, got
+        assert page.locator(".st-key-landscape_optimizer_table [data-testid='stDataFrame']").is_visible()
+        picker = page.locator("[data-testid='stSelectbox']").filter(has_text=t("Optimizer of the finder"))
+        assert picker.count() == 1
+        assert_healthy(page)
+        tag = "tuned" if "tuned" in query else "book"
+        chart.screenshot(path=f"/tmp/landscape-optimizers-{tag}-{lang}-{width}.png")
 
 
 @pytest.mark.parametrize("lang, locale, name", [("en", "en-US", "landscape.png"),

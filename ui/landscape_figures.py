@@ -324,7 +324,7 @@ def optimizers_figure(grid, runs, words=None, standardised=False) -> go.Figure:
                                         dash=P.OPTIMIZER_DASH[name]),
             marker=dict(size=8, color=color, symbol=P.OPTIMIZER_SYMBOLS[name], maxdisplayed=12),
             hovertemplate="w1 = %{x:.4g}<br>w2 = %{y:.4g}<extra>%{fullData.name}</extra>"))
-    fig.add_traces(_optimizer_labels(runs, ws, words, box))
+    fig.add_traces(_optimizer_labels(runs, ws, words, box, grid.w_star))
     if runs:
         start = runs[0][1].w[0]
         fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers+text", name=words["start"],
@@ -341,7 +341,7 @@ def optimizers_figure(grid, runs, words=None, standardised=False) -> go.Figure:
     return fig
 
 
-def _optimizer_labels(runs, ws, words, box):
+def _optimizer_labels(runs, ws, words, box, w_star):
     """Each path named on the chart in its colour with its marker: at the point of the path and
     on the side whose name box lies inside the view, clear of the names placed before it, and
     farthest from the other paths (the last point, its end, when the paths have not parted).
@@ -349,6 +349,13 @@ def _optimizer_labels(runs, ws, words, box):
     span = max(box[0][1] - box[0][0], box[1][1] - box[1][0])
     high = 1.4 * FONT_SIZE / NARROW_PLOT * span
     placed, traces = [], []
+    # kept free: the start's own name (top left of it) and the optimum's star
+    if runs:
+        x, y = (float(v) for v in runs[0][1].w[0])
+        placed.append((x - (text_px(words["start"]) + FONT_SIZE) / NARROW_PLOT * span, x + FONT_SIZE / 2
+                       / NARROW_PLOT * span, y - FONT_SIZE / 2 / NARROW_PLOT * span, y + high))
+    star = FONT_SIZE / 2 / NARROW_PLOT * span
+    placed.append((w_star[0] - star, w_star[0] + star, w_star[1] - star, w_star[1] + star))
     for i, ((name, _path, _lr), w) in enumerate(zip(runs, ws)):
         if not len(w):
             continue
