@@ -20,6 +20,7 @@ from ui.landscape_figures import (
     contour_figure,
     finder_figure,
     map_figure,
+    optimizers_figure,
     region_spans,
     stable_edge,
     surface_figure,
@@ -493,3 +494,36 @@ def test_the_picker_switches_the_language_and_keeps_the_settings():
     at.button_group(key="lang_picker").set_value("en").run()
     assert texts(at.title) == ["The loss landscape"]
     assert {k: v for k, v in at.query_params.items() if k != "lang"} == before
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_optimizers_figure_tells_the_six_paths_apart_without_colour(lang):
+    from core.optimizers import BOOK_DEFAULTS
+    from ui import palette
+    from ui.landscape_figures import translated
+    words = translated(ZH.gettext) if lang == "zh" else None
+    X, y = ls.conditioned_data(k=3.0, rho=0.5)
+    runs = []
+    for name in OPTIMIZERS:
+        lr = 0.201 if name == "sgd" else BOOK_DEFAULTS[name]["lr"]
+        hp = {k: v for k, v in BOOK_DEFAULTS[name].items() if k != "lr"}
+        runs.append((name, ls.paths(X, y, lr, 300, batch_sizes=(10,), optimizer=name, hyperparams=hp)[0], lr))
+    w_star, _b = lstsq_optimum(X, y)
+    grid = ls.loss_grid(X, y, *view_box(runs[0][1].w[0], w_star, [r[1].w for r in runs]), n=30)
+    fig = optimizers_figure(grid, runs, words)
+    paths = [t for t in fig.data if getattr(t, "mode", None) == "lines+markers"]
+    assert [t.legendgroup for t in paths] == list(OPTIMIZERS)
+    # a second cue besides colour: no two share both dash and marker, and every colour is the palette's
+    assert len({(t.line.dash, t.marker.symbol) for t in paths}) == 6
+    assert len({t.line.dash for t in paths}) == 6 and len({t.marker.symbol for t in paths}) == 6
+    assert [t.line.color for t in paths] == [palette.OPTIMIZER_COLORS[n] for n in OPTIMIZERS]
+    for t, (_name, path, lr) in zip(paths, runs):
+        np.testing.assert_array_equal(t.x, path.w[:, 0])              # the core's path, whole
+        assert f"{lr:.3g}" in t.name
+    labels = {t.legendgroup: t.text[0] for t in fig.data
+              if getattr(t, "mode", None) == "text" and t.legendgroup}
+    # the zig-zag and its two cures are always named on the chart
+    assert {"sgd", "momentum", "adam"} <= set(labels), labels
+    name = (ZH.gettext if lang == "zh" else str)("minibatch SGD")
+    assert name in labels["sgd"]
+

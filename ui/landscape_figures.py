@@ -291,6 +291,7 @@ def contour_figure(grid, paths, axes, words=None, standardised=False) -> go.Figu
     return fig
 
 
+LABEL_ORDER = ("sgd", "momentum", "adam", "rmsprop", "adagrad", "adadelta")
 OPT_GLYPH = {"sgd": "●", "momentum": "■", "adagrad": "▲", "rmsprop": "◆", "adadelta": "✕", "adam": "▼"}
 
 
@@ -356,29 +357,36 @@ def _optimizer_labels(runs, ws, words, box, w_star):
                        / NARROW_PLOT * span, y - FONT_SIZE / 2 / NARROW_PLOT * span, y + high))
     star = FONT_SIZE / 2 / NARROW_PLOT * span
     placed.append((w_star[0] - star, w_star[0] + star, w_star[1] - star, w_star[1] + star))
-    for i, ((name, _path, _lr), w) in enumerate(zip(runs, ws)):
+    # the names that matter most first: the zig-zag and its two cures
+    order = sorted(range(len(runs)), key=lambda i: LABEL_ORDER.index(runs[i][0]))
+    for i in order:
+        (name, _path, _lr), w = runs[i], ws[i]
         if not len(w):
             continue
         others = [o for j, o in enumerate(ws) if j != i and len(o)]
         rest = np.vstack(others) if others else np.empty((0, 2))
         label = words["opt_" + name]
         wide = (text_px(label, FONT_SIZE - 1) + 3 * FONT_SIZE) / NARROW_PLOT * span
-        best = None
-        for k in np.unique(np.linspace(0, len(w) - 1, min(len(w), 40)).astype(int))[::-1]:
-            x, y = float(w[k, 0]), float(w[k, 1])
-            for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-                x0, x1 = sorted((x, x + dx * wide))
-                y0, y1 = sorted((y, y + dy * high))
-                if x0 < box[0][0] or x1 > box[0][1] or y0 < box[1][0] or y1 > box[1][1]:
-                    continue
-                if any(x0 < b[1] and b[0] < x1 and y0 < b[3] and b[2] < y1 for b in placed):
-                    continue
-                centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-                room = float(np.min(np.linalg.norm(rest - centre, axis=1))) if len(rest) else span
-                if best is None or room > best[0] + 1e-9:
-                    best = (room, x, y, dx, dy, (x0, x1, y0, y1))
-        if best is None:
+        # every (point, side) at once: the name's box beside the point, towards (dx, dy)
+        pts = w[np.unique(np.linspace(0, len(w) - 1, min(len(w), 160)).astype(int))[::-1]]
+        sides = np.array([(1, 1), (1, -1), (-1, 1), (-1, -1)], float)
+        px, py = np.repeat(pts[:, 0], 4), np.repeat(pts[:, 1], 4)
+        dx, dy = np.tile(sides[:, 0], len(pts)), np.tile(sides[:, 1], len(pts))
+        x0, x1 = np.minimum(px, px + dx * wide), np.maximum(px, px + dx * wide)
+        y0, y1 = np.minimum(py, py + dy * high), np.maximum(py, py + dy * high)
+        ok = (x0 >= box[0][0]) & (x1 <= box[0][1]) & (y0 >= box[1][0]) & (y1 <= box[1][1])
+        for b in placed:
+            ok &= ~((x0 < b[1]) & (b[0] < x1) & (y0 < b[3]) & (b[2] < y1))
+        if not ok.any():
             continue
+        centre = np.column_stack([(x0 + x1) / 2, (y0 + y1) / 2])
+        if len(rest):
+            room = np.min(np.linalg.norm(centre[:, None, :] - rest[None, ::max(1, len(rest) // 300)], axis=2),
+                          axis=1)
+        else:
+            room = np.zeros(len(centre))
+        j = int(np.argmax(np.where(ok, room, -np.inf)))       # the first best: the path's end first
+        best = (room[j], float(px[j]), float(py[j]), dx[j], dy[j], (x0[j], x1[j], y0[j], y1[j]))
         _room, x, y, dx, dy, rect = best
         placed.append(rect)
         left = dx < 0
