@@ -54,8 +54,9 @@ def text_view(at, lang):
     (sentences,) = view.markdown
     (caption,) = view.caption
     (table,) = view.table
-    # the markdown escapes [ ] and the like: the sentences as read
-    lines = [line[2:].replace("\\", "") for line in sentences.value.split("\n")]
+    # the markdown escapes [ ] and the like, and a word joiner follows each ':' (ui.i18n.plain, so
+    # that no auto-link comes of a column's name): the sentences as read
+    lines = [line[2:].replace("\\", "").replace("\u2060", "") for line in sentences.value.split("\n")]
     return lines, caption.value, table.value
 
 
