@@ -208,7 +208,8 @@ def show_rates(lr, beta, gd, momentum):
 
     row = st.container(horizontal=True, key=_wkey("momentum_rates"))
     row.metric(_("Momentum: rate measured"), shown(measured_rate([s.x for s in momentum])),
-               help=_("(|(x_N, x_N−1)| / |(x_1, x_0)|)^(1/(N−1)) on the run shown"))
+               help=_("(|(x_N, x_N−1)| / |(x_1, x_0)|)^(1/(N−1)) on the run shown: two iterates, so a "
+                      "crossing of 0 does not count as arriving. It nears the matrix's rate as N grows."))
     row.metric(_("Momentum: rate from the matrix"), f"{core_m:.3g}")
     row.metric(_("Gradient descent: rate measured"), shown(measured_rate([s.x for s in gd])))
     row.metric(_("Gradient descent: rate |1 − lr|"), f"{core_gd:.3g}")

@@ -301,7 +301,7 @@ def momentum_map_figure(lr: float, beta: float, words=None) -> go.Figure:
             x=pl[at], y=pb[at], customdata=pr[at], mode="markers", showlegend=False, name=name,
             # small: plotly hovers the first point whose marker covers the mouse, not the nearest
             marker=dict(size=2, opacity=0, color=P.TEXT), selected=hidden, unselected=hidden,
-            hovertemplate=words["map_hover"].format(lr="%{x:.3g}", beta="%{y:.3g}", rate="%{customdata:.3g}",
+            hovertemplate=words["map_hover"].format(lr="%{x:.2f}", beta="%{y:.2f}", rate="%{customdata:.3g}",
                                                     region=words[name]) + "<extra></extra>"))
     fig.add_trace(go.Scatter(
         x=[lr], y=[0.0], mode="markers", showlegend=False, hoverinfo="skip",
