@@ -30,6 +30,7 @@ from core.settings import (
 )
 from ui import i18n, urlstate
 from ui.compare_figures import diff_figure, fmt, paths_figure, times_figure, translated
+from ui.controls import OPTIMIZER_WORDS  # the main page's names of the optimizers
 from ui.i18n import N_, _, word
 
 SETTINGS = (
@@ -48,8 +49,6 @@ _wkey, _changed = PAGE.key, PAGE.forget_problems
 # the optimizer: core.settings' rows, read as the main page reads them (the chosen one's book
 # values where the link has none); widget keys backends_opt_optimizer, backends_opt_beta1, ...
 OPT = urlstate.PageSettings("backends_opt", OPTIMIZER_SETTINGS, parse=parse_optimizer_settings)
-OPTIMIZER_WORDS = {"sgd": N_("Minibatch SGD"), "momentum": N_("Momentum"), "adagrad": N_("AdaGrad"),
-                   "rmsprop": N_("RMSProp"), "adadelta": N_("Adadelta"), "adam": N_("Adam")}
 MS = ("mindspore", "mindspore-pynative")
 METRICS = """<style>
 .st-key-backends_metrics > div { flex: 1 1 200px; min-width: min(200px, 100%); }
