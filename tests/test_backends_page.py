@@ -378,3 +378,17 @@ def test_without_mindspore_an_optimizer_still_shows_both_codes_and_the_numpy_run
     assert len(charts(at)) == 2
     if lang == "zh":
         assert misses == [], sorted(set(misses))
+
+
+@needs_ms
+@pytest.mark.mindspore
+def test_the_language_picker_keeps_the_optimizer_and_its_settings():
+    at = run_page(optimizer="rmsprop", gamma="0.8", epochs="1")
+    before = {k: v for k, v in at.query_params.items() if k != "lang"}
+    assert before["optimizer"] == "rmsprop" and before["gamma"] == "0.8"
+    at.button_group(key="lang_picker").set_value("zh").run()
+    assert not at.exception and not at.error
+    assert at.query_params["lang"] == "zh"
+    assert {k: v for k, v in at.query_params.items() if k != "lang"} == before
+    assert at.number_input(key="backends_opt_gamma").value == 0.8
+    assert "decay=0.8" in texts(at.code)[4]
