@@ -69,9 +69,29 @@ def map_position(page, lr, beta):
     }}""")
 
 
+def slider(page, t, label):
+    return page.locator("[data-testid='stSlider']").filter(has_text=t(label)).last.get_by_role("slider")
+
+
 def slider_value(page, t, label):
-    slider = page.locator("[data-testid='stSlider']").filter(has_text=t(label)).last
-    return slider.get_by_role("slider").get_attribute("aria-valuetext")
+    return slider(page, t, label).get_attribute("aria-valuetext")
+
+
+def wait_point(page, lr, beta):
+    page.wait_for_function(f"(() => {{ const q = new URL(location).searchParams; "
+                           f"return q.get('m_lr') === '{lr:g}' && q.get('beta') === '{beta:g}'; }})()",
+                           timeout=20_000)
+    page.wait_for_selector(IDLE)
+
+
+def click_map(page, lr, beta):
+    page.locator(MAP).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    x, y = map_position(page, lr, beta)
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)                    # plotly's click uses the hovered point
+    page.mouse.click(x, y)
+    wait_point(page, lr, beta)
 
 
 @pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
@@ -80,17 +100,8 @@ def test_a_click_on_the_map_picks_the_point_and_runs_it(browser, server, lang, l
     with new_tab(browser, server, 1400, 1000, locale=locale) as page:
         open_parabola(page, f"/parabola?lang={lang}")
         assert (query(page)["m_lr"], query(page)["beta"]) == ("0.1", "0.5")
-        page.locator(MAP).scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
         lr, beta = 2.5, 0.6                           # oscillating: past plain descent's lr < 2
-        x, y = map_position(page, lr, beta)
-        page.mouse.move(x, y)
-        page.wait_for_timeout(300)                    # plotly's click uses the hovered point
-        page.mouse.click(x, y)
-        page.wait_for_function("(() => { const q = new URL(location).searchParams; "
-                               "return q.get('m_lr') === '2.5' && q.get('beta') === '0.6'; })()",
-                               timeout=20_000)
-        page.wait_for_selector(IDLE)
+        click_map(page, lr, beta)
         assert slider_value(page, t, "Momentum β") == "0.60"
         # the runs beside the map are momentum and plain descent at the picked point
         want = [s.x for s in momentum_descent(4.0, lr, beta, num_steps=30)]
@@ -105,6 +116,12 @@ def test_a_click_on_the_map_picks_the_point_and_runs_it(browser, server, lang, l
         page.locator(f"{RUNS} .updatemenu-button").filter(has_text=t("▶ Play")).click()
         wait_js(page, f"{MOMENTUM_XK}.length < 10", 10_000)
         wait_js(page, f"{MOMENTUM_XK}.length === 31", 60_000)
+        # β moved with the keyboard, then the same point clicked again: the map must not keep the
+        # old selection (a second click on it would clear it, and change nothing)
+        slider(page, t, "Momentum β").focus()
+        page.keyboard.press("ArrowRight")
+        wait_point(page, lr, 0.61)
+        click_map(page, lr, beta)
         assert_healthy(page)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.locator(MAP).scroll_into_view_if_needed()
