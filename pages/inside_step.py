@@ -131,10 +131,15 @@ SIDE_BY_SIDE = """<style>
 .st-key-inside_row_noise > div { flex: 1 1 420px; min-width: min(420px, 100%); }
 .st-key-inside_noise_metrics > div { flex: 1 1 200px; min-width: min(200px, 100%); }
 .st-key-inside_noise_metrics [data-testid="stMetricValue"],
-.st-key-inside_noise_metrics [data-testid="stMetricValue"] > div,
+.st-key-inside_noise_metrics [data-testid="stMetricValue"] *,
 .st-key-inside_right_arrows [data-testid="stMetricValue"],
-.st-key-inside_right_arrows [data-testid="stMetricValue"] > div {
+.st-key-inside_right_arrows [data-testid="stMetricValue"] * {
   white-space: normal; overflow: visible; text-overflow: clip; }
+[data-testid="stMain"] table { font-size: 0.875rem; }
+[data-testid="stMain"] th, [data-testid="stMain"] td { padding: 0.3rem 0.4rem; }
+@media (max-width: 500px) { [data-testid="stMain"] table { font-size: 0.8rem; }
+  .st-key-inside_update .katex-display > .katex { font-size: 1em; }
+  [data-testid="stMain"] th, [data-testid="stMain"] td { padding: 0.25rem 0.3rem; } }
 </style>"""
 
 

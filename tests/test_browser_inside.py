@@ -140,3 +140,63 @@ def test_nothing_wider_than_the_window(browser, server, width, height, lang):
             page.wait_for_timeout(1200)
             screenshot(page, "inside.png" if lang == "en" else "inside-zh.png")
         assert_healthy(page)
+
+
+# the update section with an optimizer, and the noise section's metrics, as drawn: every piece of
+# text inside the section's width, no metric's value cut off or running into its neighbour, the
+# arrow chart's legend entries apart
+UPDATE = """() => {
+  const rect = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  const sec = document.querySelector('.st-key-inside_update');
+  const right = sec.getBoundingClientRect().right;
+  const wide = Array.from(sec.querySelectorAll('p, td, th, .katex-display, h2, h3, label'))
+    .filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > right + 1)
+    .map(e => e.textContent.slice(0, 60));
+  // an equation wider than its box scrolls inside it: what KaTeX drew (its .base runs) must fit
+  for (const d of sec.querySelectorAll('.katex-display')) {
+    const edge = d.getBoundingClientRect().right;
+    const bases = Array.from(d.querySelectorAll('.katex-html .base'));
+    if (bases.some(b => b.getBoundingClientRect().right > edge + 1))
+      wide.push(d.textContent.slice(0, 60));
+  }
+  // the chart's labels (the pointer to the optimum) inside the chart
+  const chart = sec.querySelector('.js-plotly-plot').getBoundingClientRect();
+  const labels = Array.from(sec.querySelectorAll('.js-plotly-plot .annotation-text'))
+    .filter(e => e.textContent && (e.getBoundingClientRect().right > chart.right + 1
+                                   || e.getBoundingClientRect().left < chart.left - 1))
+    .map(e => e.textContent);
+  const metrics = Array.from(document.querySelectorAll("[data-testid='stMetric']"));
+  const cut = metrics.map(m => m.querySelector("[data-testid='stMetricValue']"))
+    .filter(v => v.scrollWidth > v.clientWidth + 1 || v.getBoundingClientRect().right > right + 1)
+    .map(v => v.textContent);
+  const values = metrics.map(m => m.querySelector("[data-testid='stMetricValue'] p")).map(rect);
+  const legend = Array.from(sec.querySelectorAll('.legendtext')).map(rect);
+  return {wide, labels, cut, values, legend, katex: sec.querySelectorAll('.katex-display').length,
+          tables: sec.querySelectorAll('table').length};
+}"""
+
+
+def overlapping(rects):
+    return [(a, b) for i, a in enumerate(rects) for b in rects[i + 1:]
+            if min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1]
+
+
+@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("query, lines, legend", [("optimizer=momentum&step=300", 2, 5),   # + velocity
+                                                  ("optimizer=adam&step=2", 6, 4)])
+def test_the_optimizers_update_fits_at_every_size(browser, server, width, height, lang, query, lines, legend):
+    t = words(lang)
+    with new_tab(browser, server, width, height) as page:
+        open_inside(page, f"/inside?lang={lang}&{query}")
+        name = t("Momentum") if "momentum" in query else t("Adam")
+        heading = t("The step {optimizer} takes, written out").format(optimizer=name)
+        assert page.get_by_role("heading", name=heading).count() == 1
+        got = page.evaluate(UPDATE)
+        assert got["katex"] == lines and got["tables"] == 1, got
+        assert got["wide"] == [] and got["cut"] == [] and got["labels"] == [], got
+        assert len(got["values"]) == 8 and overlapping(got["values"]) == [], got
+        assert len(got["legend"]) == legend and overlapping(got["legend"]) == [], got
+        fit = page.evaluate(FIT)
+        assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
+        assert_healthy(page)

@@ -415,7 +415,9 @@ def arrow_figure(arrows, plane, axes, d, optimum=None, words=None, height=520, t
             fig.add_annotation(x=tail[0], y=tail[1], text=w_["to_optimum"], showarrow=False,
                                font=dict(size=FONT_SIZE - 3, color=P.TEXT_SOFT),
                                bgcolor=P.LABEL_BG,
-                               xanchor="center", yanchor="bottom" if direction[1] < 0 else "top")
+                               # toward the view's middle: a long label stays inside a narrow chart
+                               xanchor="right" if tail[0] > c[0] else "left",
+                               yanchor="bottom" if direction[1] < 0 else "top")
     names = (w_["w1"], w_["w2"]) if d >= 2 else (w_["w"], w_["b"])
     # equal scales (the angle between the arrows is the true one): the plot shrinks to a square
     # rather than the ranges growing past the contours
