@@ -395,6 +395,9 @@ def show_optimizers(values, words):
                  "steps), at the lr in its legend and the book's other hyperparameters (in the table). "
                  "Each path is named where it parts from the others; dash and marker tell them apart as "
                  "well as colour does.").format(batch=batch, steps=steps))
+    if batch < 1000:
+        st.caption(_("With batch size 1000 (full-batch gradient descent) the paths lose the minibatches' "
+                     "noise and show each rule alone."))
     table = optimizer_table(k, rho, lr, batch, steps, mode)
     stretched, standardised = _("stretched (k = {k}, ρ = {rho})").format(k=f"{k:g}", rho=f"{rho:g}"), \
         _("standardised")
