@@ -214,28 +214,173 @@
     });
     return out;
   }
-  // Names at line ends: a text trace, each name beside its line's last point at x (pos: "middle
-  // right", ahead of the line and in the plot's right margin once it reaches the end; "top left",
-  // above the end, inside the plot), names that would overlap pushed apart.
-  // ends: [{y (on the axis' own scale: log10 on a log axis), text, color}]; range: the y range;
-  // lo: the lowest a name may sit (above another note), or null; div: the plot (its drawn
-  // height, once drawn; the legend's rows take more of it in Chinese or on a phone).
-  function endLabels(ends, x, range, log, pos, lo, div) {
+  // The charts' one label layout: labels that each want their centre at c (px from the plot's
+  // top) and are h px tall, pushed apart so that no two overlap (pad px between them) and kept
+  // inside [0, plotH] when they fit. Changes c in place; a handful of labels, once per paint.
+  function spread(items, plotH, pad) {
+    const up = items.slice().sort((a, b) => b.c - a.c);         // from the bottom up
+    const apart = (a, b) => (a.h + b.h) / 2 + pad;
+    for (let i = 1; i < up.length; i++) up[i].c = Math.min(up[i].c, up[i - 1].c - apart(up[i - 1], up[i]));
+    const top = up.length ? up[up.length - 1] : null;
+    if (top) top.c = Math.max(top.c, top.h / 2);                  // the top one back in, the rest follow
+    for (let i = up.length - 2; i >= 0; i--) up[i].c = Math.max(up[i].c, up[i + 1].c + apart(up[i], up[i + 1]));
+    return items;
+  }
+  // the plot area in px (Plotly's, once drawn: the legend's rows take more of the height in
+  // Chinese or on a phone), or an estimate from the cell before the first drawing
+  function plotSize(div, right) {
     const z = sizes(), drawn = div && div._fullLayout && div._fullLayout._size;
-    const plotH = Math.max(40, drawn ? drawn.h : S.cellH - z.margin.b - z.legend * 2.2 - z.margin.t);
-    const gap = (range[1] - range[0]) * (z.font * 1.2) / plotH;
-    // the order of the names stays the order of `ends` (so a frame can move them without redrawing)
-    const items = ends.filter(e => e.y != null && isFinite(e.y) && e.y >= range[0] && e.y <= range[1]);
-    const up = items.slice().sort((a, b) => a.y - b.y);
-    if (up.length && lo != null && isFinite(lo)) up[0].y = Math.max(up[0].y, lo + gap);
-    for (let i = 1; i < up.length; i++) up[i].y = Math.max(up[i].y, up[i - 1].y + gap);
-    const over = up.length ? up[up.length - 1].y - range[1] : 0;
-    if (over > 0) up.forEach(e => { e.y -= over; });
-    for (let i = up.length - 2; i >= 0; i--) up[i].y = Math.min(up[i].y, up[i + 1].y - gap);
-    return { x: items.map(() => x), y: items.map(e => (log ? Math.pow(10, e.y) : e.y)), name: "",
-             text: items.map(e => e.text), mode: "text", textposition: pos, cliponaxis: false,
+    if (drawn) return { w: drawn.w, h: drawn.h };
+    return { w: Math.max(40, (div ? div.clientWidth : 400) - z.margin.l - (right || z.margin.r)),
+             h: Math.max(40, S.cellH - z.margin.b - z.legend * 2.2 - z.margin.t) };
+  }
+  // a y value on the axis' own scale (log10 on a log axis) to px from the plot's top, and back
+  const toPx = (y, range, h) => ((range[1] - y) / (range[1] - range[0])) * h;
+  const fromPx = (c, range, h) => range[1] - (c / h) * (range[1] - range[0]);
+  // a text's width in px at a font size (measured once per text and size)
+  const measured = new Map();
+  let measure = null;
+  function textWidth(text, size) {
+    const key = size + "|" + text;
+    if (!measured.has(key)) {
+      measure = measure || document.createElement("canvas").getContext("2d");
+      measure.font = size + 'px "Open Sans", verdana, arial, sans-serif';
+      measured.set(key, measure.measureText(String(text)).width);
+    }
+    return measured.get(key);
+  }
+  // Names at line ends: a text trace, each name just right of its line's last point at x (in
+  // the plot's right margin once the line reaches the end), names that would overlap pushed
+  // apart (spread). The order of the names stays the order of `ends`, so a frame can move them
+  // without redrawing. ends: [{y (on the axis' own scale), text, color}]; range: the y range.
+  function endLabels(ends, x, range, div) {
+    const z = sizes(), h = plotSize(div).h;
+    const items = ends.filter(e => e.y != null && isFinite(e.y) && e.y >= range[0] && e.y <= range[1])
+      .map(e => Object.assign({}, e, { c: toPx(e.y, range, h), h: z.font * 1.2 }));
+    spread(items, h, 0);
+    return { x: items.map(() => x), y: items.map(e => fromPx(e.c, range, h)), name: "",
+             text: items.map(e => e.text), mode: "text", textposition: "middle right", cliponaxis: false,
              showlegend: false, hoverinfo: "skip",
              textfont: { size: z.font, color: items.map(e => e.color) } };
+  }
+  // Does a box {x0, x1, y0, y1} (px in the plot) touch a drawn curve, within `margin` px? The
+  // curve: xs sorted, ys its values; px.x, px.y map them to px (px.y: null for a gap). Only the
+  // points over the box's x span and their neighbours are looked at (a binary search finds them).
+  function touches(box, xs, ys, px, margin) {
+    const n = xs.length;
+    if (!n) return false;
+    let lo = 0, hi = n - 1;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (px.x(xs[mid]) < box.x0 - margin) lo = mid + 1; else hi = mid; }
+    const a0 = box.x0 - margin, a1 = box.x1 + margin, b0 = box.y0 - margin, b1 = box.y1 + margin;
+    for (let i = Math.max(0, lo - 1); i < n; i++) {
+      const xa = px.x(xs[i]);
+      if (xa > a1) break;
+      const ya = px.y(ys[i]);
+      if (ya == null) continue;
+      if (xa >= a0 && ya >= b0 && ya <= b1) return true;          // a point (a marker) in the box
+      const yb = i + 1 < n ? px.y(ys[i + 1]) : null;
+      if (yb != null) {
+        // the segment to the next point, cut to the box's x span
+        const xb = px.x(xs[i + 1]);
+        const l = Math.max(a0, xa), r = Math.min(a1, xb);
+        if (l > r) continue;
+        const at = v => (xb === xa ? ya : ya + ((yb - ya) * (v - xa)) / (xb - xa));
+        const ylo = Math.min(at(l), at(r)), yhi = Math.max(at(l), at(r));
+        if (yhi >= b0 && ylo <= b1) return true;
+      }
+    }
+    return false;
+  }
+  const overlap = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+  // The loss chart's notes: each compared run named above its line's end, and the noise floor's
+  // note beside its line where no curve and no name is: at the left end above the line, else
+  // below it, else at the right end (then it joins the names' spread); else lifted above the
+  // curves over its span, with an arrow down to its line. curves: [[xs, ys]] drawn on the chart
+  // (ys its values, as drawn). Annotations on a background, laid out in px: none overlaps another.
+  function lossNotes(div, ghosts, floor, range, curves, total) {
+    const z = sizes(), C = S.meta.colors, size = z.legend, plot = plotSize(div), h = plot.h, w = plot.w;
+    const lineH = size * 1.3 + 4, pad = 3, margin = 5, inset = 3;     // inset: off the plot's edges
+    const log = S.log, px = { x: v => (v / total) * w, y: v => (v == null || !isFinite(v) ? null :
+      log ? (v > 0 ? toPx(Math.log10(v), range, h) : null) : toPx(v, range, h)) };
+    // a note: its text, width and height, centre c (px from the top) and left edge x0 (px)
+    const item = (text, c, x0) => { const nw = textWidth(text, size) + 6;
+      return { text: text, w: nw, h: lineH, c: c, x0: x0 == null ? w - inset - nw : x0 }; };
+    const names = ghosts.filter(g => g.y != null && isFinite(g.y))
+      .map(g => item(g.text, toPx(g.y, range, h) - lineH / 2 - pad));
+    const boxes = items => items.map(e => ({ x0: e.x0, x1: e.x0 + e.w, y0: e.c - e.h / 2, y1: e.c + e.h / 2 }));
+    const hits = box => box.y0 < 0 || box.y1 > h || curves.some(([xs, ys]) => touches(box, xs, ys, px, margin));
+    const copy = items => items.map(e => Object.assign({}, e));
+    let note = null, laid = false;
+    if (floor) {
+      const f = toPx(floor.y, range, h), above = f - lineH / 2 - pad, below = f + lineH / 2 + pad;
+      const nw = textWidth(floor.text, size) + 6, left = inset, right = w - inset - nw;
+      const named = boxes(spread(copy(names), h, pad));
+      const free = e => { const b = boxes([e])[0]; return !hits(b) && !named.some(n => overlap(b, n)); };
+      for (const c of [above, below]) if (!note && free(item(floor.text, c, left))) note = item(floor.text, c, left);
+      for (const c of note ? [] : [below, above]) {
+        // at the right end, among the names: laid out with them
+        const e = item(floor.text, c, right), together = spread(copy(names).concat([e]), h, pad);
+        if (Math.abs(e.c - c) < 1 && !hits(boxes([e])[0])) {
+          note = e; laid = true;
+          names.splice(0, names.length, ...together.slice(0, -1));
+          break;
+        }
+      }
+      if (!note) {
+        // lifted over the curves above its span, with an arrow down to its line: at the left
+        // end, the middle or the right end, wherever the lift is least
+        for (const x0 of [left, (left + right) / 2, right]) {
+          const e = item(floor.text, above, x0);
+          while (e.c - lineH / 2 >= 0 && !free(e)) e.c -= lineH / 4;
+          if (e.c - lineH / 2 >= 0 && (!note || e.c > note.c)) { note = e; e.arrow = true; }
+        }
+      }
+      note = note || item(floor.text, above, left);          // no free place: where it reads best
+    }
+    if (!laid) spread(names, h, pad);
+    // x at the note's left edge (px to the axis' steps), or at the right end for a name
+    const ann = (e, color, atEnd) => ({
+      x: atEnd ? total : (e.x0 / w) * total, xref: "x", xanchor: atEnd ? "right" : "left", xshift: atEnd ? -inset : 0,
+      y: 1 - e.c / h, yref: "paper", yanchor: "middle",
+      showarrow: false, text: e.text, bgcolor: C.label_bg, borderpad: 1, font: { size: size, color: color } });
+    const out = names.map(e => ann(e, C.compared, true));
+    if (note) {
+      const a = ann(note, C.floor, false);
+      // the arrow's head on the floor's line under the note's middle, its tail at the note's bottom
+      if (note.arrow) Object.assign(a, { showarrow: true, arrowhead: 0, arrowwidth: 1, arrowcolor: C.floor,
+        x: ((note.x0 + note.w / 2) / w) * total, xanchor: "center", y: 1 - toPx(floor.y, range, h) / h,
+        yanchor: "bottom", ax: 0, ay: note.c + lineH / 2 - toPx(floor.y, range, h) });
+      out.push(a);
+    }
+    return out;
+  }
+  // lossNotes once per paint at most, and not at all while it cannot change: a note at the left
+  // end depends on no step beyond its span, so once the charts show those it is kept
+  function labelNotes(ghosts, floorY, range, x, ly, ex, ey, step) {
+    const m = S.meta, W = m.words, div = S.plots.loss, size = plotSize(div);
+    const key = JSON.stringify([S.run, range, size, S.log, S.present, floorY, W.floor, ghosts.map(g => [g.id, g.label])]);
+    const c = S.lossNotes;
+    if (c && c.key === key && (c.step === step || (c.until != null && step >= c.until && c.step >= c.until))) {
+      c.step = step;
+      return c.notes;
+    }
+    stats.labelLayouts = (stats.labelLayouts || 0) + 1;
+    // each run named at its last value the chart can draw (a diverged run's last finite one),
+    // held inside the axis' range: a run that ended beyond it is still named, at the edge
+    const ends = ghosts.map(g => {
+      let i = g.loss.length - 1;
+      while (i > 0 && !(g.loss[i] != null && isFinite(g.loss[i]) && (!S.log || g.loss[i] > 0))) i--;
+      const v = g.loss[i], y = S.log ? (v > 0 ? Math.log10(v) : null) : v;
+      return { y: y == null || !isFinite(y) ? null : Math.min(Math.max(y, range[0]), range[1]), text: g.label };
+    });
+    const curves = [[x, ly], [ex, ey]].concat(ghosts.map(g => [g.x, g.loss]));
+    const notes = lossNotes(div, ends, floorY !== null ? { y: floorY, text: W.floor } : null, range, curves, m.total);
+    const note = notes.length && notes[notes.length - 1].text === W.floor ? notes[notes.length - 1] : null;
+    // a note at the left end: the steps up to its right edge are all that can move it
+    const left = note && note.x < m.total / 4 ? note.x : null;
+    const until = left !== null ? Math.ceil(left + ((textWidth(W.floor, sizes().legend) + 6 + 5) / size.w) * m.total) + 1 : null;
+    S.lossNotes = { key: key, step: step, until: until, notes: notes };
+    return notes;
   }
   // the right margin the end labels need: the widest name at the charts' font size
   function labelMargin(texts) {
@@ -279,7 +424,20 @@
              marker: { size: 14, symbol: "circle-open", color: S.meta.colors.short, line: { width: 2.5 * lw } } };
   }
 
-  function draw(div, fixed, moving, layout, cfg) {
+  // labels laid out in px for a plot area (laid: its {w, h}) that Plotly then drew at another size
+  // (a new legend row, a first drawing): paint again, once, to lay them out for the drawn one
+  function misfit(div, laid) {
+    const s = div._fullLayout && div._fullLayout._size;
+    return !!s && (Math.abs(s.h - laid.h) > 0.5 || Math.abs(s.w - laid.w) > 0.5);
+  }
+  function refit(div, laid) {
+    if (div.__laid === laid && misfit(div, laid)) {
+      stats.refits = (stats.refits || 0) + 1;
+      S.painted = -1;
+      schedule();
+    }
+  }
+  function draw(div, fixed, moving, layout, cfg, laid) {
     // Plotly leaves empty traces out of the legend and animate() does not redraw it: a trace
     // getting its first points is part of the signature, so it triggers one full redraw
     const sig = JSON.stringify([S.run, fixed.length, layout.title, layout.xaxis, layout.yaxis, layout.annotations,
@@ -287,11 +445,15 @@
                                 fixed.map(t => (t.mode === "text" ? [t.name, t.y] : t.name)),
                                 moving.map(t => [t.name, !!(t.x && t.x.length)])]);
     if (div.__sig !== sig || !div.data || div.data.length !== fixed.length + moving.length) {
-      window.Plotly.react(div, fixed.concat(moving), layout, cfg || CFG);
+      const drawn = window.Plotly.react(div, fixed.concat(moving), layout, cfg || CFG);
       if (cfg === CFG_LEGEND) onLegend(div);
       stats.reacts++;
       div.__sig = sig;
       div.__groups = null;
+      div.__laid = laid;
+      // drawn at once at another size: the caller lays out again; else once Plotly is done
+      if (laid && misfit(div, laid)) return true;
+      if (laid) Promise.resolve(drawn).then(() => refit(div, laid), () => {});
     } else if (S.live && fastDraw(div, fixed.length, moving)) {
       stats.fast++;
     } else {
@@ -476,23 +638,24 @@
       yax = { title: { text: W.loss }, type: "linear", range: range, autorange: false };
       if (k) notes.push(edgeNote(x[k - 1], ly[k - 1], range, W.loss, ly[k - 1], C.batch_loss));
     }
-    // the noise floor is named on its line, not in the legend: one legend row is enough
+    // the noise floor is named beside its line, not in the legend (one legend row is enough), and
+    // the compared runs at their lines' ends (the loss holds one line per run): lossNotes
     const floorY = S.log ? (m.floor > 0 ? Math.log10(m.floor) : null) : m.floor;
-    if (floorY !== null) notes.push({ x: m.total, y: floorY, xanchor: "right", yanchor: "bottom", text: W.floor,
-                                      showarrow: false, font: { size: sizes().legend, color: C.floor } });
-    // the compared runs named at their lines' ends (the loss holds one line per run)
     const shownGhosts = (m.ghosts || []).filter(g => !S.hidden.has(g.id) && g.x.length);
-    const gl = shownGhosts.length ? [endLabels(shownGhosts.map(g => {
-      const v = g.loss[g.loss.length - 1];
-      return { y: S.log ? (v > 0 ? Math.log10(v) : null) : v, text: g.label, color: C.compared };
-    }), m.total, yax.range, S.log, "top left", floorY, P.loss)] : [];
-    draw(P.loss, ghostTraces(m, "loss").concat(gl, [
-      { x: [0, m.total], y: [m.floor, m.floor], name: W.floor, showlegend: false, mode: "lines", line: { dash: "dot", width: 1 * lw, color: C.floor } },
-    ]), [
-      { x: x, y: ly, name: W.batch_loss, mode: "lines", line: { width: 1 * lw, color: C.batch_loss } },
-      { x: ex, y: ey, name: W.epoch_loss, mode: "lines+markers", cliponaxis: false, marker: { size: 10, symbol: "diamond", color: C.full_loss }, line: { color: C.full_loss, width: 2 * lw } },
-    ].concat(m.short ? [shortRings(m.short, x, ly, lw)] : []), base("loss", W.loss_title, W.step, W.loss, { xaxis: xStep, yaxis: yax, annotations: notes.filter(Boolean),
-                                                  dragmode: false, hovermode: false }), CFG_LEGEND);
+    // laid out for the plot area Plotly drew last; if this drawing changed it (the legend got
+    // another row), laid out and drawn once more
+    for (let pass = 0; pass < 2; pass++) {
+      const laid = plotSize(P.loss);
+      const again = draw(P.loss, ghostTraces(m, "loss").concat([
+        { x: [0, m.total], y: [m.floor, m.floor], name: W.floor, showlegend: false, mode: "lines", line: { dash: "dot", width: 1 * lw, color: C.floor } },
+      ]), [
+        { x: x, y: ly, name: W.batch_loss, mode: "lines", line: { width: 1 * lw, color: C.batch_loss } },
+        { x: ex, y: ey, name: W.epoch_loss, mode: "lines+markers", cliponaxis: false, marker: { size: 10, symbol: "diamond", color: C.full_loss }, line: { color: C.full_loss, width: 2 * lw } },
+      ].concat(m.short ? [shortRings(m.short, x, ly, lw)] : []), base("loss", W.loss_title, W.step, W.loss, { xaxis: xStep, yaxis: yax,
+        annotations: notes.filter(Boolean).concat(labelNotes(shownGhosts, floorY, yax.range, x, ly, ex, ey, step)),
+        dragmode: false, hovermode: false }), CFG_LEGEND, laid);
+      if (!again) break;
+    }
 
     // 2. parameter paths against their true values
     const tr = [], cols = [], truths = [];
@@ -521,12 +684,12 @@
     });
     // each parameter named just ahead of its line's end (w₁, w₂, b), in its colour
     const names = endLabels(tr.map((t, j) => ({ y: t.y[t.y.length - 1], text: m.labels[j], color: colour(j) })),
-                            x0[x0.length - 1], pr, false, "middle right", null, P.params);
+                            x0[x0.length - 1], pr, P.params);
     draw(P.params, ghostTraces(m, "params").concat(truths), tr.concat([names]), base("params", W.params_title, W.step, W.value, {
       xaxis: xStep, yaxis: { title: { text: W.value }, range: pr, autorange: false },
       margin: Object.assign({}, sizes().margin, { r: labelMargin(m.labels) }),
       annotations: stackNotes(pnotes), dragmode: false, hovermode: false,
-    }), CFG_LEGEND);
+    }), CFG_LEGEND, plotSize(P.params, labelMargin(m.labels)));
 
     // 3. path over loss contours (the contours are a separate static plot underneath)
     const pa = m.path;

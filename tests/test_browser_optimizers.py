@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from conftest import new_tab
 from test_browser import ROOT, assert_healthy, button, open_app, wait_js
+from test_browser_palette import assert_loss_notes_apart
 
 pytestmark = pytest.mark.browser
 
@@ -101,3 +102,42 @@ def test_momentum_step_panel_at_phone_width(browser, server, lang):
         assert page.locator(".katex").filter(has_text="v←βv+g").count() == 1
         assert_healthy(page)
         shoot(page, f"optimizers-step-{lang}-390.png")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("size", [(1400, 1000), (390, 844)])
+def test_five_optimizers_names_on_the_loss_chart_keep_apart(browser, server, lang, size):
+    """Four of the five curves end close together: their names are pushed apart, none over
+    another or over the noise floor's note, which keeps off the full-data loss line."""
+    t = words(lang)
+    with new_tab(browser, server, *size) as page:
+        open_app(page, f"/?lang={lang}&speed=0")
+        page.get_by_role("button", name=re.compile(re.escape(t("The same valley, five optimizers")) + "$")
+                         ).click()
+        page.locator(".st-key-exercise_answer").get_by_text(t("Minibatch SGD"), exact=True).first.wait_for(
+            timeout=120_000)
+        wait_js(page, DONE, 30_000)
+        wait_js(page, "document.querySelectorAll('.lrviz-loss .annotation-text-g').length === 6", 30_000)
+        names = assert_loss_notes_apart(page)
+        for label in (t("momentum {value}").format(value="0.5"), t("AdaGrad"), t("RMSProp"),
+                      t("Adadelta"), t("Adam"), t("noise floor σ²/2")):
+            assert label in names, (label, names)
+        assert_healthy(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_parabola_chart_says_it_runs_plain_gradient_descent(browser, server, lang):
+    """The parabola chart steps plain gradient descent with the run's lr: with momentum picked,
+    its title says so; with SGD it keeps the lesson's title."""
+    t = words(lang)
+    title = "document.querySelector('.lrviz-parabola .lrviz-title').textContent"
+    with new_tab(browser, server, 1024, 768) as page:
+        open_app(page, f"/?lang={lang}&optimizer=momentum&momentum=0.9&lr=0.01")
+        want = t("Plain gradient descent on y = x²/2 with the same lr = {lr}: {regime}").format(
+            lr="0.01", regime=t("monotone convergence"))
+        wait_js(page, f"{title} === {want!r}", 30_000)
+        open_app(page, f"/?lang={lang}&lr=0.01")
+        want = t("y = x²/2 with the same lr = {lr}: {regime}").format(
+            lr="0.01", regime=t("monotone convergence"))
+        wait_js(page, f"{title} === {want!r}", 30_000)
+        assert_healthy(page)

@@ -23,6 +23,58 @@ NAMES = """name => Array.from(document.querySelectorAll('.lrviz-' + name + ' .sc
                       getComputedStyle(t).fill]; })"""
 
 
+# the loss chart's notes (the compared runs' names, the noise floor's note), each box with its
+# background: [text, left, top, right, bottom] in page px
+LOSS_NOTES = """() => Array.from(document.querySelectorAll('.lrviz-loss .annotation-text-g'))
+  .map(g => { const r = g.getBoundingClientRect();
+              return [g.textContent, r.left, r.top, r.right, r.bottom]; })"""
+# the points a line trace of the loss chart is drawn through, in page px: every px along its path,
+# and its markers' boxes as [left, top, right, bottom]
+DRAWN = """name => {
+  const g = Array.from(document.querySelectorAll('.lrviz-loss .scatterlayer .trace'))
+    .find(g => g.__data__ && g.__data__[0] && g.__data__[0].trace.name === name);
+  if (!g) return null;
+  const points = [];
+  g.querySelectorAll('path.js-line').forEach(p => {
+    const m = p.getScreenCTM(), n = p.getTotalLength();
+    for (let s = 0; s <= n; s += 1) {
+      const q = p.getPointAtLength(s);
+      points.push(new DOMPoint(q.x, q.y).matrixTransform(m));
+    }
+  });
+  const markers = Array.from(g.querySelectorAll('path.point')).map(e => { const r = e.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom]; });
+  return {points: points.map(q => [q.x, q.y]), markers: markers};
+}"""
+
+
+LAID = ("(d => d.__laid && d._fullLayout && Math.abs(d.__laid.h - d._fullLayout._size.h) < 1"
+        " && Math.abs(d.__laid.w - d._fullLayout._size.w) < 1)(window.LRViz.state.plots.loss)")
+
+
+def assert_loss_notes_apart(page):
+    """No two notes on the loss chart overlap, and the noise floor's note is off the full-data
+    loss line (its drawn path and its markers). Returns the notes' texts."""
+    # the notes are laid out for the plot area Plotly drew last (it may grow a legend row)
+    wait_js(page, LAID, 30_000)
+    words = page.evaluate("window.LRViz.state.meta.words")
+    boxes = page.evaluate(LOSS_NOTES)
+    for i, a in enumerate(boxes):
+        assert a[3] > a[1] and a[4] > a[2], a
+        for b in boxes[i + 1:]:
+            assert a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2], (a, b)
+    floor = [b for b in boxes if b[0] == words["floor"]]
+    assert len(floor) == 1, boxes
+    _, left, top, right, bottom = floor[0]
+    line = page.evaluate(f"({DRAWN})({words['epoch_loss']!r})")
+    assert line and len(line["points"]) > 10 and line["markers"], line
+    for x, y in line["points"]:
+        assert not (left <= x <= right and top <= y <= bottom), (floor[0], x, y)
+    for m in line["markers"]:
+        assert m[2] <= left or right <= m[0] or m[3] <= top or bottom <= m[1], (floor[0], m)
+    return [b[0] for b in boxes]
+
+
 def rgb(hex_colour):
     h = hex_colour.lstrip("#")
     return "rgb({}, {}, {})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)))
@@ -64,7 +116,7 @@ def test_compared_runs_are_grey_dashed_and_named(page):
                            ".map(p => [p.style.stroke, p.style.strokeDasharray])")
     ghosts = [d for d in dashes if d[0] == rgb(palette.COMPARED)]
     assert len(ghosts) == 2 and len({d[1] for d in ghosts}) == 2 and all(d[1] for d in ghosts), dashes
-    names = page.evaluate(f"({NAMES})('loss')")
-    assert [n[0] for n in names] == ["lr 0.03", "lr 0.05"], names
-    assert abs(names[0][2] - names[1][2]) > 10           # never on top of each other
+    # each named at its line's end on a background, no name over another or over the floor's note
+    names = assert_loss_notes_apart(page)
+    assert sorted(names) == ["lr 0.03", "lr 0.05", "noise floor σ²/2"], names
     assert_healthy(page)

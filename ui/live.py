@@ -227,6 +227,14 @@ def path_words(settings):
     return {"sgd_path": _("{optimizer} path").format(optimizer=label)}
 
 
+def parabola_words(settings):
+    """The parabola chart runs plain gradient descent with the run's lr whatever the optimizer: its
+    title says so when the run's optimizer is not the lesson's SGD."""
+    if settings.get("optimizer", "sgd") == "sgd":
+        return {}
+    return {"parabola_title": _("Plain gradient descent on y = x²/2 with the same lr = {lr}: {regime}")}
+
+
 def ghost_label(g, settings):
     """What the kept run `g` did differently from a run with `settings`, in the user's words:
     'lr 0.1 · batch 100'; the run's number when nothing differs."""
@@ -289,7 +297,7 @@ def meta(run, ghosts=()):
                  {"X": [_nums(r, 4) for r in Xs], "y": _nums(ys, 4), "yr": _range(ys, 0.1)}),
         "parabola": {"x0": x0, "lim": x0 * 1.25,
                      "regime": _(REGIME_WORDS[regime(lr)])},
-        "words": {**words(), **path_words(run.settings),
+        "words": {**words(), **path_words(run.settings), **parabola_words(run.settings),
                   **({} if known else {"params_title": _("Parameters (dashed: least squares)"),
                                        "floor": _("least-squares loss")})},
         "ghosts": [{"id": g["number"], "label": ghost_label(g, run.settings), "x": g["x"],
