@@ -734,7 +734,7 @@ def show_rule(view):
         st.latex(sci(line))
     st.markdown(table_markdown(rule_table(view, g, step)))
     if name == "adam":
-        st.caption(_("t = {t}: the {t}-th update of the run.").format(t=rec.state.t))
+        st.caption(_("t = {t}: the run's updates so far, this one included.").format(t=rec.state.t))
 
 
 def book_defaults():
