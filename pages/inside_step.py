@@ -135,6 +135,7 @@ SIDE_BY_SIDE = """<style>
 .st-key-inside_right_arrows [data-testid="stMetricValue"],
 .st-key-inside_right_arrows [data-testid="stMetricValue"] * {
   white-space: normal; overflow: visible; text-overflow: clip; }
+.st-key-inside_optimizer_row > div { flex: 1 1 160px; min-width: min(160px, 100%); }
 [data-testid="stMain"] table { font-size: 0.875rem; }
 [data-testid="stMain"] th, [data-testid="stMain"] td { padding: 0.3rem 0.4rem; }
 @media (max-width: 500px) { [data-testid="stMain"] table { font-size: 0.8rem; }
@@ -726,7 +727,8 @@ def show_rule(view):
     st.subheader(_("The step {optimizer} takes, written out").format(optimizer=optimizer_words(name)))
     g = np.append(rec.grad_w, rec.grad_b)
     step = np.append(rec.w, rec.b) - np.append(view.w, view.b)
-    hp = ", ".join(f"{k} = {v:g}" for k, v in view.hyperparams.items())
+    labels = {k: _(OPT_ROW[k].label) if k in OPT_ROW else k for k in view.hyperparams}
+    hp = ", ".join(f"{labels[k]} = {v:g}" for k, v in view.hyperparams.items())
     st.markdown(_(RULE_TEXT[name]))
     st.caption(_("Hyperparameters: {hp}. g is the minibatch gradient from the sections above; each vector "
                  "holds w₁, w₂, …, b from top to bottom.").format(hp=hp))

@@ -199,4 +199,9 @@ def test_the_optimizers_update_fits_at_every_size(browser, server, width, height
         assert len(got["legend"]) == legend and overlapping(got["legend"]) == [], got
         fit = page.evaluate(FIT)
         assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
+        # the optimizer's controls show their whole values (ε = 0.000001)
+        inputs = page.evaluate("""() => Array.from(document.querySelectorAll(
+            '.st-key-inside_optimizer_row input')).map(i => [i.value, i.scrollWidth, i.clientWidth])""")
+        assert len(inputs) == (2 if "momentum" in query else 4), inputs
+        assert all(sw <= cw + 1 for _v, sw, cw in inputs), inputs
         assert_healthy(page)
