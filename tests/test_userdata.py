@@ -515,10 +515,20 @@ def test_one_huge_line_is_refused_with_its_number_and_length(no_parse):
                         "limit_kb": MAX_LINE_BYTES // 1024}
 
 
-def test_a_quoted_field_past_the_csv_limit_is_refused_not_a_csv_error():
-    cell = "x\n" * (FIELD_LIMIT // 2 + 10)              # short lines, one long closed field
-    p = refused(f'a,b\n1,2\n3,"{cell}"\n5,6\n'.encode())
-    assert p.code == "field_too_long" and p.params == {"line": 3, "limit": FIELD_LIMIT}
+@pytest.mark.parametrize("process_limit", [None, 10 * 2**20])
+def test_a_quoted_field_past_the_csv_limit_is_refused_not_a_csv_error(process_limit):
+    # importing MindSpore sets the csv module's process-wide limit to 10 MiB: the same refusal
+    import csv
+
+    before = csv.field_size_limit()
+    try:
+        if process_limit:
+            csv.field_size_limit(process_limit)
+        cell = "x\n" * (FIELD_LIMIT // 2 + 10)              # short lines, one long closed field
+        p = refused(f'a,b\n1,2\n3,"{cell}"\n5,6\n'.encode())
+        assert p.code == "field_too_long" and p.params == {"line": 3, "limit": FIELD_LIMIT}
+    finally:
+        csv.field_size_limit(before)
 
 
 @pytest.mark.parametrize("tail", [1, 70_000])
