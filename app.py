@@ -1,7 +1,7 @@
 """Linear regression, step by step: the lesson's linear network trained live, one minibatch at a time.
 
 The entry point: configures the app, decides the language and declares the pages. Each page is a
-thin file in pages/; what pages share lives in ui/.
+thin file in views/; what pages share lives in ui/.
 """
 
 import streamlit as st
@@ -9,10 +9,10 @@ import streamlit as st
 from ui import guard, i18n
 from ui.i18n import _
 
-# The page files are named unlike their URLs (/, /inside, /backends, /parabola, /landscape, /data):
-# Streamlit serves a fresh server's first request from pages/ directly, without this file, when the
-# URL names a file there, and then keeps doing so for every session until a request reaches
-# st.navigation below.
+# The pages live in views/, not pages/: Streamlit treats a folder named pages/ beside this file as
+# the old multipage app until st.navigation below has run once, so a fresh server's first request
+# for /backends answered "Page not found", and one naming a page file ran that page without this
+# file (so without ui.guard). Their file names are unlike their URLs (/, /inside, /backends, ...).
 # no page_title here: each page's title (in the session's language) names the browser tab.
 # The language is decided here, before the page titles are written; each page draws the picker.
 # Every page's body runs inside one handler (ui.guard): an exception ends as a short apology in
@@ -22,15 +22,15 @@ guard.hide_details()
 with guard.page():
     i18n.language()
     st.navigation([
-        st.Page("pages/lesson.py", title=_("Linear regression, step by step"), icon=":material/show_chart:",
+        st.Page("views/lesson.py", title=_("Linear regression, step by step"), icon=":material/show_chart:",
                 default=True),
-        st.Page("pages/inside_step.py", title=_("One step, inside"), icon=":material/account_tree:",
+        st.Page("views/inside_step.py", title=_("One step, inside"), icon=":material/account_tree:",
                 url_path="inside"),
-        st.Page("pages/numpy_mindspore.py", title=_("NumPy beside MindSpore"),
+        st.Page("views/numpy_mindspore.py", title=_("NumPy beside MindSpore"),
                 icon=":material/compare_arrows:", url_path="backends"),
-        st.Page("pages/parabola_descent.py", title=_("The parabola y = x²/2"), icon=":material/timeline:",
+        st.Page("views/parabola_descent.py", title=_("The parabola y = x²/2"), icon=":material/timeline:",
                 url_path="parabola"),
-        st.Page("pages/loss_landscape.py", title=_("The loss landscape"), icon=":material/landscape:",
+        st.Page("views/loss_landscape.py", title=_("The loss landscape"), icon=":material/landscape:",
                 url_path="landscape"),
-        st.Page("pages/your_data.py", title=_("Your data"), icon=":material/upload_file:", url_path="data"),
+        st.Page("views/your_data.py", title=_("Your data"), icon=":material/upload_file:", url_path="data"),
     ]).run()

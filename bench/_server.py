@@ -138,7 +138,7 @@ def repo_state(path):
                              capture_output=True, text=True, timeout=20)
         if out.returncode == 0:
             dirty = subprocess.run(["git", "-C", str(path), "status", "--porcelain", "--",
-                                    "app.py", "core", "ui", "static", "pages", ".streamlit"],
+                                    "app.py", "core", "ui", "static", "views", ".streamlit"],
                                    capture_output=True, text=True, timeout=20).stdout.strip()
             return out.stdout.strip() + (" + uncommitted changes" if dirty else "")
     except (OSError, subprocess.TimeoutExpired):

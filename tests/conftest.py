@@ -72,7 +72,7 @@ APP = str(ROOT / "app.py")
 
 def open_page(page=None, timeout=30, **query):
     """The app as a user meets it after opening a link `?key=value...`: app.py's navigation and
-    language picker, on `page` (a file under pages/; None: the default page). Returns the run
+    language picker, on `page` (a file under views/; None: the default page). Returns the run
     AppTest. A page other than the default is reached the way AppTest can reach it: the app
     opens on its default page (in the link's language), then the link's query is set and the page
     switched to."""

@@ -17,7 +17,7 @@ from core import compare as cmp
 from core.backends import MINDSPORE_INSTALL
 from ui import compare_figures as cf
 
-PAGE = "pages/numpy_mindspore.py"
+PAGE = "views/numpy_mindspore.py"
 ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_QUERY = {"lr": "0.03", "batch_size": "10", "epochs": "3", "seed": "0"}

@@ -45,7 +45,7 @@ ALLOWED = {
     "max",                      # λ_max, a math symbol: 2/λ_max in the stable-learning-rate caption
     "NumPy", "MindSpore", "PyNative",   # the backends' names ("More" expander)
     "CSV", "JSON",              # file formats of the downloads ("Export" expander)
-    "PageDown",                 # a key, named as on the keyboard: 按键：空格 = 训练/暂停 · → 或 PageDown = 单步
+    "PageDown",                 # a key, as on the keyboard: 空格 = 训练/暂停 · → 或 PageDown = 单步
 }
 
 

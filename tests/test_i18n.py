@@ -57,7 +57,7 @@ def entries(catalogue):
 def test_the_code_has_messages_in_every_part(used):
     """A guard for the extraction itself: it sees the pages, ui/ and core/ (N_ in the tables)."""
     files = {where.split(":")[0].split("/")[0] for places in used.values() for where in places}
-    assert {"app.py", "pages", "ui", "core"} <= files, files
+    assert {"app.py", "views", "ui", "core"} <= files, files
     assert len(used) > 100
 
 
@@ -119,7 +119,7 @@ def test_the_pages_in_chinese_ask_for_nothing_untranslated(misses):
     _click(at, "train")
     assert at.session_state["run"].status == "diverged"
     for lr in ("0.1", "1", "1.5", "2", "3"):
-        at = open_page("pages/parabola_descent.py", lang="zh", lr=lr, steps="abc")
+        at = open_page("views/parabola_descent.py", lang="zh", lr=lr, steps="abc")
         assert not at.exception
     assert not at.exception and misses == [], sorted(set(misses))
 
@@ -257,6 +257,6 @@ def test_chinese_titles_break_at_commas_and_spaces():
     table column would split 样本 into 样/本: in Chinese every page asks titles and table headers to
     break at their commas and spaces only; in English it asks nothing."""
     def styles(lang):
-        return [e.proto.body for e in open_page("pages/parabola_descent.py", lang=lang).get("html")]
+        return [e.proto.body for e in open_page("views/parabola_descent.py", lang=lang).get("html")]
     assert any("keep-all" in css and "h1, h2, h3, th" in css for css in styles("zh")), styles("zh")
     assert not any("keep-all" in css for css in styles("en"))

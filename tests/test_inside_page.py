@@ -17,7 +17,7 @@ from core.run import DIVERGED, Run
 from core.settings import DEFAULTS
 from ui import inside_figures as F
 
-PAGE = "pages/inside_step.py"
+PAGE = "views/inside_step.py"
 
 
 def run_page(lang=None, at=None, **query):

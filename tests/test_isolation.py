@@ -12,7 +12,7 @@ from conftest import open_page
 from core import inside
 from ui.inside_figures import fmt
 
-PAGE = "pages/inside_step.py"
+PAGE = "views/inside_step.py"
 
 
 def inside_after_one_step(**query):

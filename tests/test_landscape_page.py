@@ -28,7 +28,7 @@ from ui.landscape_figures import (
     view_box,
 )
 
-PAGE = "pages/loss_landscape.py"
+PAGE = "views/loss_landscape.py"
 ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_QUERY = {"k": "1", "rho": "0", "std": "0", "lr": "0.03", "batch_size": "10", "steps": "300",

@@ -12,8 +12,8 @@ from conftest import ROOT, open_page
 
 from ui.i18n import initial_language
 
-PAGES = {None: "Linear regression, step by step", "pages/parabola_descent.py": "Gradient descent on y = x²/2",
-         "pages/inside_step.py": "One step, inside", "pages/numpy_mindspore.py": "NumPy beside MindSpore"}
+PAGES = {None: "Linear regression, step by step", "views/parabola_descent.py": "Gradient descent on y = x²/2",
+         "views/inside_step.py": "One step, inside", "views/numpy_mindspore.py": "NumPy beside MindSpore"}
 ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Python 3.13 and up install no MindSpore (requirements.txt): its page then warns once that only NumPy runs
@@ -34,7 +34,7 @@ def test_every_page_renders_in_both_languages(page, lang):
     at = open_page(page, lang=lang)
     assert not at.exception
     assert texts(at.title) == [title(lang, PAGES[page])]
-    assert len(at.warning) == int(page == "pages/numpy_mindspore.py" and not HAS_MS) and not at.error
+    assert len(at.warning) == int(page == "views/numpy_mindspore.py" and not HAS_MS) and not at.error
     assert at.query_params["lang"] == lang
     assert at.sidebar.button_group(key="lang_picker").value == lang      # every page has the picker
     if lang == "zh":
@@ -58,7 +58,7 @@ def test_bad_link_values_are_explained_in_chinese():
 
 
 def test_bad_link_values_on_the_parabola_page_in_chinese():
-    at = open_page("pages/parabola_descent.py", lang="zh", lr="abc", x0="1e9", steps="-3")
+    at = open_page("views/parabola_descent.py", lang="zh", lr="abc", x0="1e9", steps="-3")
     assert not at.exception
     warnings = texts(at.warning)
     assert len(warnings) == 3 and all(CJK.search(w) for w in warnings), warnings
@@ -95,10 +95,10 @@ def test_an_unknown_language_in_the_link_is_named_and_english_used():
 
 def test_the_language_survives_a_page_change_and_back():
     at = open_page(None, lang="zh")
-    at.switch_page("pages/parabola_descent.py").run()
-    assert not at.exception and texts(at.title) == [title("zh", PAGES["pages/parabola_descent.py"])]
+    at.switch_page("views/parabola_descent.py").run()
+    assert not at.exception and texts(at.title) == [title("zh", PAGES["views/parabola_descent.py"])]
     assert at.query_params["lang"] == "zh"
-    at.switch_page("pages/lesson.py").run()
+    at.switch_page("views/lesson.py").run()
     assert not at.exception and texts(at.title) == [title("zh", PAGES[None])]
     assert at.query_params["lang"] == "zh"
 
@@ -107,8 +107,8 @@ def test_the_settings_survive_a_page_change_and_back():
     at = open_page(None, lang="zh", speed="0")
     at.select_slider(key="ctl_lr").set_value(0.1).run()
     at.select_slider(key="ctl_batch_size").set_value(20).run()
-    at.switch_page("pages/parabola_descent.py").run()
-    at.switch_page("pages/lesson.py").run()
+    at.switch_page("views/parabola_descent.py").run()
+    at.switch_page("views/lesson.py").run()
     assert not at.exception
     assert at.select_slider(key="ctl_lr").value == 0.1
     assert at.select_slider(key="ctl_batch_size").value == 20

@@ -29,7 +29,7 @@ from ui.parabola_figures import (
     view_halfwidth,
 )
 
-PAGE = "pages/parabola_descent.py"
+PAGE = "views/parabola_descent.py"
 ROOT = Path(__file__).resolve().parents[1]
 ZH = gettext.translation("messages", str(ROOT / "ui" / "locale"), languages=["zh"])
 MOMENTUM_DEFAULTS = {"m_lr": "0.1", "beta": "0.5", "m_steps": "30"}

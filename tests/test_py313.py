@@ -42,7 +42,7 @@ from core.settings import SETTINGS, format_value
 NUMPY2 = int(np.__version__.split(".")[0]) >= 2
 needs_numpy2 = pytest.mark.skipif(not NUMPY2, reason="checks what NumPy 2 changes; run on Python 3.13 "
                                                      "by test_python313_installs_and_serves_every_page")
-PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "views").glob("*.py"))
 # a NumPy 2 scalar's repr: np.float64(0.5), np.int64(3), np.True_, np.str_('a')
 SCALAR_REPR = re.compile(r"np\.((float|int|uint|bool|str_|complex|longdouble)\w*\(|True_\b|False_\b)")
 
@@ -123,7 +123,7 @@ def scalar_reprs(at):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("page", PAGES)
 def test_numpy2_every_page_renders(page, lang):
-    at = open_page(None if page == "pages/lesson.py" else page, lang=lang)
+    at = open_page(None if page == "views/lesson.py" else page, lang=lang)
     assert not at.exception and not at.error
     assert len(at.title) == 1 and (lang == "en" or CJK.search(at.title[0].value))
     assert not scalar_reprs(at)

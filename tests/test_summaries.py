@@ -209,7 +209,7 @@ def test_one_feature_and_real_data_are_told_in_their_own_words():
 def test_your_data_page_tells_its_run_against_the_least_squares_optimum(lang):
     """The second page with a player: real data have no true values, so the words name the
     least-squares optimum; one feature, so the data chart is told as its model line."""
-    at = open_page("pages/your_data.py", timeout=60, lang=lang, dataset="tips", speed="0", epochs="5")
+    at = open_page("views/your_data.py", timeout=60, lang=lang, dataset="tips", speed="0", epochs="5")
     at.button(key="data_train").click().run()
     while not at.exception and at.session_state["data_run"].status == "running":
         at = at.run()

@@ -14,7 +14,7 @@ from conftest import ROOT, open_page
 from core.problems import MESSAGES, Problem
 from ui import datasets
 
-PAGE = "pages/your_data.py"
+PAGE = "views/your_data.py"
 ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
 CJK = re.compile(r"[\u4e00-\u9fff]")
 REFUSALS = ("file_too_big", "file_empty", "spreadsheet_file", "not_text", "too_many_rows",
