@@ -34,15 +34,6 @@ TAG_ROWS = """() => Array.from(document.querySelectorAll("[data-testid='stCode']
 })"""
 
 
-@pytest.fixture(scope="module", autouse=True)
-def warm_server(browser, server):
-    """A fresh server's first request for a page other than / meets "Page not found" (see
-    test_browser_landscape): one visit to / first."""
-    with new_tab(browser, server) as page:
-        page.goto("/")
-        page.wait_for_selector(IDLE, timeout=60_000)
-
-
 def words(lang):
     return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
 

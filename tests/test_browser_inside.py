@@ -22,14 +22,6 @@ NODES = """() => Array.from(document.querySelectorAll('.st-key-inside_graph .ann
   .map(e => e.textContent)"""
 
 
-@pytest.fixture(scope="module", autouse=True)
-def warm_server(browser, server):
-    """A fresh server's first request for a page other than / shows "Page not found" (app.py)."""
-    with new_tab(browser, server) as page:
-        page.goto("/")
-        page.wait_for_selector(IDLE, timeout=60_000)
-
-
 def words(lang):
     return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
 

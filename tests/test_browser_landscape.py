@@ -28,16 +28,6 @@ PLOTS_DRAWN = "document.querySelectorAll('.js-plotly-plot').length >= 5"
 OPTIMIZERS_CHART = ".st-key-landscape_optimizers"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def warm_server(browser, server):
-    """A fresh server answers the first request for a page other than / with a "Page not found"
-    dialog over the right page (the parabola page does the same; see app.py's comment): one
-    visit to / first, so these tests see the pages as every later visitor does."""
-    with new_tab(browser, server) as page:
-        page.goto("/")
-        page.wait_for_selector(IDLE, timeout=60_000)
-
-
 def words(lang):
     return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
 

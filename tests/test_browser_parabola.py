@@ -35,15 +35,6 @@ SECTION_CLIPPED = CLIPPED.replace("document.querySelectorAll('.js-plotly-plot')"
 MOMENTUM_XK = f"Array.from(document.querySelector(\"{RUNS} .js-plotly-plot\").data[1].y)"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def warm_server(browser, server):
-    """A fresh server's first request for a page other than / meets "Page not found" (see
-    test_browser_landscape): one visit to / first."""
-    with new_tab(browser, server) as page:
-        page.goto("/")
-        page.wait_for_selector(IDLE, timeout=60_000)
-
-
 def words(lang):
     return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
 

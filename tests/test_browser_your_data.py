@@ -33,15 +33,6 @@ DRAWN = f"{LIVE} && {LIVE}.stats.paints > 0"
 DONE = f"{LIVE} && {LIVE}.state.status === 'done' && {LIVE}.state.painted === {LIVE}.state.n"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def warm_server(browser, server):
-    """A fresh server answers its first request for a page other than / with a "Page not found"
-    dialog (see app.py's comment and tests/test_browser_landscape.py): one visit to / first."""
-    with new_tab(browser, server) as page:
-        page.goto("/")
-        page.wait_for_selector(IDLE, timeout=60_000)
-
-
 def open_data(page, query):
     page.goto("/data?" + query)
     page.wait_for_selector(IDLE, timeout=60_000)
