@@ -296,8 +296,10 @@
   // note beside its line where no curve and no name is: at the left end above the line, else
   // below it, else at the right end (then it joins the names' spread); else lifted above the
   // curves over its span, with an arrow down to its line. curves: [[xs, ys]] drawn on the chart
-  // (ys its values, as drawn). Annotations on a background, laid out in px: none overlaps another.
-  function lossNotes(div, ghosts, floor, range, curves, total) {
+  // (ys its values, as drawn) that the note must keep off; soft: the batch loss, kept off only at
+  // the left end (its steps there come first). Annotations on a background, laid out in px:
+  // none overlaps another.
+  function lossNotes(div, ghosts, floor, range, curves, soft, total) {
     const z = sizes(), C = S.meta.colors, size = z.legend, plot = plotSize(div), h = plot.h, w = plot.w;
     const lineH = size * 1.3 + 4, pad = 3, margin = 5, inset = 3;     // inset: off the plot's edges
     const log = S.log, px = { x: v => (v / total) * w, y: v => (v == null || !isFinite(v) ? null :
@@ -308,15 +310,20 @@
     const names = ghosts.filter(g => g.y != null && isFinite(g.y))
       .map(g => item(g.text, toPx(g.y, range, h) - lineH / 2 - pad));
     const boxes = items => items.map(e => ({ x0: e.x0, x1: e.x0 + e.w, y0: e.c - e.h / 2, y1: e.c + e.h / 2 }));
-    const hits = box => box.y0 < 0 || box.y1 > h || curves.some(([xs, ys]) => touches(box, xs, ys, px, margin));
+    const hits = (box, all) => box.y0 < 0 || box.y1 > h ||
+      (all ? curves.concat(soft) : curves).some(([xs, ys]) => touches(box, xs, ys, px, margin));
     const copy = items => items.map(e => Object.assign({}, e));
     let note = null, laid = false;
     if (floor) {
       const f = toPx(floor.y, range, h), above = f - lineH / 2 - pad, below = f + lineH / 2 + pad;
       const nw = textWidth(floor.text, size) + 6, left = inset, right = w - inset - nw;
       const named = boxes(spread(copy(names), h, pad));
-      const free = e => { const b = boxes([e])[0]; return !hits(b) && !named.some(n => overlap(b, n)); };
-      for (const c of [above, below]) if (!note && free(item(floor.text, c, left))) note = item(floor.text, c, left);
+      const free = (e, all) => { const b = boxes([e])[0]; return !hits(b, all) && !named.some(n => overlap(b, n)); };
+      // the left end clear of the batch loss too, else clear of the other lines (the batch loss's
+      // noise around the floor in a long run leaves no place free of it: the note's background)
+      for (const all of [true, false]) for (const c of [above, below]) {
+        if (!note && free(item(floor.text, c, left), all)) note = item(floor.text, c, left);
+      }
       for (const c of note ? [] : [below, above]) {
         // at the right end, among the names: laid out with them
         const e = item(floor.text, c, right), together = spread(copy(names).concat([e]), h, pad);
@@ -354,16 +361,18 @@
     }
     return out;
   }
-  // lossNotes once per paint at most, and not at all while it cannot change: a note at the left
-  // end depends on no step beyond its span, so once the charts show those it is kept
-  function labelNotes(ghosts, floorY, range, x, ly, ex, ey, step) {
+  // lossNotes once per paint at most, and only when what it reads changed
+  function labelNotes(ghosts, floorY, range, x, ly, ex, ey) {
     const m = S.meta, W = m.words, div = S.plots.loss, size = plotSize(div);
-    const key = JSON.stringify([S.run, range, size, S.log, S.present, floorY, W.floor, ghosts.map(g => [g.id, g.label])]);
-    const c = S.lossNotes;
-    if (c && c.key === key && (c.step === step || (c.until != null && step >= c.until && c.step >= c.until))) {
-      c.step = step;
-      return c.notes;
-    }
+    // the batch loss matters only under the note's place at the left end: up to step `until`
+    // (its width, the plot's inset and the curves' margin, in steps); the full-data loss at each
+    // epoch's end; the compared runs are drawn whole. The same key: the same notes.
+    const until = ((textWidth(W.floor, sizes().legend) + 6 + 3 + 5) / size.w) * m.total;
+    let lo = 0, hi = x.length;          // the batch loss's points up to `until`, and the one after
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (x[mid] <= until) lo = mid + 1; else hi = mid; }
+    const key = JSON.stringify([S.run, range, size, S.log, S.present, floorY, W.floor, ghosts.map(g => [g.id, g.label]),
+                                ex.length, Math.min(x.length, lo + 1)]);
+    if (S.lossNotes && S.lossNotes.key === key) return S.lossNotes.notes;
     stats.labelLayouts = (stats.labelLayouts || 0) + 1;
     // each run named at its last value the chart can draw (a diverged run's last finite one),
     // held inside the axis' range: a run that ended beyond it is still named, at the edge
@@ -373,13 +382,10 @@
       const v = g.loss[i], y = S.log ? (v > 0 ? Math.log10(v) : null) : v;
       return { y: y == null || !isFinite(y) ? null : Math.min(Math.max(y, range[0]), range[1]), text: g.label };
     });
-    const curves = [[x, ly], [ex, ey]].concat(ghosts.map(g => [g.x, g.loss]));
-    const notes = lossNotes(div, ends, floorY !== null ? { y: floorY, text: W.floor } : null, range, curves, m.total);
-    const note = notes.length && notes[notes.length - 1].text === W.floor ? notes[notes.length - 1] : null;
-    // a note at the left end: the steps up to its right edge are all that can move it
-    const left = note && note.x < m.total / 4 ? note.x : null;
-    const until = left !== null ? Math.ceil(left + ((textWidth(W.floor, sizes().legend) + 6 + 5) / size.w) * m.total) + 1 : null;
-    S.lossNotes = { key: key, step: step, until: until, notes: notes };
+    const curves = [[ex, ey]].concat(ghosts.map(g => [g.x, g.loss]));
+    const notes = lossNotes(div, ends, floorY !== null ? { y: floorY, text: W.floor } : null, range, curves,
+                            [[x, ly]], m.total);
+    S.lossNotes = { key: key, notes: notes };
     return notes;
   }
   // the right margin the end labels need: the widest name at the charts' font size
@@ -652,7 +658,7 @@
         { x: x, y: ly, name: W.batch_loss, mode: "lines", line: { width: 1 * lw, color: C.batch_loss } },
         { x: ex, y: ey, name: W.epoch_loss, mode: "lines+markers", cliponaxis: false, marker: { size: 10, symbol: "diamond", color: C.full_loss }, line: { color: C.full_loss, width: 2 * lw } },
       ].concat(m.short ? [shortRings(m.short, x, ly, lw)] : []), base("loss", W.loss_title, W.step, W.loss, { xaxis: xStep, yaxis: yax,
-        annotations: notes.filter(Boolean).concat(labelNotes(shownGhosts, floorY, yax.range, x, ly, ex, ey, step)),
+        annotations: notes.filter(Boolean).concat(labelNotes(shownGhosts, floorY, yax.range, x, ly, ex, ey)),
         dragmode: false, hovermode: false }), CFG_LEGEND, laid);
       if (!again) break;
     }
