@@ -231,7 +231,8 @@ def test_the_export_names_the_compared_runs(page):
     train_to_end(page)
     next_lr(page)
     train_to_end(page)
-    page.locator("[data-testid='stMain'] [data-testid='stExpander'] summary").click()
+    page.locator("[data-testid='stMain'] [data-testid='stExpander'] summary").filter(
+        has_text="Export").click()
     with page.expect_download() as download:
         page.get_by_role("button", name=re.compile("settings \\(JSON\\)")).click()
     spec = json.loads(open(download.value.path(), encoding="utf-8").read())
