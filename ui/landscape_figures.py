@@ -276,19 +276,25 @@ def contour_figure(grid, paths, axes, words=None, standardised=False) -> go.Figu
                            font=dict(size=FONT_SIZE, color=COLORS["axis"]), bgcolor=P.LABEL_BG)
     fig.add_traces(_path_traces(paths, words, box))
     fig.add_traces(_path_labels(paths, words, box))
-    start = paths[0].w[0]
-    fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers+text", name=words["start"],
-                             text=[words["start"]], textposition="top left", showlegend=False,
-                             textfont=dict(size=FONT_SIZE - 2, color=P.TEXT_SOFT),
-                             marker=dict(size=12, color=P.WHITE, line=dict(width=2, color=P.TEXT_SOFT)),
-                             hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=[grid.w_star[0]], y=[grid.w_star[1]], mode="markers", name=words["optimum"],
-                             marker=dict(size=18, symbol="star", color=COLORS["optimum"],
-                                         line=dict(width=1, color=P.WHITE)),
-                             hovertemplate="w1* = %{x:.4g}<br>w2* = %{y:.4g}<extra></extra>"))
+    _start_and_optimum(fig, paths[0].w[0], grid.w_star, words)
     _style(fig)
     _square_axes(fig, box, words, standardised)
     return fig
+
+
+def _start_and_optimum(fig, start, w_star, words):
+    """The paths' common start (an open circle, named) and the least-squares optimum (a star);
+    start None: the optimum only."""
+    if start is not None:
+        fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers+text", name=words["start"],
+                                 text=[words["start"]], textposition="top left", showlegend=False,
+                                 textfont=dict(size=FONT_SIZE - 2, color=P.TEXT_SOFT),
+                                 marker=dict(size=12, color=P.WHITE, line=dict(width=2, color=P.TEXT_SOFT)),
+                                 hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=[w_star[0]], y=[w_star[1]], mode="markers", name=words["optimum"],
+                             marker=dict(size=18, symbol="star", color=COLORS["optimum"],
+                                         line=dict(width=1, color=P.WHITE)),
+                             hovertemplate="w1* = %{x:.4g}<br>w2* = %{y:.4g}<extra></extra>"))
 
 
 LABEL_ORDER = ("sgd", "momentum", "adam", "rmsprop", "adagrad", "adadelta")
@@ -326,17 +332,7 @@ def optimizers_figure(grid, runs, words=None, standardised=False) -> go.Figure:
             marker=dict(size=8, color=color, symbol=P.OPTIMIZER_SYMBOLS[name], maxdisplayed=12),
             hovertemplate="w1 = %{x:.4g}<br>w2 = %{y:.4g}<extra>%{fullData.name}</extra>"))
     fig.add_traces(_optimizer_labels(runs, ws, words, box, grid.w_star))
-    if runs:
-        start = runs[0][1].w[0]
-        fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers+text", name=words["start"],
-                                 text=[words["start"]], textposition="top left", showlegend=False,
-                                 textfont=dict(size=FONT_SIZE - 2, color=P.TEXT_SOFT),
-                                 marker=dict(size=12, color=P.WHITE, line=dict(width=2, color=P.TEXT_SOFT)),
-                                 hovertemplate="w1 = %{x:.3g}<br>w2 = %{y:.3g}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=[grid.w_star[0]], y=[grid.w_star[1]], mode="markers", name=words["optimum"],
-                             marker=dict(size=18, symbol="star", color=COLORS["optimum"],
-                                         line=dict(width=1, color=P.WHITE)),
-                             hovertemplate="w1* = %{x:.4g}<br>w2* = %{y:.4g}<extra></extra>"))
+    _start_and_optimum(fig, runs[0][1].w[0] if runs else None, grid.w_star, words)
     _style(fig)
     _square_axes(fig, box, words, standardised)
     return fig
