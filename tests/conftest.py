@@ -91,6 +91,16 @@ def open_page(page=None, timeout=30, **query):
     return at.run()
 
 
+
+def finish(at):
+    """Rerun an AppTest until its run is no longer running, as the browser's frame timer does."""
+    for _ in range(500):
+        if at.exception or at.session_state["run"].status != "running":
+            break
+        at = at.run()
+    assert not at.exception
+    return at
+
 # ---- the browser tests' shared set-up: one server and one Chromium for the whole run (a second
 # Playwright in the same thread fails, so every browser test file uses these)
 

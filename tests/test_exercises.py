@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import CJK, open_page
+from conftest import CJK, finish, open_page
 
 from core.run import DONE
 from ui import live
@@ -18,13 +18,7 @@ from ui.i18n import translations
 
 def run_exercise(name, lang="en", **query):
     at = open_page(None, lang=lang, speed="0", **query)
-    at = at.button(key=f"exercise_{name}").click().run()
-    for _ in range(500):            # the browser's frame timer, as in test_app.click
-        if at.exception or at.session_state["run"].status != "running":
-            break
-        at = at.run()
-    assert not at.exception
-    return at
+    return finish(at.button(key=f"exercise_{name}").click().run())
 
 
 def texts(at):

@@ -11,7 +11,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import CJK, open_page
+from conftest import CJK, finish, open_page
 
 from core.optimizers import BOOK_DEFAULTS, HYPERPARAMS
 from core.run import DONE, PAUSED
@@ -30,14 +30,6 @@ def hyper_sliders(at):
     return {s.key[len("ctl_"):] for s in at.sidebar.select_slider
             if s.key and s.key[len("ctl_"):] in HYPERPARAMS and s.key != "ctl_lr"}
 
-
-def finish(at):
-    for _ in range(500):             # the browser's frame timer, as in test_app.click
-        if at.exception or at.session_state["run"].status != "running":
-            break
-        at = at.run()
-    assert not at.exception
-    return at
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
