@@ -10,7 +10,7 @@ import gettext
 from pathlib import Path
 
 import pytest
-from conftest import new_tab
+from conftest import new_tab, words
 from test_browser import IDLE, ROOT, assert_healthy, screenshot, wait_js
 from test_browser_landscape import CLIPPED, OVERLAPS
 
@@ -32,10 +32,6 @@ TAG_ROWS = """() => Array.from(document.querySelectorAll("[data-testid='stCode']
   }
   return rows;
 })"""
-
-
-def words(lang):
-    return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
 
 
 def open_backends(page, lang):

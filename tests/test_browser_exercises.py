@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import new_tab
+from conftest import new_tab, words
 from test_browser import ROOT, assert_healthy, open_app, screenshot, wait_js
 
 pytestmark = pytest.mark.browser
@@ -21,10 +21,6 @@ RINGS = """(() => {
   const div = window.LRViz.state.plots.loss;
   const t = (div.data || []).find(t => t.marker && t.marker.symbol === 'circle-open');
   return t ? [t.name, t.x.length] : null; })()"""
-
-
-def words(lang):
-    return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
 
 
 def click_exercise(page, label):

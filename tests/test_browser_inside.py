@@ -10,7 +10,7 @@ import gettext
 import re
 
 import pytest
-from conftest import new_tab
+from conftest import new_tab, words
 from test_browser import IDLE, ROOT, assert_healthy, button, screenshot, wait_js
 
 pytestmark = pytest.mark.browser
@@ -20,10 +20,6 @@ PLOTS_DRAWN = "document.querySelectorAll('.js-plotly-plot').length >= 4"
 # the graph's node boxes (Plotly annotations with a bold symbol), as the browser drew them
 NODES = """() => Array.from(document.querySelectorAll('.st-key-inside_graph .annotation-text'))
   .map(e => e.textContent)"""
-
-
-def words(lang):
-    return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
 
 
 def open_inside(page, path):

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
-from conftest import new_tab
+from conftest import new_tab, words
 from test_browser import CHARTS_LOADED, IDLE, ROOT, assert_healthy, screenshot, wait_js
 
 from core import landscape as ls
@@ -26,10 +26,6 @@ MAIN = "Linear regression, step by step"
 FINDER = ".st-key-landscape_finder"
 PLOTS_DRAWN = "document.querySelectorAll('.js-plotly-plot').length >= 5"
 OPTIMIZERS_CHART = ".st-key-landscape_optimizers"
-
-
-def words(lang):
-    return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
 
 
 def query(page):

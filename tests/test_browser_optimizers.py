@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import new_tab
+from conftest import new_tab, words
 from test_browser import ROOT, assert_healthy, button, open_app, wait_js
 from test_browser_palette import assert_loss_notes_apart
 
@@ -22,10 +22,6 @@ SHOTS = Path(tempfile.gettempdir()) / "lrviz-shots"      # to look at
 DONE = ("window.LRViz.state.n === 300 && window.LRViz.state.painted === 300"
         " && window.LRViz.state.status === 'done'")
 LOSS_NAMES = "(window.LRViz.state.plots.loss.data || []).map(t => t.name || '')"
-
-
-def words(lang):
-    return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
 
 
 def query(page):

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from conftest import new_tab
+from conftest import new_tab, words
 from test_browser import IDLE, ROOT, assert_healthy, wait_js
 from test_browser_landscape import CLIPPED, OVERLAPS
 
@@ -33,10 +33,6 @@ SECTION_OVERLAPS = OVERLAPS.replace("document.querySelectorAll('.js-plotly-plot'
 SECTION_CLIPPED = CLIPPED.replace("document.querySelectorAll('.js-plotly-plot')", SECTION)
 # the momentum trace of the runs chart: its x_k, as plotly shows them now
 MOMENTUM_XK = f"Array.from(document.querySelector(\"{RUNS} .js-plotly-plot\").data[1].y)"
-
-
-def words(lang):
-    return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
 
 
 def query(page):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import open_page
+from conftest import open_page, words
 
 from core.parabola import momentum_descent, momentum_rate, momentum_region, parabola_descent
 from ui.parabola_figures import (
@@ -157,10 +157,6 @@ def test_steps_table_columns():
 
 
 # ---- momentum (d2l-zh 11.6) -------------------------------------------------------------------
-
-def words(lang):
-    return (lambda m: ZH.gettext(m)) if lang == "zh" else (lambda m: m)
-
 
 def array(value):
     """A plotly JSON array: a list, or {"dtype", "bdata"} (numpy arrays go base64)."""
