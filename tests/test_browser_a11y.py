@@ -25,6 +25,8 @@ AXE_RUN = """async tags => {
     nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))}));
 }"""
 BAD = ("serious", "critical")
+SETTLED = """document.getAnimations().every(a => a.playState !== 'running'
+  || a.effect.getComputedTiming().endTime === Infinity)"""
 PLOTS = "document.querySelectorAll('.js-plotly-plot').length >= {n}"
 DATA = "(window.LRViz && window.LRViz.instances.data_lrviz)"
 DATA_DONE = f"{DATA} && {DATA}.state.status === 'done' && {DATA}.state.painted === {DATA}.state.n"
@@ -51,6 +53,11 @@ def axe(page, axe_js):
     """axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it is now."""
     # the regions that scroll are marked focusable a moment after the page changed (ui/a11y.py)
     wait_js(page, "window.__lrvizKeyboard && !window.__lrvizKeyboard.pending()", 10_000)
+    # the page as it rests, not a hover's fade caught half-way (a tooltip or a slider's ends
+    # fading in under a pointer the action left where a widget now is): the pointer off the
+    # page's widgets, and every transition of finite length ended
+    page.mouse.move(1, 1)
+    wait_js(page, SETTLED, 10_000)
     if not page.evaluate("!!window.axe"):
         page.add_script_tag(path=axe_js)
     return [v for v in page.evaluate(AXE_RUN, TAGS) if v["impact"] in BAD]
