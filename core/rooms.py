@@ -90,7 +90,7 @@ MESSAGES.update({
     "room_no_question": N_("No question is open in room {code}."),
     "room_voting_closed": N_("Voting on this question is closed."),
     "room_bad_answer": N_("That is not one of this question's answers."),
-    "room_bad_phase": N_("The question cannot go from {phase} to {to}."),
+    "room_bad_phase": N_("The question cannot move to that step now."),     # params: phase, to
     "room_no_experiment": N_("No class experiment is running in room {code}."),
     "room_bad_value": N_("{key} = {value} cannot be run: it must lie in [{lo}, {hi}]."),
     "room_bad_result": N_("A result is a final loss of 0 or more, or the step the run diverged at."),
