@@ -359,6 +359,61 @@ def test_a_full_room_says_so_and_joins_are_atomic(make, clock):
     assert store.room(code).present == 1
 
 
+def test_a_replica_that_dies_mid_vote_loses_no_vote_and_counts_none_twice(redis_url, clock):
+    """Replica A's connections to Redis are cut again and again while 100 phones vote through
+    it; a phone whose vote failed there votes again through replica B, as its page would after
+    reconnecting. Every phone is counted, once, whether or not its first try had arrived."""
+    import redis
+
+    a_client = redis.Redis.from_url(redis_url, decode_responses=True, client_name="replica-a")
+    b_client = redis.Redis.from_url(redis_url, decode_responses=True)
+    killer = redis.Redis.from_url(redis_url, decode_responses=True)
+    a_client.flushdb()
+    a, b = RedisStore(a_client, clock=clock), RedisStore(b_client, clock=clock)
+    code, secret = lecturer(a)
+    a.open_question(code, secret, "q", choices=("x", "y"))
+    phones, done, retried = students(100), threading.Event(), []
+
+    def phone(p):
+        try:
+            assert a.vote(code, p, "x") is None
+        except redis.ConnectionError:
+            retried.append(p)
+            assert b.vote(code, p, "x") is None
+
+    def kill():
+        while not done.is_set():
+            for c in killer.client_list():
+                if c.get("name") == "replica-a":
+                    killer.client_kill_filter(_id=c["id"])
+
+    cutter = threading.Thread(target=kill)
+    cutter.start()
+    try:
+        with ThreadPoolExecutor(10) as pool:
+            list(pool.map(phone, phones))
+    finally:
+        done.set()
+        cutter.join()
+    for c in (a_client, b_client, killer):
+        c.close()
+    room = b.room(code)
+    print(f"{len(retried)} of 100 votes failed on replica A and were sent again through B")
+    assert room.votes == dict.fromkeys(phones, "x") and room.tally() == {"x": 100, "y": 0}
+
+
+def test_the_redis_store_reloads_its_scripts_after_a_restart(redis_url, clock):
+    import redis
+
+    store = RedisStore(redis.Redis.from_url(redis_url, decode_responses=True), clock=clock)
+    code, secret = lecturer(store)
+    store.r.script_flush()                  # what a restarted Redis has forgotten
+    assert store.open_question(code, secret, "q", choices=("x",)) is None
+    assert store.vote(code, new_client_id(), "x") is None
+    assert store.room(code).tally() == {"x": 1}
+    store.r.close()
+
+
 # ---- limits ------------------------------------------------------------------------------------
 
 def test_joins_per_client_are_limited_right_code_or_wrong(store, clock):
