@@ -38,6 +38,7 @@ from functools import cache
 from typing import NamedTuple
 
 from .problems import MESSAGES, N_, Problem
+from .settings import BY_KEY
 
 ENV = "LRVIZ_ROOMS"
 # 32 symbols, none of them confusable: no 0/O, no 1/I. 32^6 = 1 073 741 824 codes.
@@ -49,8 +50,8 @@ PHASES = ("voting", "discussing", "second_vote", "revealed")
 NEXT_PHASES = {"voting": ("discussing", "second_vote", "revealed"), "discussing": ("second_vote", "revealed"),
                "second_vote": ("revealed",), "revealed": ()}
 EXPERIMENTS = ("lr", "batch_size")      # what the class experiment hands out: a key of core.settings
-# a dot's value must be one the app can run (core.settings' ranges of lr and batch_size)
-EXPERIMENT_RANGES = {"lr": (1e-4, 10.0), "batch_size": (1, 100_000)}
+# a dot's value must be one the app can run: in the settings table's range
+EXPERIMENT_RANGES = {key: (BY_KEY[key].lo, BY_KEY[key].hi) for key in EXPERIMENTS}
 MAX_CHOICES = 12
 MAX_VALUES = 64                 # values of an experiment's spread
 MAX_SETTINGS = 40               # entries of the lecturer's settings (a query dict) ...
@@ -319,12 +320,9 @@ class RoomStore(ABC):
     def join(self, code, browser) -> Problem | None:
         """Enter the room typed or linked as `code` (normalise_code is applied): counts against
         the browser's joins whether the code is right or not. Joining again is harmless."""
-        bad = _check_client(browser)
+        bad = _check_client(browser) or self._limit("join", browser, self.limits.joins_per_client)
         if bad:
             return bad
-        limited = self._limit("join", browser, self.limits.joins_per_client)
-        if limited:
-            return limited
         room = normalise_code(code)
         if room is None:
             return Problem("room_bad_code", {"length": CODE_LENGTH, "text": repr(str(code)[:20])})
