@@ -140,7 +140,7 @@ class Question(NamedTuple):
 
     def answer(self) -> Answer:
         """The right answer, computed by running the settings (cached on them)."""
-        return _answer(self.analysis, _freeze(self.settings), self.tolerance)
+        return _answer(self.analysis, self.page, _freeze(self.settings), self.tolerance)
 
 
 def _lesson(**changes):
@@ -164,7 +164,7 @@ def _number(qid, analysis, runs, params, bounds, step, tolerance):
     return Question(qid, "number", analysis, "lesson", tuple(runs), params, (), bounds, step, tolerance)
 
 
-N = DEFAULTS["n"]
+N = DEFAULTS["n"]           # the lesson's number of examples: a batch this big is the full batch
 QUESTIONS = (
     _choice("lr_one", "outcome", [_lesson(lr=1.0)], {"lr": 1.0, "batch_size": 10, "epochs": 3}, OUTCOME),
     _choice("lr_past_edge", "outcome", [_lesson(lr=2.2, batch_size=N, epochs=30)],
@@ -187,8 +187,8 @@ BY_ID = {q.id: q for q in QUESTIONS}
 
 
 def next_question(settings):
-    """"What happens next?": a question about the lecturer's own main-page settings (a settings
-    dict as core.settings.parse_settings returns), answered by running them."""
+    """The lecturer's "what happens next?": a question about their own main-page settings (a
+    settings dict as core.settings.parse_settings returns), answered by running them."""
     return _choice("next", "outcome", [dict(settings)], {}, OUTCOME)
 
 
@@ -374,16 +374,16 @@ def _w1(traces):
     return t.w[0], {"w": t.w}
 
 
-# analysis -> (its function, "choice" or "number"); "zigzag" reads the landscape page's runs
+# analysis -> (its function, "choice" or "number")
 ANALYSES = {"outcome": (_outcome, "choice"), "path": (_path, "choice"), "noise": (_noise, "choice"),
             "learns": (_learns, "choice"), "zigzag": (_zigzag, "choice"), "how_far": (_how_far, "choice"),
             "floor": (_floor, "number"), "w1": (_w1, "number")}
 
 
 @lru_cache(maxsize=128)
-def _answer(analysis, frozen_runs, tolerance):
+def _answer(analysis, page, frozen_runs, tolerance):
     fn, kind = ANALYSES[analysis]
-    trace = _landscape_trace if analysis == "zigzag" else _lesson_trace
+    trace = _landscape_trace if page == "landscape" else _lesson_trace
     result, facts = fn([trace(run) for run in frozen_runs])
     if kind == "choice":
         return Answer(result, None, None, facts)
