@@ -190,8 +190,9 @@ def reconcile(values):
 
 
 # The optimizer and its hyperparameters (d2l-zh chapter 11, core.optimizers), kept out of
-# SETTINGS for now: every row of SETTINGS goes into the main page's URL and widgets, and the
-# pages do not offer an optimizer yet. Each hyperparameter row's default is the book's for the
+# SETTINGS: every row of SETTINGS goes into the main page's URL whatever its value, these only
+# for the chosen optimizer (ui.page_settings.PageSettings(..., optimizer=True) reads and writes
+# them on every page that offers one). Each hyperparameter row's default is the book's for the
 # optimizers that take it; eps's differs by optimizer (Adadelta's 1e-5), so read these with
 # parse_optimizer_settings, which fills what the URL leaves out from the chosen optimizer's own.
 # Ranges stay below 1 for the leaky-average factors, as core.optimizers.BOUNDS requires.
@@ -233,6 +234,14 @@ def optimizer_hyperparams(values):
     """The hyperparams dict core.train takes, from a settings dict with "optimizer": only the
     names that optimizer takes, lr left to train()'s lr."""
     return {k: values[k] for k in BOOK_DEFAULTS[values["optimizer"]] if k != "lr" and k in values}
+
+
+def row(name, /, **changes):
+    """A row of this module's tables with some fields changed, for a page's own table: the page
+    keeps the row's key, label and help (one msgid each) and changes what is its own, e.g.
+    row("lr", default=0.1), row("batch_size", hi=1000, help=N_("...")), or another key for the
+    same kind of setting: row("lr", key="m_lr", ...)."""
+    return (BY_KEY.get(name) or OPTIMIZER_BY_KEY[name])._replace(**changes)
 
 
 def to_query(values):

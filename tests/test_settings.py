@@ -152,3 +152,75 @@ def test_the_start_of_a_run_comes_from_the_link(raw, init, w0, warned):
     values, warnings = S.parse_settings(raw)
     assert (values["init"], values["w0"], bool(warnings)) == (init, w0, warned)
     assert S.parse_settings(S.to_query(values))[0] == values
+
+
+# ---- one settings mechanism for every page (ui.page_settings.PageSettings) ------------------
+
+def test_a_page_row_is_the_table_row_with_its_own_changes():
+    lr = S.row("lr", default=0.1)
+    assert lr == S.BY_KEY["lr"]._replace(default=0.1)
+    assert (lr.label, lr.help, lr.kind, lr.lo, lr.hi) == (S.BY_KEY["lr"].label, S.BY_KEY["lr"].help,
+                                                           "float", 1e-4, 10.0)
+    beta = S.row("momentum", key="beta", hi=0.99)         # the optimizer's rows too, under another key
+    assert (beta.key, beta.label, beta.hi) == ("beta", S.OPTIMIZER_BY_KEY["momentum"].label, 0.99)
+    with pytest.raises(KeyError):
+        S.row("no_such_setting")
+
+
+def _main_page():
+    from ui.page_settings import PageSettings
+    return PageSettings("ctl", S.SETTINGS, optimizer=True, quiet_others=True, check=S.reconcile, link=None)
+
+
+@pytest.mark.parametrize("raw", [{}, GARBAGE, {"optimizer": "adam", "beta1": "0.5"},
+                                 {"optimizer": "adadelta", "momentum": "x", "eps": "-1"},
+                                 {"batch_size": "5000", "optimizer": "lbfgs"}])
+def test_the_main_page_reads_a_link_as_before(raw):
+    """What the main page read with parse_settings and parse_optimizer_settings, warning only
+    about what the chosen optimizer reads."""
+    values, problems = _main_page().parse(raw)
+    plain, plain_problems = S.parse_settings(raw)
+    opt, opt_problems = S.parse_optimizer_settings(raw)
+    uses = {"optimizer", *S.BOOK_DEFAULTS[opt["optimizer"]]}
+    assert values == {**plain, **opt}
+    assert problems == plain_problems + [p for p in opt_problems if p.params["key"] in uses]
+
+
+def test_another_optimizers_leftovers_are_warned_about_unless_quiet():
+    from ui.page_settings import PageSettings
+    raw = {"optimizer": "adam", "momentum": "x"}
+    loud = PageSettings("page", (S.row("lr"),), optimizer=True)
+    assert [p.params["key"] for p in loud.parse(raw)[1]] == ["momentum"]
+    assert _main_page().parse(raw)[1] == []
+
+
+def test_the_url_carries_the_own_rows_and_only_the_chosen_optimizers():
+    page = _main_page()
+    values = {**S.DEFAULTS, **S.parse_optimizer_settings({})[0]}
+    assert page.query(values) == S.to_query(values)                  # SGD: the lesson's links
+    adam = {**values, **S.parse_optimizer_settings({"optimizer": "adam"})[0]}
+    assert list(page.query(adam))[len(S.SETTINGS):] == ["optimizer", "beta1", "beta2", "eps"]
+    assert page.parse(page.query(adam)) == (adam, [])                   # and back
+
+
+def test_a_new_row_of_the_table_reaches_the_link_the_url_and_the_sidebar(monkeypatch):
+    """Adding a setting is one row of core.settings: the main page reads it from a link, draws a
+    widget for it (under "More", as its kind says) and writes it into the URL."""
+    from conftest import open_page
+
+    from core.problems import N_
+    from ui import controls
+
+    extra = S.Setting("decay", "float", 0.0, 0.0, 1.0, N_("Weight decay"), N_("A test row."))
+    page = _main_page()
+    monkeypatch.setattr(controls, "PAGE", type(page)("ctl", S.SETTINGS + (extra,), optimizer=True,
+                                                     quiet_others=True, check=S.reconcile, link=None))
+    at = open_page(decay="0.25")
+    assert not at.exception
+    assert at.sidebar.number_input(key="ctl_decay").value == 0.25
+    assert at.query_params["decay"] == "0.25"
+    at.sidebar.number_input(key="ctl_decay").set_value(0.5).run()
+    assert not at.exception and at.query_params["decay"] == "0.5"
+    at = open_page(decay="7")
+    assert any(w.startswith("decay") for w in (e.value for e in at.warning))    # clamped, said
+    assert at.sidebar.number_input(key="ctl_decay").value == 1.0

@@ -1,8 +1,11 @@
-"""The sidebar: widgets built from core.settings.SETTINGS; returns a settings dict.
+"""The main page's sidebar: a widget for each row of core.settings.SETTINGS and the optimizer's;
+returns a settings dict.
 
-Labels and help texts come from the table (English msgids) and are translated here, when drawn.
-The widgets keep their values for the whole session (persist_state="session"), so a visit to
-another page and back finds the settings as they were.
+The rows go through PAGE, a ui.page_settings.PageSettings like every page's (the link, widget
+keys "ctl_<key>", the URL). Labels and help texts come from the table (English msgids) and are
+translated here, when drawn. The widgets keep their values for the whole session
+(persist_state="session"), so a visit to another page and back finds the settings as they were.
+A row the sidebar does not place itself (DRAWN) gets the widget its kind says, under "More".
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import streamlit as st
 
 from core import settings as S
 from core.backends import BACKENDS, backend_installed
-from core.optimizers import BOOK_DEFAULTS, hyperparams_for
+from core.optimizers import BOOK_DEFAULTS
 from ui.i18n import N_, _, keep, word
+from ui.page_settings import PageSettings
 
 # slider stops: log-spaced where a quantity spans decades
 LR_STOPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0,
@@ -23,75 +27,27 @@ N_STOPS = (2, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_00
 NOISE_STOPS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
 SPEED_STOPS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 0.0)
 
-WIDGET = "ctl_"          # session_state key prefix of the sidebar widgets
+# The main page's settings: every row of core.settings (and the optimizer's), widget keys
+# "ctl_<key>"; the link's problems are worded as they are (no "Link setting"), shown once;
+# nothing is said of another optimizer's hyperparameters in the link.
+PAGE = PageSettings("ctl", S.SETTINGS, optimizer=True, quiet_others=True, check=S.reconcile, link=None)
+WIDGET = PAGE.key("")          # "ctl_": session_state key prefix of the sidebar widgets
+# where the sidebar draws its rows itself; any other row of the table gets PAGE.widget in "More"
+DRAWN = {"present", "optimizer", "lr", "noise", "batch_size", "epochs", "init", "w0", "speed", "n", "w",
+         "b", "seed", "backend"}
 
 
-def from_url():
-    """Once per session: the settings from the URL, the widgets seeded from them. Returns the
-    URL's problems (core.problems.Problem) the first time, [] after."""
-    if "url_settings_read" in st.session_state:
-        return []
-    st.session_state.url_settings_read = True
-    query = st.query_params.to_dict()
-    values, warnings = S.parse_settings(query)
-    opt, opt_warnings = S.parse_optimizer_settings(query)
-    # only what the chosen optimizer reads can be wrong: another optimizer's leftovers are ignored
-    uses = {"optimizer", *BOOK_DEFAULTS[opt["optimizer"]]}
-    init_widgets({**values, **opt})
-    return warnings + [p for p in opt_warnings if p.params.get("key") in uses]
+def select(key, stops, fmt=None, lo=None, hi=None):
+    return PAGE.select_slider(key, stops, fmt=fmt, lo=lo, hi=hi, persist_state="session")
 
 
-TOGGLES = ("present",)     # 0/1 settings drawn as a toggle
-
-
-def init_widgets(values):
-    """Seed every widget's session_state from a settings dict (once per session, or on Reset)."""
-    for s in S.SETTINGS:
-        value = values[s.key]
-        if s.kind == "floats":
-            value = S.format_value(s, value)
-        elif s.key in TOGGLES:
-            value = bool(value)
-        st.session_state[WIDGET + s.key] = value
-    init_optimizer(values.get("optimizer", "sgd"), values)
-
-
-def init_optimizer(name, values=None):
-    """Seed the optimizer's widgets: the name and its hyperparameters, from `values` where it has
-    them, else the book's (core.optimizers.BOOK_DEFAULTS). The other optimizers' are left alone."""
-    values = values or {}
-    st.session_state[WIDGET + "optimizer"] = name
-    for key, default in BOOK_DEFAULTS[name].items():
-        if key != "lr":
-            st.session_state[WIDGET + key] = float(values.get(key, default))
-
-
-def _stops(stops, current, lo=None, hi=None):
-    """Sorted stops within [lo, hi], plus the current value (which may come from a URL)."""
-    vals = {v for v in stops if (lo is None or v >= lo) and (hi is None or v <= hi)} | {current}
-    return sorted(vals, key=lambda v: (v == 0, v))      # 0 ("as fast as possible") goes last
-
-
-def _select(key, stops, fmt=None, lo=None, hi=None, disabled=False):
-    s = S.BY_KEY.get(key) or S.OPTIMIZER_BY_KEY[key]
-    k = WIDGET + key
-    options = _stops(stops, st.session_state[k], lo, hi)
-    if st.session_state[k] not in options:               # outside [lo, hi] after n changed
-        st.session_state[k] = min(options, key=lambda v: abs(v - st.session_state[k]))
-    # labels made now, in this run's language: a format_func may be called outside the run
-    labels = {v: (fmt or (lambda v: f"{v:g}"))(v) for v in options}
-    return st.select_slider(_(s.label), options=options, key=k, help=_(s.help),
-                            format_func=labels.__getitem__, disabled=disabled,
-                            persist_state="session")
-
-
-def _speed_label(v):
+def speed_label(v):
     return _("as fast as possible") if v == 0 else _("{speed} steps/s").format(speed=f"{v:g}")
 
 
 def sidebar():
     """Draw the controls; returns (settings dict, list of messages about bad input, worded)."""
-    keep([WIDGET + s.key for s in S.SETTINGS + S.OPTIMIZER_SETTINGS])
+    keep(PAGE.widget_keys())
     with st.sidebar:
         return _sidebar()
 
@@ -102,16 +58,16 @@ def _sidebar():
     present = S.BY_KEY["present"]
     st.toggle(_(present.label), key=WIDGET + "present", help=_(present.help), persist_state="session")
     values = optimizer_picker()
-    values["lr"] = _select("lr", LR_STOPS)
+    values["lr"] = select("lr", LR_STOPS)
     values.update(hyperparam_widgets(values["optimizer"]))
-    values["noise"] = _select("noise", NOISE_STOPS)
+    values["noise"] = select("noise", NOISE_STOPS)
     n = st.session_state[WIDGET + "n"]
-    values["batch_size"] = _select("batch_size", BATCH_STOPS, hi=n)
-    values["epochs"] = _select("epochs", EPOCH_STOPS)
+    values["batch_size"] = select("batch_size", BATCH_STOPS, hi=n)
+    values["epochs"] = select("epochs", EPOCH_STOPS)
     values["init"], values["w0"] = init_picker()
-    values["speed"] = _select("speed", SPEED_STOPS, fmt=_speed_label)
+    values["speed"] = select("speed", SPEED_STOPS, fmt=speed_label)
     with st.expander(_("More: data, seed, backend")):
-        values["n"] = _select("n", N_STOPS)
+        values["n"] = select("n", N_STOPS)
         w = S.BY_KEY["w"]
         w_text = st.text_input(_(w.label), key=WIDGET + "w", help=_(w.help), persist_state="session")
         try:
@@ -128,6 +84,9 @@ def _sidebar():
                                              step=1, key=WIDGET + "seed", help=_(seed.help),
                                              persist_state="session"))
         values["backend"] = backend_picker()
+        for s in PAGE.own:                  # a row the sidebar has no place for yet
+            if s.key not in DRAWN:
+                values[s.key] = PAGE.widget(s.key, persist_state="session")
     values["present"] = int(bool(st.session_state[WIDGET + "present"]))
     values, more = S.reconcile(values)
     return values, problems + [word(p) for p in more]
@@ -180,20 +139,11 @@ BETA_STOPS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
 HYPERPARAM_STOPS = {"momentum": BETA_STOPS, "gamma": BETA_STOPS, "rho": BETA_STOPS, "beta1": BETA_STOPS,
                     "beta2": (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999),
                     "eps": (1e-10, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1)}
-NOTE = "optimizer_note"         # session_state: the caption after a change of optimizer
 
 
 def optimizer_words(name):
     """The optimizer's name in the user's language (d2l-zh's: 动量法, Adam算法, ...)."""
     return _(OPTIMIZER_WORDS[name])
-
-
-def _optimizer_changed():
-    """on_change of the picker: the new optimizer's hyperparameters and lr go to the book's."""
-    name = st.session_state[WIDGET + "optimizer"]
-    init_optimizer(name)
-    st.session_state[WIDGET + "lr"] = BOOK_DEFAULTS[name]["lr"]
-    st.session_state[NOTE] = name
 
 
 def optimizer_picker():
@@ -203,8 +153,8 @@ def optimizer_picker():
     st.session_state.setdefault(k, row.default)
     labels = {name: optimizer_words(name) for name in row.choices}
     name = st.selectbox(_(row.label), row.choices, key=k, format_func=labels.__getitem__,
-                        help=_(row.help), on_change=_optimizer_changed, persist_state="session")
-    if st.session_state.pop(NOTE, None) == name:
+                        help=_(row.help), on_change=PAGE.optimizer_changed, persist_state="session")
+    if PAGE.optimizer_note(name):
         st.caption(_("lr set to the book's {lr} for {optimizer}, and its other settings to the "
                      "book's.").format(lr=f"{BOOK_DEFAULTS[name]['lr']:g}", optimizer=labels[name]))
     return {"optimizer": name}
@@ -218,30 +168,5 @@ def hyperparam_widgets(name):
             continue
         st.session_state.setdefault(WIDGET + key, float(default))
         fmt = (lambda v: f"{v:.0e}".replace("e-0", "e-")) if key == "eps" else None
-        values[key] = float(_select(key, HYPERPARAM_STOPS[key], fmt=fmt))
+        values[key] = float(select(key, HYPERPARAM_STOPS[key], fmt=fmt))
     return values
-
-
-def optimizer_query(values):
-    """{key: text} of the optimizer for the URL: nothing for SGD (the lesson's links stay as they
-    were), else its name and its own hyperparameters."""
-    name = values.get("optimizer", "sgd")
-    if name == "sgd":
-        return {}
-    keys = ["optimizer"] + [k for k in BOOK_DEFAULTS[name] if k != "lr"]
-    return {k: S.format_value(S.OPTIMIZER_BY_KEY[k], values[k]) for k in keys}
-
-
-def main_optimizer():
-    """(name, hyperparams with lr) of the main page's run, else of the sidebar, else the lesson's
-    SGD: what another page needs to draw the main page's updates (core.train's arguments)."""
-    ss = st.session_state
-    run = ss.get("run")
-    if run is not None:
-        return run.optimizer, dict(run.hyperparams)
-    name = ss.get(WIDGET + "optimizer", "sgd")
-    given = {k: ss[WIDGET + k] for k in BOOK_DEFAULTS.get(name, {}) if k != "lr" and WIDGET + k in ss}
-    try:
-        return name, hyperparams_for(name, given, ss.get(WIDGET + "lr", BOOK_DEFAULTS[name]["lr"]))
-    except (KeyError, ValueError):
-        return "sgd", dict(BOOK_DEFAULTS["sgd"])

@@ -92,7 +92,7 @@ def summary(run):
 def start(name, player):
     """on_click of an exercise's button: set the sidebar, keep the compared runs, train."""
     settings = exercise_settings(name, _base())
-    controls.init_widgets(settings)
+    controls.PAGE.seed(settings)
     compared = []
     for change in EXERCISES[name].compared:
         s = {**settings, **change}

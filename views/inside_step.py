@@ -18,17 +18,11 @@ import streamlit as st
 from core import inside, optimizers
 from core.data import fingerprint
 from core.model import linreg, squared_loss
-from core.settings import (
-    DEFAULTS,
-    OPTIMIZER_SETTINGS,
-    Setting,
-    optimizer_hyperparams,
-    parse_optimizer_settings,
-)
+from core.settings import DEFAULTS, OPTIMIZER_SETTINGS, Setting, optimizer_hyperparams
 from core.trainer import steps_per_epoch
-from ui import i18n, urlstate
+from ui import i18n
 from ui.controls import optimizer_words
-from ui.i18n import N_, _, word
+from ui.i18n import N_, _
 from ui.inside_figures import (
     ALL,
     STAGES,
@@ -42,6 +36,7 @@ from ui.inside_figures import (
     translated,
     variance_figure,
 )
+from ui.page_settings import PageSettings
 from ui.panels import table_markdown
 from ui.player import cached_data
 
@@ -55,12 +50,12 @@ SETTINGS = (
             N_("Which example of the minibatch the graph follows (1 = the first of the batch).")),
     Setting("stage", "int", ALL, 0, ALL, N_("Stage of the passes"),
             N_("How far the forward and the backward pass have gone.")),
-) + OPTIMIZER_SETTINGS              # this page's run's optimizer: the main page's URL keys and rows
-OPT_KEYS = tuple(s.key for s in OPTIMIZER_SETTINGS)
+)
 OPT_ROW = {s.key: s for s in OPTIMIZER_SETTINGS}
 # a hyperparameter widget's +/- step
 HP_STEP = {"momentum": 0.05, "gamma": 0.05, "rho": 0.05, "beta1": 0.05, "beta2": 0.001, "eps": 1e-6}
-PAGE = urlstate.PageSettings("inside", SETTINGS)
+# widget keys "inside_<key>"; this page's run's optimizer: the main page's URL keys and rows
+PAGE = PageSettings("inside", SETTINGS, optimizer=True)
 _key = PAGE.key
 SOURCE = "inside_source"
 MAIN_RUN = "run"                    # the main page's player keeps its run here (ui.player)
@@ -196,9 +191,8 @@ def main_view(run):
 def own_hyperparams():
     """The optimizer of this page's run and its full hyperparameters: the widgets' values, lr the
     book's for that optimizer (the lesson's 0.03 for SGD)."""
-    ss = st.session_state
-    name = ss[_key("optimizer")]
-    values = {k: ss[_key(k)] for k in OPT_KEYS}
+    values = PAGE.values()
+    name = values["optimizer"]
     hp = optimizers.hyperparams_for(name, optimizer_hyperparams(values))
     return name, hp
 
@@ -216,22 +210,13 @@ def own_view(step):
                     False, name, hp, real.state)
 
 
-def _optimizer_changed():
-    """A new optimizer starts from the book's hyperparameters."""
-    ss = st.session_state
-    for k, v in optimizers.BOOK_DEFAULTS[ss[_key("optimizer")]].items():
-        if k in OPT_ROW:
-            ss[_key(k)] = v
-    PAGE.forget_problems()
-
-
 def optimizer_controls():
     """The optimizer of this page's run and its hyperparameters (OPTIMIZER_SETTINGS' rows)."""
     ss = st.session_state
     row = OPT_ROW["optimizer"]
     box = st.container(horizontal=True, vertical_alignment="bottom", key="inside_optimizer_row")
     box.selectbox(_(row.label), row.choices, key=_key("optimizer"), help=_(row.help),
-                  format_func=optimizer_words, on_change=_optimizer_changed)
+                  format_func=optimizer_words, on_change=PAGE.optimizer_changed)
     name = ss[_key("optimizer")]
     for k in optimizers.BOOK_DEFAULTS[name]:
         if k in OPT_ROW:
@@ -739,28 +724,6 @@ def show_rule(view):
         st.caption(_("t = {t}: the run's updates so far, this one included.").format(t=rec.state.t))
 
 
-def book_defaults():
-    """On the session's first run: the hyperparameters the link leaves out are the chosen
-    optimizer's book values (Adadelta's eps is not Adam's), as on the main page."""
-    ss = st.session_state
-    values, _problems = parse_optimizer_settings(st.query_params)
-    for k in OPT_KEYS:
-        ss[PAGE.state][k] = ss[_key(k)] = values[k]
-
-
-def page_query(values):
-    """The URL: the step, example and stage; the optimizer and only its hyperparameters, none of
-    them for SGD (the main page's rule)."""
-    query = PAGE.query(values)
-    takes = optimizers.BOOK_DEFAULTS[values["optimizer"]]
-    return {k: v for k, v in query.items()
-            if k not in OPT_ROW or (values["optimizer"] != "sgd" and (k == "optimizer" or k in takes))}
-
-
-def warnings():
-    return [_("Link setting {problem}").format(problem=word(p)) for p in PAGE.problems]
-
-
 def run():
     i18n.picker()
     st.title(_("One step, inside"))
@@ -768,14 +731,11 @@ def run():
                   "graph, how noisy a gradient from {batch} random examples is, and the step it takes.")
                 .format(batch=LESSON["batch_size"]))
     st.html(SIDE_BY_SIDE)
-    if PAGE.init():
-        book_defaults()
-    urlstate.show_warnings(warnings())
-    i18n.keep([_key("step"), _key("example"), SOURCE, *(_key(k) for k in OPT_KEYS)])
+    PAGE.init()
+    PAGE.show_warnings()
+    i18n.keep([SOURCE])
     view = choose_step()
-    ss = st.session_state
-    values = {s.key: ss[_key(s.key)] for s in SETTINGS}
-    urlstate.sync(page_query(PAGE.remember(values)))
+    PAGE.sync(PAGE.remember(PAGE.values()))
     words = translated(_)
     show_graph(view, words)
     show_noise(view, words)

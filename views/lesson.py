@@ -6,16 +6,15 @@ live charts, and the panels: the current step as the lesson's equations, the res
 
 import streamlit as st
 
-from core import settings as S
 from core.run import RUNNING
-from ui import controls, exercises, i18n, live, panels, urlstate
-from ui.i18n import _, word
+from ui import controls, exercises, i18n, live, panels
+from ui.i18n import _
 from ui.player import Player
 
 i18n.picker()
-url_problems = [word(p) for p in controls.from_url()]
+controls.PAGE.init()
 settings, problems = controls.sidebar()
-query = urlstate.sync({**S.to_query(settings), **controls.optimizer_query(settings)})
+query = controls.PAGE.sync(settings)
 
 if settings["present"]:                     # a projector: the sidebar out of the way
     st.set_page_config(initial_sidebar_state="collapsed")
@@ -24,7 +23,8 @@ st.container(key="intro").markdown(_(
     "Data **y = Xw + b + noise**; the model **ŷ = Xw + b** learns its weights w and bias b by "
     "minibatch SGD on the squared loss (ŷ − y)²/2. Press **Train** and watch the loss fall, the parameters "
     "find the true values, and the same learning rate at work on **y = x²/2**."))
-urlstate.show_warnings(url_problems + problems)
+controls.PAGE.show_warnings(problems)
+controls.PAGE.forget_problems()             # the link's problems are said once, on the first run
 missing = live.check_static_assets()
 if missing:
     st.error(missing)

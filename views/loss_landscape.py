@@ -17,10 +17,10 @@ import streamlit as st
 from core import landscape as ls
 from core.model import full_loss
 from core.optimizers import BOOK_DEFAULTS, OPTIMIZERS
-from core.settings import Setting
+from core.settings import Setting, row
 from core.theory import lstsq_optimum
-from ui import controls, i18n, urlstate
-from ui.i18n import N_, _, word
+from ui import controls, i18n
+from ui.i18n import N_, _
 from ui.landscape_figures import (
     contour_figure,
     finder_figure,
@@ -31,6 +31,7 @@ from ui.landscape_figures import (
     translated,
     view_box,
 )
+from ui.page_settings import PageSettings
 
 SETTINGS = (
     Setting("k", "float", 1.0, 0.1, 10.0, N_("Feature scale k (x2 × k)"),
@@ -42,11 +43,10 @@ SETTINGS = (
     Setting("std", "int", 0, 0, 1, N_("Standardise features"),
             N_("Train on (x − mean) / std for each feature: the cure for a stretched valley. The "
                "fitted model is mapped back to the original units.")),
-    Setting("lr", "float", 0.03, 1e-4, 10.0, N_("Learning rate lr"),
-            N_("Step size of the three paths. Type any value in [0.0001, 10], or pick one in the "
-               "learning-rate finder below.")),
-    Setting("batch_size", "int", 10, 1, 1000, N_("Batch size"),
-            N_("Examples per update of the minibatch SGD path and of the finder's runs.")),
+    row("lr", help=N_("Step size of the three paths. Type any value in [0.0001, 10], or pick one in the "
+                      "learning-rate finder below.")),
+    row("batch_size", hi=1000,
+        help=N_("Examples per update of the minibatch SGD path and of the finder's runs.")),
     Setting("steps", "int", 300, 1, 1000, N_("Number of steps"),
             N_("Updates of each path and of each run of the finder (300 = the lesson's 3 epochs of "
                "batch 10).")),
@@ -54,9 +54,8 @@ SETTINGS = (
             help=N_("The book's: each optimizer's example in d2l-zh chapter 11 (minibatch SGD takes "
                     "this page's lr). Tuned: for each, the lr of its finder that reaches 10× the loss "
                     "floor in the fewest steps and stays there."), choices=("book", "tuned")),
-    Setting("optimizer", "choice", "sgd", label=N_("Optimizer of the finder"),
-            help=N_("The finder's runs use this optimizer, with the book's hyperparameters."),
-            choices=tuple(OPTIMIZERS)),
+    row("optimizer", label=N_("Optimizer of the finder"),
+        help=N_("The finder's runs use this optimizer, with the book's hyperparameters.")),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 # a URL value out of range says what the range protects against
@@ -97,9 +96,7 @@ SIDE_BY_SIDE = """<style>
 .st-key-landscape_carry_row > div:first-child { flex: 1 1 320px; min-width: min(320px, 100%); }
 </style>"""
 # this page's settings; its widget keys are "landscape_<key>" (the switch holds a bool)
-PAGE = urlstate.PageSettings("landscape", SETTINGS,
-                             to_widget=lambda s, v: bool(v) if s.key == "std" else v)
-_wkey, _changed = PAGE.key, PAGE.forget_problems
+PAGE = PageSettings("landscape", SETTINGS)
 FINDER = "landscape_finder"
 PICK = "landscape_pick"
 LESSON = "views/lesson.py"
@@ -220,21 +217,9 @@ def lr_batch(k, rho, std):
 
 # ---- state and controls ---------------------------------------------------------------------
 
-def warnings():
-    """The link's problems, worded, each with what its range protects against."""
-    out = []
-    for p in PAGE.problems:
-        text = _("Link setting {problem}").format(problem=word(p))
-        key = p.params.get("key")
-        if key in HINTS:
-            text += " " + _(HINTS[key])
-        out.append(text)
-    return out
-
-
 def set_lr(lr):
-    st.session_state[_wkey("lr")] = round_lr(min(max(lr, BY_KEY["lr"].lo), BY_KEY["lr"].hi))
-    _changed()
+    st.session_state[PAGE.key("lr")] = round_lr(min(max(lr, BY_KEY["lr"].lo), BY_KEY["lr"].hi))
+    PAGE.forget_problems()
 
 
 def _picked_point():
@@ -261,35 +246,36 @@ def sidebar():
     k_s, rho_s, std_s = BY_KEY["k"], BY_KEY["rho"], BY_KEY["std"]
     with st.sidebar:
         st.header(_("Conditioning"))
-        st.select_slider(_(k_s.label), options=_stops(K_STOPS, st.session_state[_wkey("k")]),
-                         key=_wkey("k"), help=_(k_s.help), format_func=lambda v: f"{v:g}", on_change=_changed)
-        st.slider(_(rho_s.label), rho_s.lo, rho_s.hi, step=0.05, key=_wkey("rho"), help=_(rho_s.help),
-                  on_change=_changed)
-        st.toggle(_(std_s.label), key=_wkey("std"), help=_(std_s.help), on_change=_changed)
+        st.select_slider(_(k_s.label), options=_stops(K_STOPS, st.session_state[PAGE.key("k")]),
+                         key=PAGE.key("k"), help=_(k_s.help), format_func=lambda v: f"{v:g}",
+                         on_change=PAGE.forget_problems)
+        st.slider(_(rho_s.label), rho_s.lo, rho_s.hi, step=0.05, key=PAGE.key("rho"), help=_(rho_s.help),
+                  on_change=PAGE.forget_problems)
+        st.toggle(_(std_s.label), key=PAGE.key("std"), help=_(std_s.help), on_change=PAGE.forget_problems)
         st.caption(_("Stretch the valley with k or ρ, watch the zig-zag, then standardise."))
-    return {"k": float(st.session_state[_wkey("k")]), "rho": float(st.session_state[_wkey("rho")]),
-            "std": int(bool(st.session_state[_wkey("std")]))}
+    return {"k": float(st.session_state[PAGE.key("k")]), "rho": float(st.session_state[PAGE.key("rho")]),
+            "std": int(bool(st.session_state[PAGE.key("std")]))}
 
 
 def run_controls(curv):
     """lr, batch size and steps above the charts, with two presets. Returns {lr, batch_size, steps}."""
     lr_s, batch_s, steps_s = BY_KEY["lr"], BY_KEY["batch_size"], BY_KEY["steps"]
     c1, c2, c3 = st.columns(3)
-    c1.number_input(_(lr_s.label), lr_s.lo, lr_s.hi, step=0.01, format="%.4g", key=_wkey("lr"),
-                    help=_(lr_s.help), on_change=_changed)
-    c2.select_slider(_(batch_s.label), options=_stops(BATCH_STOPS, st.session_state[_wkey("batch_size")]),
-                     key=_wkey("batch_size"), help=_(batch_s.help), on_change=_changed)
-    c3.slider(_(steps_s.label), steps_s.lo, steps_s.hi, step=1, key=_wkey("steps"), help=_(steps_s.help),
-              on_change=_changed)
+    c1.number_input(_(lr_s.label), lr_s.lo, lr_s.hi, step=0.01, format="%.4g", key=PAGE.key("lr"),
+                    help=_(lr_s.help), on_change=PAGE.forget_problems)
+    c2.select_slider(_(batch_s.label), options=_stops(BATCH_STOPS, st.session_state[PAGE.key("batch_size")]),
+                     key=PAGE.key("batch_size"), help=_(batch_s.help), on_change=PAGE.forget_problems)
+    c3.slider(_(steps_s.label), steps_s.lo, steps_s.hi, step=1, key=PAGE.key("steps"), help=_(steps_s.help),
+              on_change=PAGE.forget_problems)
     zigzag = round_lr(ZIGZAG * curv.lr_stable)
     with st.container(horizontal=True):
-        st.button(_("Zig-zag: lr = 0.9 · 2/λ_max = {lr}").format(lr=fmt(zigzag)), key=_wkey("preset_zigzag"),
-                  on_click=set_lr, args=(zigzag,))
-        st.button(_("The lesson's lr = {lr}").format(lr=f"{LESSON_LR:g}"), key=_wkey("preset_lesson"),
+        st.button(_("Zig-zag: lr = 0.9 · 2/λ_max = {lr}").format(lr=fmt(zigzag)),
+                  key=PAGE.key("preset_zigzag"), on_click=set_lr, args=(zigzag,))
+        st.button(_("The lesson's lr = {lr}").format(lr=f"{LESSON_LR:g}"), key=PAGE.key("preset_lesson"),
                   on_click=set_lr, args=(LESSON_LR,))
     ss = st.session_state
-    return {"lr": float(ss[_wkey("lr")]), "batch_size": int(ss[_wkey("batch_size")]),
-            "steps": int(ss[_wkey("steps")])}
+    return {"lr": float(ss[PAGE.key("lr")]), "batch_size": int(ss[PAGE.key("batch_size")]),
+            "steps": int(ss[PAGE.key("steps")])}
 
 
 # ---- what the page shows --------------------------------------------------------------------
@@ -299,7 +285,7 @@ def metric_row(before, after):
     def value(f):
         return f"{fmt(f(before))} → {fmt(f(after))}" if after is not None else fmt(f(before))
 
-    row = st.container(horizontal=True, key=_wkey("metrics"))
+    row = st.container(horizontal=True, key=PAGE.key("metrics"))
     row.metric(_("λ_max (largest Hessian eigenvalue)"), value(lambda c: c.lambda_max))
     row.metric(_("λ_min (smallest Hessian eigenvalue)"), value(lambda c: c.lambda_min))
     row.metric(_("Condition number κ = λ_max/λ_min"), value(lambda c: c.cond))
@@ -318,18 +304,18 @@ def show_region(lr, curv, steps):
 def show_valley(paths, grid, X, y, std, words):
     axes = ls.curvature(X, with_b=False)
     st.subheader(_("The valley: L(w1, w2) with b at its optimum"))
-    row = st.container(horizontal=True, key=_wkey("valley"), gap="medium")
-    left, right = row.container(key=_wkey("valley_left")), row.container(key=_wkey("valley_right"))
+    row = st.container(horizontal=True, key=PAGE.key("valley"), gap="medium")
+    left, right = row.container(key=PAGE.key("valley_left")), row.container(key=PAGE.key("valley_right"))
     with left:
         st.plotly_chart(contour_figure(grid, paths, axes, words, standardised=bool(std)),
-                        key=_wkey("contour"))
+                        key=PAGE.key("contour"))
         st.caption(_("Contours of the loss, each line about 3× the next one in. The dashed lines are the "
                      "Hessian's eigenvectors, the valley's axes: the short one is steep (λ_max), the long "
                      "one flat (λ_min). Three paths from one start: minibatch SGD, full-batch gradient "
                      "descent and single-example SGD."))
     with right:
         st.plotly_chart(surface_figure(grid, paths, lambda w: ls.profiled_loss(X, y, w), words,
-                                       standardised=bool(std)), key=_wkey("surface"))
+                                       standardised=bool(std)), key=PAGE.key("surface"))
         st.caption(_("The same loss as a surface: drag to turn it. A stretched valley is a long trough with "
                      "steep sides; a well-conditioned one is a round bowl."))
 
@@ -378,9 +364,9 @@ def show_optimizers(values, words):
                   "some)."))
     mode_s = BY_KEY["opt_lrs"]
     modes = {m: _(OPT_LRS[m]) for m in mode_s.choices}        # worded now, in the session's language
-    st.radio(_(mode_s.label), mode_s.choices, key=_wkey("opt_lrs"), help=_(mode_s.help), horizontal=True,
-             format_func=modes.__getitem__, on_change=_changed)
-    mode = st.session_state[_wkey("opt_lrs")]
+    st.radio(_(mode_s.label), mode_s.choices, key=PAGE.key("opt_lrs"), help=_(mode_s.help), horizontal=True,
+             format_func=modes.__getitem__, on_change=PAGE.forget_problems)
+    mode = st.session_state[PAGE.key("opt_lrs")]
     names = {name: words["opt_" + name] for name in OPTIMIZERS}
     if SHOW not in st.session_state:
         st.session_state[SHOW] = list(OPTIMIZERS)
@@ -388,7 +374,7 @@ def show_optimizers(values, words):
     runs, grid = optimizer_runs(k, rho, std, lr, batch, steps, mode)
     if shown:
         st.plotly_chart(optimizers_figure(grid, [r for r in runs if r[0] in shown], words,
-                                          standardised=bool(std)), key=_wkey("optimizers"))
+                                          standardised=bool(std)), key=PAGE.key("optimizers"))
     else:
         st.info(_("Choose at least one optimizer to draw its path."))
     st.caption(_("Each optimizer from the same start with the same batches ({batch} examples, {steps} "
@@ -409,7 +395,7 @@ def show_optimizers(values, words):
             steps_text(part[n][1], part[n][2], steps) for n in OPTIMIZERS]
         rows[_("final loss, {valley}").format(valley=label)] = [
             "–" if part[n][2] else fmt(part[n][3]) for n in OPTIMIZERS]
-    st.container(key=_wkey("optimizer_table")).dataframe(rows, hide_index=True)
+    st.container(key=PAGE.key("optimizer_table")).dataframe(rows, hide_index=True)
     st.caption(_("Steps to reach 10× the loss floor (the least-squares loss of these data) and the loss "
                  "after {steps} steps, on the valley stretched by k and ρ and on the same data standardised. "
                  "Standardising helps minibatch SGD most; the adaptive methods need it less.").format(
@@ -430,8 +416,8 @@ def finder_bounds(name, curv, steps):
 def show_finder(values, curv, words):
     st.subheader(_("Learning-rate finder"))
     opt_s = BY_KEY["optimizer"]
-    name = st.selectbox(_(opt_s.label), opt_s.choices, key=_wkey("optimizer"), help=_(opt_s.help),
-                        format_func=lambda n: words["opt_" + n], on_change=_changed)
+    name = st.selectbox(_(opt_s.label), opt_s.choices, key=PAGE.key("optimizer"), help=_(opt_s.help),
+                        format_func=lambda n: words["opt_" + n], on_change=PAGE.forget_problems)
     st.markdown(_("Each point is a short run of {optimizer} ({steps} steps of batch {batch}) at one of "
                   "40 learning rates from 0.0001 to 10; above, the loss where it ended, below, how many "
                   "steps it took to reach 10× the loss floor. **Click a point** to choose its lr.").format(
@@ -465,7 +451,7 @@ def show_finder(values, curv, words):
     current = round_lr(values["lr"])
     st.session_state[PICK] = current if current in labels else None
     # the box and the button side by side where both fit whole, else the button below
-    row = st.container(horizontal=True, vertical_alignment="bottom", key=_wkey("carry_row"))
+    row = st.container(horizontal=True, vertical_alignment="bottom", key=PAGE.key("carry_row"))
     row.selectbox(_("Or choose a learning rate of the sweep"), lrs, key=PICK, format_func=labels.__getitem__,
                  placeholder=_("lr = {lr} (not on the sweep's grid)").format(lr=f"{current:g}"),
                  on_change=_picked_option)
@@ -474,7 +460,7 @@ def show_finder(values, curv, words):
     else:
         carry_text = _("Use {optimizer} with lr = {lr} on the main page").format(
             optimizer=words["opt_" + name], lr=f"{current:g}")
-    carry = row.button(carry_text, key=_wkey("carry"), type="primary", icon=":material/arrow_forward:")
+    carry = row.button(carry_text, key=PAGE.key("carry"), type="primary", icon=":material/arrow_forward:")
     if (values["k"], values["rho"]) != (1.0, 0.0) or values["std"]:
         st.caption(_("The main page trains on the lesson's data (k = 1, ρ = 0, features not standardised); "
                      "this lr was found for k = {k}, ρ = {rho}{std}.").format(
@@ -489,12 +475,13 @@ def carry_lr(lr, optimizer="sgd"):
     has shown the main page reads its settings from the sidebar's widget keys (set here); a fresh
     one from the URL (passed along: optimizer=, and only that optimizer's hyperparameters)."""
     ss = st.session_state
-    ss[controls.WIDGET + "lr"] = lr
+    main = controls.PAGE
+    ss[main.key("lr")] = lr
     query = {"lr": f"{lr:g}"}
-    if optimizer != "sgd" or controls.WIDGET + "optimizer" in ss:
-        ss[controls.WIDGET + "optimizer"] = optimizer
+    if optimizer != "sgd" or main.key("optimizer") in ss:
+        ss[main.key("optimizer")] = optimizer
         for key, value in book_hyperparams(optimizer):
-            ss[controls.WIDGET + key] = value
+            ss[main.key(key)] = value
     if optimizer != "sgd":
         query["optimizer"] = optimizer
         query |= {key: f"{value:g}" for key, value in book_hyperparams(optimizer)}
@@ -505,7 +492,7 @@ def show_map(values, words):
     st.subheader(_("Learning rate × batch size"))
     lbmap = lr_batch(values["k"], values["rho"], values["std"])
     X, y, _raw, _s = data(values["k"], values["rho"], values["std"])
-    st.plotly_chart(map_figure(lbmap, start_loss(X, y), words), key=_wkey("map"))
+    st.plotly_chart(map_figure(lbmap, start_loss(X, y), words), key=PAGE.key("map"))
     st.caption(_("The final loss after {epochs} epochs (the lesson's budget: a larger batch takes fewer "
                  "steps) for each learning rate and batch size; crossed cells diverged or ended above "
                  "their start. The white line is, for each batch size, the largest lr up to which every "
@@ -523,8 +510,7 @@ def run():
                   "learning rate."))
     st.html(SIDE_BY_SIDE)
     PAGE.init()
-    urlstate.show_warnings(warnings())
-    i18n.keep([_wkey(s.key) for s in SETTINGS])
+    PAGE.show_warnings(hints=HINTS)         # each with what its range protects against
     values = sidebar()
     try:
         X, y, raw_X, s = data(values["k"], values["rho"], values["std"])
@@ -534,8 +520,8 @@ def run():
         st.error(_("Cannot build these data: {error}").format(error=i18n.plain(exc)))
         return
     values |= run_controls(curv)
-    values |= {key: st.session_state[_wkey(key)] for key in ("opt_lrs", "optimizer")}
-    urlstate.sync(PAGE.query(PAGE.remember(values)))
+    values |= {key: st.session_state[PAGE.key(key)] for key in ("opt_lrs", "optimizer")}
+    PAGE.sync(PAGE.remember(values))
     metric_row(raw, curv if values["std"] else None)
     show_region(values["lr"], curv, values["steps"])
     words = translated(_)

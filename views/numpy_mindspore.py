@@ -20,35 +20,26 @@ from core.backends import MINDSPORE_INSTALL
 from core.data import NOISE_STD, NUM_EXAMPLES, TRUE_B, TRUE_W, synthetic_data
 from core.optimizers import BOOK_DEFAULTS, DIFFERENCES, OPTIMIZERS
 from core.problems import SettingError
-from core.settings import (
-    OPTIMIZER_BY_KEY,
-    OPTIMIZER_SETTINGS,
-    Setting,
-    format_value,
-    optimizer_hyperparams,
-    parse_optimizer_settings,
-)
-from ui import i18n, urlstate
+from core.settings import OPTIMIZER_BY_KEY, OPTIMIZER_SETTINGS, optimizer_hyperparams, row
+from ui import i18n
 from ui.compare_figures import diff_figure, fmt, paths_figure, times_figure, translated
 from ui.controls import OPTIMIZER_WORDS  # the main page's names of the optimizers
 from ui.i18n import N_, _, word
+from ui.page_settings import PageSettings
 
 SETTINGS = (
-    Setting("lr", "float", 0.03, 1e-4, 10.0, N_("Learning rate lr"),
-            N_("Step size of each update: w <- w - lr dL/dw.")),
-    Setting("batch_size", "int", 10, 1, NUM_EXAMPLES, N_("Batch size"),
-            N_("Examples per update, the same minibatches on every backend.")),
-    Setting("epochs", "int", 3, 1, 10, N_("Epochs (num_epochs)"), N_("Passes over the whole data set.")),
-    Setting("seed", "int", 0, 0, 2**32 - 1, N_("Seed"),
-            N_("Fixes the data, w0 and the batch order: same seed, same run.")),
+    row("lr"),
+    row("batch_size", hi=NUM_EXAMPLES,
+        help=N_("Examples per update, the same minibatches on every backend.")),
+    row("epochs", hi=10),
+    row("seed"),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 BATCH_STOPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
-PAGE = urlstate.PageSettings("backends", SETTINGS)
-_wkey, _changed = PAGE.key, PAGE.forget_problems
-# the optimizer: core.settings' rows, read as the main page reads them (the chosen one's book
-# values where the link has none); widget keys backends_opt_optimizer, backends_opt_beta1, ...
-OPT = urlstate.PageSettings("backends_opt", OPTIMIZER_SETTINGS, parse=parse_optimizer_settings)
+# widget keys backends_lr, ...; the optimizer's rows (optimizer=True), read as every page reads
+# them, keep their widget keys backends_opt_optimizer, backends_opt_beta1, ...
+PAGE = PageSettings("backends", SETTINGS, optimizer=True,
+                    keys={s.key: f"backends_opt_{s.key}" for s in OPTIMIZER_SETTINGS})
 MS = ("mindspore", "mindspore-pynative")
 METRICS = """<style>
 .st-key-backends_metrics > div { flex: 1 1 200px; min-width: min(200px, 100%); }
@@ -78,25 +69,15 @@ def code():
     return left, right, cmp.autodiff_line()
 
 
-def _optimizer_changed():
-    """A new optimizer: its hyperparameters and lr go to the book's values for it."""
-    ss = st.session_state
-    name = ss[OPT.key("optimizer")]
-    for key, value in BOOK_DEFAULTS[name].items():
-        ss[_wkey("lr") if key == "lr" else OPT.key(key)] = float(value)
-    ss["backends_opt_note"] = name
-    OPT.forget_problems()
-
-
 def optimizer_controls():
     """The optimizer's picker and the chosen one's hyperparameters (none for SGD); returns
     {"optimizer": name, key: value ...} with only that optimizer's keys."""
     ss = st.session_state
     row = OPTIMIZER_BY_KEY["optimizer"]
     labels = {name: _(OPTIMIZER_WORDS[name]) for name in row.choices}
-    name = st.selectbox(_(row.label), row.choices, key=OPT.key("optimizer"), format_func=labels.__getitem__,
-                        help=_(row.help), on_change=_optimizer_changed)
-    if ss.pop("backends_opt_note", None) == name:
+    name = st.selectbox(_(row.label), row.choices, key=PAGE.key("optimizer"), format_func=labels.__getitem__,
+                        help=_(row.help), on_change=PAGE.optimizer_changed)
+    if PAGE.optimizer_note(name):
         st.caption(_("lr set to the book's {lr} for {optimizer}, and its other settings to the "
                      "book's.").format(lr=f"{BOOK_DEFAULTS[name]['lr']:g}", optimizer=labels[name]))
     values = {"optimizer": name}
@@ -106,18 +87,10 @@ def optimizer_controls():
         s = OPTIMIZER_BY_KEY[key]
         small = key == "eps"
         st.number_input(_(s.label), float(s.lo), float(s.hi), step=1e-6 if small else 0.01,
-                        format="%.1e" if small else "%.4g", key=OPT.key(key), help=_(s.help),
-                        on_change=OPT.forget_problems)
-        values[key] = float(ss[OPT.key(key)])
+                        format="%.1e" if small else "%.4g", key=PAGE.key(key), help=_(s.help),
+                        on_change=PAGE.forget_problems)
+        values[key] = float(ss[PAGE.key(key)])
     return values
-
-
-def optimizer_query(values):
-    """{key: text} of the optimizer for the URL: nothing for SGD (the lesson's links stay as they
-    were), else its name and its own hyperparameters."""
-    if values["optimizer"] == "sgd":
-        return {}
-    return {k: format_value(OPTIMIZER_BY_KEY[k], v) for k, v in values.items()}
 
 
 def sidebar():
@@ -126,19 +99,19 @@ def sidebar():
     with st.sidebar:
         st.header(_("Settings of this comparison"))
         optimizer = optimizer_controls()
-        st.number_input(_(lr_s.label), lr_s.lo, lr_s.hi, step=0.01, format="%.4g", key=_wkey("lr"),
-                        help=_(lr_s.help), on_change=_changed)
-        st.select_slider(_(batch_s.label), options=sorted(set(BATCH_STOPS) | {ss[_wkey("batch_size")]}),
-                         key=_wkey("batch_size"), help=_(batch_s.help), on_change=_changed)
-        st.slider(_(epochs_s.label), epochs_s.lo, epochs_s.hi, step=1, key=_wkey("epochs"),
-                  help=_(epochs_s.help), on_change=_changed)
-        st.number_input(_(seed_s.label), seed_s.lo, seed_s.hi, step=1, key=_wkey("seed"),
-                        help=_(seed_s.help), on_change=_changed)
+        st.number_input(_(lr_s.label), lr_s.lo, lr_s.hi, step=0.01, format="%.4g", key=PAGE.key("lr"),
+                        help=_(lr_s.help), on_change=PAGE.forget_problems)
+        st.select_slider(_(batch_s.label), options=sorted(set(BATCH_STOPS) | {ss[PAGE.key("batch_size")]}),
+                         key=PAGE.key("batch_size"), help=_(batch_s.help), on_change=PAGE.forget_problems)
+        st.slider(_(epochs_s.label), epochs_s.lo, epochs_s.hi, step=1, key=PAGE.key("epochs"),
+                  help=_(epochs_s.help), on_change=PAGE.forget_problems)
+        st.number_input(_(seed_s.label), seed_s.lo, seed_s.hi, step=1, key=PAGE.key("seed"),
+                        help=_(seed_s.help), on_change=PAGE.forget_problems)
         st.caption(_("The data are the lesson's: {n} examples, w = {w}, b = {b}, noise σ = {noise}.")
                    .format(n=NUM_EXAMPLES, w="[" + ", ".join(f"{v:g}" for v in TRUE_W) + "]",
                            b=f"{TRUE_B:g}", noise=f"{NOISE_STD:g}"))
-    return {"lr": float(ss[_wkey("lr")]), "batch_size": int(ss[_wkey("batch_size")]),
-            "epochs": int(ss[_wkey("epochs")]), "seed": int(ss[_wkey("seed")])}, optimizer
+    return {"lr": float(ss[PAGE.key("lr")]), "batch_size": int(ss[PAGE.key("batch_size")]),
+            "epochs": int(ss[PAGE.key("epochs")]), "seed": int(ss[PAGE.key("seed")])}, optimizer
 
 
 def show_missing(missing):
@@ -163,7 +136,7 @@ def show_code():
                   "class `_SGDStep`. Lines tagged `# [model]`, `# [loss]`, `# [grad]` and "
                   "`# [update]` do the same job and sit on the same row."))
     st.html(CODE_CSS)
-    col1, col2 = st.container(key=_wkey("code")).columns(2)
+    col1, col2 = st.container(key=PAGE.key("code")).columns(2)
     with col1:
         st.markdown(_("**NumPy** — the gradient derived by hand"))
         st.code("\n".join(left).rstrip(), language="python")
@@ -248,7 +221,7 @@ def show_optimizer(result, opt):
                   "right the branch of `core/ms_backend.py` that builds MindSpore's `nn.{cls}` for it, "
                   "set to follow the book's rule. The lines tagged `# [update]` make the step and sit on "
                   "the same row.").format(cls=cls))
-    col1, col2 = st.container(key=_wkey("optcode")).columns(2)
+    col1, col2 = st.container(key=PAGE.key("optcode")).columns(2)
     with col1:
         st.markdown(_("**NumPy** — the book's rule"))
         st.code("\n".join(left).rstrip(), language="python")
@@ -280,7 +253,7 @@ def show_refusal(result):
 
 def show_paths(result, words):
     st.subheader(_("The parameters, step by step"))
-    st.plotly_chart(paths_figure(result, words), key=_wkey("paths"))
+    st.plotly_chart(paths_figure(result, words), key=PAGE.key("paths"))
     st.caption(_("w1, w2 and b after each step (0 = the start). NumPy solid, graph mode dashed, "
                  "PyNative as circles: on this scale the three paths are one."))
 
@@ -292,7 +265,7 @@ def show_difference(result, words):
                   "run with.") if result.refusals() else
                 _("Without MindSpore there is nothing to compare the NumPy run with."))
         return
-    st.plotly_chart(diff_figure(result, words), key=_wkey("diff"))
+    st.plotly_chart(diff_figure(result, words), key=PAGE.key("diff"))
     name = "mindspore" if "mindspore" in result.param_diff else next(iter(result.param_diff))
     param, step = result.largest(name, "param")
     grad, grad_step = result.largest(name, "grad")
@@ -324,7 +297,7 @@ def show_times(result, words):
     st.subheader(_("Step times: graph mode and PyNative mode"))
     st.html(METRICS)
     runs = result.runs
-    row = st.container(horizontal=True, key=_wkey("metrics"))
+    row = st.container(horizontal=True, key=PAGE.key("metrics"))
 
     def ms(seconds):
         return _("{ms} ms").format(ms=fmt(1e3 * seconds)) if np.isfinite(seconds) else "—"
@@ -336,7 +309,7 @@ def show_times(result, words):
             row.metric(labels[name], ms(runs[name].median_step))
     if "mindspore" in runs:
         row.metric(_("Graph mode, first step (compile)"), ms(runs["mindspore"].first_step))
-    st.plotly_chart(times_figure(result, words), key=_wkey("times"))
+    st.plotly_chart(times_figure(result, words), key=PAGE.key("times"))
     if set(MS) <= set(runs):
         g, p = runs["mindspore"].median_step, runs["mindspore-pynative"].median_step
         st.markdown(_("Graph mode compiles the whole step (gather, loss, autodiff, update) into one "
@@ -346,7 +319,7 @@ def show_times(result, words):
     st.caption(_("Medians over the steps after the first of each batch length (a new batch length "
                  "compiles again), measured on this server when these settings were first shown, "
                  "the three runs taking turns step by step."))
-    st.button(_("Measure again"), key=_wkey("measure"), on_click=comparison.clear,
+    st.button(_("Measure again"), key=PAGE.key("measure"), on_click=comparison.clear,
               icon=":material/timer:")
 
 
@@ -356,16 +329,12 @@ def run():
     st.markdown(_("The same linear network, two ways: NumPy with the gradients the lesson derives by "
                   "hand, and MindSpore, which differentiates the loss itself. Both start from the same "
                   "w0 and see the same minibatches in the same order, one step each in turn."))
-    PAGE.init()
-    if OPT.init() and "optimizer" in st.query_params and "lr" not in st.query_params:
-        name = st.session_state[OPT.state]["optimizer"]        # a link to an optimizer: its book lr
-        st.session_state[_wkey("lr")] = float(BOOK_DEFAULTS[name]["lr"])
-    urlstate.show_warnings([_("Link setting {problem}").format(problem=word(p))
-                            for p in PAGE.problems + OPT.problems])
-    i18n.keep([_wkey(s.key) for s in SETTINGS] + [OPT.key(s.key) for s in OPTIMIZER_SETTINGS])
+    if PAGE.init() and "optimizer" in st.query_params and "lr" not in st.query_params:
+        name = st.session_state[PAGE.state]["optimizer"]        # a link to an optimizer: its book lr
+        st.session_state[PAGE.key("lr")] = float(BOOK_DEFAULTS[name]["lr"])
+    PAGE.show_warnings()
     values, opt = sidebar()
-    OPT.remember({**st.session_state[OPT.state], **opt})
-    urlstate.sync({**PAGE.query(PAGE.remember(values)), **optimizer_query(opt)})
+    PAGE.sync(PAGE.remember({**values, **opt}))
     status = cmp.available()
     missing = {name: reason for name, reason in status.items() if reason is not None}
     if missing:

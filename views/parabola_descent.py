@@ -12,9 +12,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core.parabola import REGIMES, momentum_descent, momentum_rate, momentum_region, parabola_descent, regime
-from core.settings import Setting
-from ui import i18n, urlstate
-from ui.i18n import N_, _, word
+from core.settings import Setting, row
+from ui import i18n
+from ui.i18n import N_, _
+from ui.page_settings import PageSettings
 from ui.parabola_figures import (
     iterates_figure,
     measured_rate,
@@ -30,15 +31,15 @@ from ui.parabola_figures import (
 
 SETTINGS = (
     Setting("x0", "float", 4.0, -5.0, 5.0, N_("Start x0"), N_("Where descent starts.")),
-    Setting("lr", "float", 0.1, 0.01, 3.0, N_("Learning rate lr"),
-            N_("Step size of each update x ← x − lr·f'(x). Type any value in [0.01, 3].")),
+    row("lr", default=0.1, lo=0.01, hi=3.0,
+        help=N_("Step size of each update x ← x − lr·f'(x). Type any value in [0.01, 3].")),
     Setting("steps", "int", 12, 1, 50, N_("Number of steps"), N_("How many updates to take.")),
     # the momentum section
-    Setting("m_lr", "float", 0.1, 0.01, 4.0, N_("Learning rate lr"),
-            N_("Step size of momentum and of plain gradient descent beside it, in [0.01, 4].")),
-    Setting("beta", "float", 0.5, 0.0, 0.99, N_("Momentum β"),
-            N_("How much of the last velocity each step keeps: v ← β·v + f'(x). β = 0 is plain gradient "
-               "descent; in [0, 0.99].")),
+    row("lr", key="m_lr", default=0.1, lo=0.01, hi=4.0,
+        help=N_("Step size of momentum and of plain gradient descent beside it, in [0.01, 4].")),
+    row("momentum", key="beta", default=0.5, hi=0.99,
+        help=N_("How much of the last velocity each step keeps: v ← β·v + f'(x). β = 0 is plain gradient "
+                "descent; in [0, 0.99].")),
     Setting("m_steps", "int", 30, 1, 100, N_("Number of steps"), N_("How many updates each run takes.")),
 )
 # the map and the runs side by side where each gets about 400 px, else one above the other
@@ -68,34 +69,32 @@ VERDICT = {"monotone": ("<", N_("so descent converges")), "one-step": ("<", N_("
            "oscillating": ("<", N_("so descent converges")),
            "bouncing": ("=", N_("so descent neither converges nor diverges")),
            "diverging": (">", N_("so descent diverges"))}
-PAGE = urlstate.PageSettings("parabola", SETTINGS)   # widget keys "parabola_<key>"
-_wkey, _changed = PAGE.key, PAGE.forget_problems
+PAGE = PageSettings("parabola", SETTINGS)   # widget keys "parabola_<key>"
 
 
 def _choose_preset(lr):
-    st.session_state[_wkey("lr")] = lr
-    _changed()
+    st.session_state[PAGE.key("lr")] = lr
+    PAGE.forget_problems()
 
 
 def controls():
     """The sliders, the lr box and the preset buttons. Returns {x0, lr, steps}."""
-    i18n.keep([_wkey(s.key) for s in SETTINGS])
     x0_s, lr_s, steps_s = SETTINGS[:3]
     c1, c2, c3 = st.columns(3)
-    c1.slider(_(x0_s.label), x0_s.lo, x0_s.hi, step=0.1, key=_wkey("x0"), help=_(x0_s.help),
-              on_change=_changed)
-    c2.number_input(_(lr_s.label), lr_s.lo, lr_s.hi, step=0.05, format="%.3f", key=_wkey("lr"),
-                    help=_(lr_s.help), on_change=_changed)
-    c3.slider(_(steps_s.label), steps_s.lo, steps_s.hi, key=_wkey("steps"), help=_(steps_s.help),
-              on_change=_changed)
-    current = st.session_state[_wkey("lr")]
+    c1.slider(_(x0_s.label), x0_s.lo, x0_s.hi, step=0.1, key=PAGE.key("x0"), help=_(x0_s.help),
+              on_change=PAGE.forget_problems)
+    c2.number_input(_(lr_s.label), lr_s.lo, lr_s.hi, step=0.05, format="%.3f", key=PAGE.key("lr"),
+                    help=_(lr_s.help), on_change=PAGE.forget_problems)
+    c3.slider(_(steps_s.label), steps_s.lo, steps_s.hi, key=PAGE.key("steps"), help=_(steps_s.help),
+              on_change=PAGE.forget_problems)
+    current = st.session_state[PAGE.key("lr")]
     cols = st.columns([1.2] + [1] * len(PRESETS))
     cols[0].markdown(_("**Presets:**"))
     for col, (lr, name) in zip(cols[1:], PRESETS.items()):
-        col.button(f"lr = {lr:g} · {_(NAMES[name]).lower()}", key=_wkey(f"preset_{lr:g}"), width="stretch",
+        col.button(f"lr = {lr:g} · {_(NAMES[name]).lower()}", key=PAGE.key(f"preset_{lr:g}"), width="stretch",
                    type="primary" if abs(current - lr) < 1e-9 else "secondary",
                    on_click=_choose_preset, args=(lr,))
-    return PAGE.remember({s.key: st.session_state[_wkey(s.key)] for s in SETTINGS})
+    return PAGE.remember(PAGE.values())
 
 
 def _picked_point():
@@ -106,9 +105,9 @@ def _picked_point():
               if isinstance(p.get("x"), (int, float)) and isinstance(p.get("y"), (int, float))]
     if picked:
         (lr, beta), by_key = picked[0], {s.key: s for s in SETTINGS}
-        st.session_state[_wkey("m_lr")] = round(min(max(lr, by_key["m_lr"].lo), by_key["m_lr"].hi), 2)
-        st.session_state[_wkey("beta")] = round(min(max(beta, by_key["beta"].lo), by_key["beta"].hi), 2)
-        _changed()
+        st.session_state[PAGE.key("m_lr")] = round(min(max(lr, by_key["m_lr"].lo), by_key["m_lr"].hi), 2)
+        st.session_state[PAGE.key("beta")] = round(min(max(beta, by_key["beta"].lo), by_key["beta"].hi), 2)
+        PAGE.forget_problems()
 
 
 def momentum_sliders():
@@ -119,8 +118,8 @@ def momentum_sliders():
     for col, key, step, fmt in ((c1, "m_lr", 0.01, "%.2f"), (c2, "beta", 0.01, "%.2f"),
                                 (c3, "m_steps", 1, None)):
         s = by_key[key]
-        col.slider(_(s.label), s.lo, s.hi, step=step, format=fmt, key=_wkey(key), help=_(s.help),
-                   on_change=_changed)
+        col.slider(_(s.label), s.lo, s.hi, step=step, format=fmt, key=PAGE.key(key), help=_(s.help),
+                   on_change=PAGE.forget_problems)
 
 
 def show_regime(lr, note=None):
@@ -158,10 +157,9 @@ def run():
     st.latex(r"x_{k+1} = x_k - \mathrm{lr}\cdot f'(x_k) = (1 - \mathrm{lr})\,x_k")
 
     PAGE.init()
-    urlstate.show_warnings(_("Link setting {problem}").format(problem=word(w))
-                           for w in PAGE.problems)
+    PAGE.show_warnings()
     values = controls()
-    urlstate.sync(PAGE.query(values))
+    PAGE.sync(values)
     x0, lr, num_steps = values["x0"], values["lr"], values["steps"]
 
     try:
@@ -174,9 +172,9 @@ def run():
 
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(parabola_figure(steps, lr, words), key=_wkey("parabola_chart"))
+        st.plotly_chart(parabola_figure(steps, lr, words), key=PAGE.key("parabola_chart"))
         st.caption(_("▶ Play replays the steps from k = 0; drag the slider to pick one step."))
-    right.plotly_chart(iterates_figure(steps, words), key=_wkey("iterates_chart"))
+    right.plotly_chart(iterates_figure(steps, words), key=PAGE.key("iterates_chart"))
 
     left, right = st.columns([3, 2])
     with left:
@@ -206,7 +204,7 @@ def show_rates(lr, beta, gd, momentum):
     def shown(r):
         return "—" if r is None else f"{r:.3g}"
 
-    row = st.container(horizontal=True, key=_wkey("momentum_rates"))
+    row = st.container(horizontal=True, key=PAGE.key("momentum_rates"))
     row.metric(_("Momentum: rate measured"), shown(measured_rate([s.x for s in momentum])),
                help=_("(|(x_N, x_N−1)| / |(x_1, x_0)|)^(1/(N−1)) on the run shown: two iterates, so a "
                       "crossing of 0 does not count as arriving. It nears the matrix's rate as N grows."))
@@ -242,15 +240,15 @@ def momentum_section(values):
     show_rates(lr, beta, gd, momentum)
     words = momentum_translated(_)
     st.html(SIDE_BY_SIDE)
-    row = st.container(horizontal=True, key=_wkey("momentum_row"), gap="medium")
-    left, right = row.container(key=_wkey("momentum_left")), row.container(key=_wkey("momentum_right"))
+    row = st.container(horizontal=True, key=PAGE.key("momentum_row"), gap="medium")
+    left, right = row.container(key=PAGE.key("momentum_left")), row.container(key=PAGE.key("momentum_right"))
     with left:
         st.plotly_chart(momentum_map_figure(lr, beta, words), key=MAP_KEY, on_select=_picked_point,
                         selection_mode="points")
         st.caption(_("Hatched: divergent (rate ≥ 1). The star is the chosen (lr, β), the circle plain "
                      "gradient descent at the same lr."))
     with right:
-        st.plotly_chart(momentum_runs_figure(gd, momentum, lr, beta, words), key=_wkey("momentum_runs"))
+        st.plotly_chart(momentum_runs_figure(gd, momentum, lr, beta, words), key=PAGE.key("momentum_runs"))
         for note in runs_off_view(gd, momentum, words):
             st.markdown(f"**{note}**")
         st.caption(_("Both runs start at x0 = {x0} (the slider above). ▶ Play runs them side by side "

@@ -27,9 +27,10 @@ from core import userdata as U
 from core.landscape import curvature, to_original_units
 from core.problems import Problem
 from core.run import DONE, RUNNING, Theory
-from core.settings import Setting, format_value
-from ui import controls, datasets, i18n, live, panels, urlstate
+from core.settings import Setting, row
+from ui import controls, datasets, i18n, live, panels
 from ui.i18n import N_, _, plain
+from ui.page_settings import PageSettings
 from ui.player import Player
 
 UPLOAD = "upload"
@@ -40,17 +41,14 @@ SETTINGS = (
     Setting("std", "int", 1, 0, 1, N_("Standardise the features"),
             N_("Centre each feature and divide it by its standard deviation before training; the "
                "results are given back in the file's units.")),
-    Setting("lr", "float", 0.1, 1e-4, 10.0, N_("Learning rate lr"),
-            N_("Step size of each update: w <- w - lr dL/dw.")),
-    Setting("batch_size", "int", 10, 1, 100_000, N_("Batch size"),
-            N_("Examples per update; at most n (n = full-batch gradient descent).")),
-    Setting("epochs", "int", 5, 1, 100, N_("Epochs (num_epochs)"), N_("Passes over the whole data set.")),
-    Setting("speed", "float", 50.0, 0.0, 1000.0, N_("Animation speed"),
-            N_("How fast the animation runs; 0 = as fast as possible.")),
+    row("lr", default=0.1),
+    row("batch_size"),
+    row("epochs", default=5),
+    row("speed"),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 # this page's settings; its widget keys are "yourdata_<key>" (the switch holds a bool)
-PAGE = urlstate.PageSettings("yourdata", SETTINGS, to_widget=lambda s, v: bool(v) if s.key == "std" else v)
+PAGE = PageSettings("yourdata", SETTINGS)
 STATE = PAGE.state
 MAX_MB = U.MAX_BYTES // U.MB    # .streamlit/config.toml's server.maxUploadSize says the same
 # notices that are worth a warning's colour: the fit will be poor or not unique
@@ -59,7 +57,6 @@ WARN = {"constant_feature", "collinear_features", "ill_conditioned", "few_rows",
 player = Player("data_")
 
 
-_wkey, _changed = PAGE.key, PAGE.forget_problems
 def say(problem):
     """A Problem as a sentence in the session's language, its "text" (the file's or the link's own
     words) shown literally by plain, whole numbers from 10000 up with thousands separators."""
@@ -81,14 +78,8 @@ def init_state():
 
 
 def _slider(key, stops, fmt=None, hi=None):
-    s = BY_KEY[key]
-    k = _wkey(key)
-    options = controls._stops(stops, st.session_state[k], hi=hi)
-    if st.session_state[k] not in options:          # beyond n after the data changed
-        st.session_state[k] = min(options, key=lambda v: abs(v - st.session_state[k]))
-    labels = {v: (fmt or (lambda v: f"{v:g}"))(v) for v in options}
-    return st.select_slider(_(s.label), options=options, key=k, help=_(s.help), on_change=_changed,
-                            format_func=labels.__getitem__, persist_state="session")
+    return PAGE.select_slider(key, stops, fmt=fmt, hi=hi, on_change=PAGE.forget_problems,
+                              persist_state="session")
 
 
 # ---- the data: bytes -> table -> X, y ------------------------------------------------------
@@ -99,8 +90,9 @@ def source_picker():
     s = BY_KEY["dataset"]
     labels = {name: _(d.label) for name, d in datasets.BUILTIN.items()}
     labels[UPLOAD] = _("Your own file (CSV, TSV or TXT)")
-    name = st.selectbox(_(s.label), s.choices, key=_wkey("dataset"), help=_(s.help),
-                        format_func=labels.__getitem__, on_change=_changed, persist_state="session")
+    name = st.selectbox(_(s.label), s.choices, key=PAGE.key("dataset"), help=_(s.help),
+                        format_func=labels.__getitem__, on_change=PAGE.forget_problems,
+                        persist_state="session")
     if name != UPLOAD:
         st.caption(_("Source: {source}").format(source=_(datasets.BUILTIN[name].source)))
         return name, datasets.table(name), None, None
@@ -289,19 +281,15 @@ def run():
                   "data sets below, or a file of your own. Real data have no true w and b to find: "
                   "the goal is the least-squares optimum, which SGD approaches."))
     init_state()
-    i18n.keep([_wkey(s.key) for s in SETTINGS])
-    urlstate.show_warnings(_("Link setting {problem}").format(problem=say(w))
-                           for w in PAGE.problems)
+    PAGE.show_warnings(say=say)
     missing = live.check_static_assets()
     if missing:
         st.error(missing)
 
     source, table, error, file_name = source_picker()
-    values = {s.key: st.session_state[_wkey(s.key)] for s in SETTINGS}
-    values["std"] = int(bool(values["std"]))
-    query = PAGE.query(PAGE.remember(values))
+    values = PAGE.remember(PAGE.values())
     if table is None or error is not None:
-        urlstate.sync(query)
+        PAGE.sync(values)
     if error is not None:
         st.error(say(error))
         return
@@ -311,12 +299,12 @@ def run():
     show_notices(table.notices)
     preview(table)
     features, target = column_picker(source, table)
-    standardise = st.toggle(_(BY_KEY["std"].label), key=_wkey("std"), help=_(BY_KEY["std"].help),
-                            on_change=_changed, persist_state="session")
+    standardise = st.toggle(_(BY_KEY["std"].label), key=PAGE.key("std"), help=_(BY_KEY["std"].help),
+                            on_change=PAGE.forget_problems, persist_state="session")
     values["std"] = int(standardise)
     prep = prepare((source, tuple(features), target, values["std"]), table, features, target, standardise)
     if isinstance(prep, Problem):
-        urlstate.sync(query)
+        PAGE.sync(values)
         st.error(say(prep))
         return
     show_notices(prep.choice.notices)
@@ -331,11 +319,9 @@ def run():
     with cols[2]:
         values["epochs"] = _slider("epochs", controls.EPOCH_STOPS)
     with cols[3]:
-        values["speed"] = _slider("speed", controls.SPEED_STOPS, fmt=controls._speed_label)
-    query = {s.key: format_value(s, values[s.key]) for s in SETTINGS}
-    if source in datasets.BUILTIN:                       # a file's columns cannot go in a link
-        query.update(x=",".join(features), y=target)
-    query = urlstate.sync(query)
+        values["speed"] = _slider("speed", controls.SPEED_STOPS, fmt=controls.speed_label)
+    columns = {"x": ",".join(features), "y": target} if source in datasets.BUILTIN else {}
+    query = PAGE.sync(values, columns)                   # a file's columns cannot go in a link
     settings, problems = run_settings(values, prep)
     for p in problems:
         st.warning(say(p))
