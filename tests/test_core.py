@@ -203,6 +203,22 @@ def test_orders_are_honoured_and_epoch_loss_is_on_each_epochs_last_step():
     assert all(np.array_equal(r.batch, s.batch) for r, s in zip(recs, other))
 
 
+def test_epoch_orders_are_the_trainers_random_sequence():
+    """core.trainer.epoch_orders is the one source of train's epoch orders: its permutations,
+    cut into batches, are the records' batches, whatever the start (w0 given or drawn)."""
+    from core.trainer import epoch_orders
+    X, y, _w, _b = random_problem(23, 3, seed=4)
+    for w0 in (None, [1.0, 2.0, 3.0]):
+        records = list(core.train(X, y, lr=0.01, batch_size=5, num_epochs=4, seed=9, w0=w0))
+        orders = epoch_orders(9, 23, 3)
+        for epoch in range(1, 5):
+            order = next(orders)
+            assert sorted(order.tolist()) == list(range(23))
+            batches = [r.batch for r in records if r.epoch == epoch]
+            assert np.array_equal(np.concatenate(batches), order)
+    assert not np.array_equal(next(epoch_orders(9, 23, 3)), next(epoch_orders(10, 23, 3)))
+
+
 def test_records_own_read_only_copies(lesson):
     X, y = lesson
     steps = core.train(X, y, lr=0.03, batch_size=10, num_epochs=1)
