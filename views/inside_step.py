@@ -178,19 +178,12 @@ def main_run_state():
 
 
 def main_view(run):
-    rec, h, k = run.last, run.history, run.last.step
-    name = getattr(run, "optimizer", "sgd")
-    p = run.X.shape[1] + 1
-    state = optimizers.init_state(name, p)
-    if k >= 2 and len(h) >= k - 1:
-        w, b = h.column("w")[k - 2].copy(), float(h.column("b")[k - 2])
-        if name != "sgd":
-            state = optimizers.unflatten_state(name, h.column("state")[k - 2], p)
-    else:
-        w, b = np.array(run.w0, dtype=float), float(run.b0)
-    hp = dict(getattr(run, "hyperparams", None) or {"lr": float(run.settings["lr"])})
-    return StepView(run.X, run.y, w, b, rec, float(run.settings["lr"]), int(run.settings["batch_size"]),
-                    fingerprint(run.X, run.y), True, name, hp, state)
+    rec = run.last
+    before = run.params_before(rec.step)
+    hp = dict(run.hyperparams or {"lr": float(run.settings["lr"])})
+    return StepView(run.X, run.y, before.w, before.b, rec, float(run.settings["lr"]),
+                    int(run.settings["batch_size"]), fingerprint(run.X, run.y), True, run.optimizer, hp,
+                    before.state)
 
 
 def own_hyperparams():
