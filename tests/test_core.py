@@ -359,3 +359,22 @@ def test_bad_orders_raise_value_error():
 def test_bad_synthetic_data_argument_raises_value_error(kw, match):
     with pytest.raises(ValueError, match=match):
         core.synthetic_data(**kw)
+
+
+@pytest.mark.parametrize("d,axes", [(1, (0, 1)), (3, (0, 1)), (3, (1, 3))])
+def test_loss_grid_is_the_full_data_loss_over_two_parameters(d, axes):
+    """core.theory.loss_grid: the quadratic on a grid is the loss itself, the other parameters
+    held at the optimum (the live charts' path contours)."""
+    from core.run import Theory
+    from core.theory import loss_grid
+    X, y, _w, _b = random_problem(60, d, seed=11)
+    th = Theory(X, y, 0.0)
+    opt = np.append(th.w_star, th.b_star)
+    gx, gy = np.linspace(-2, 2, 7), np.linspace(-1, 3, 5)
+    gz = loss_grid(th.min_loss, th.hessian, opt, axes, gx, gy)
+    assert gz.shape == (5, 7)
+    for m, v in enumerate(gy):
+        for k, u in enumerate(gx):
+            theta = opt.copy()
+            theta[list(axes)] = u, v
+            assert gz[m, k] == pytest.approx(core.full_loss(X, y, theta[:-1], theta[-1]), rel=1e-9)

@@ -20,6 +20,7 @@ from core.parabola import regime
 from core.problems import N_
 from core.run import DIVERGED, DONE, PAUSED
 from core.settings import BY_KEY, format_value
+from core.theory import loss_grid
 from core.trainer import last_batch_size
 from ui import palette
 from ui.i18n import _
@@ -265,14 +266,11 @@ def meta(run, ghosts=()):
     xr = _range([start[ix], opt[ix], truth[ix]], 0.25)
     yr = _range([start[iy], opt[iy], truth[iy]], 0.25)
     gx, gy = np.linspace(*xr, GRID), np.linspace(*yr, GRID)
-    H = th.hessian[np.ix_([ix, iy], [ix, iy])]
-    DX, DY = np.meshgrid(gx - opt[ix], gy - opt[iy])
-    gz = th.min_loss + 0.5 * (H[0, 0] * DX**2 + 2 * H[0, 1] * DX * DY + H[1, 1] * DY**2)
+    gz = loss_grid(th.min_loss, th.hessian, opt, (ix, iy), gx, gy)
     rng = np.random.default_rng(0)
     pick = rng.choice(run.X.shape[0], min(DATA_SAMPLE, run.X.shape[0]), replace=False)
     Xs, ys = run.X[pick], run.y[pick]
     lr = run.settings["lr"]
-    x0 = PARABOLA_X0
     # the last, smaller batch of each epoch when batch_size does not divide n, ringed on the loss
     # chart (the book's third exercise); not where there would be too many rings to read
     B, n = run.settings["batch_size"], run.X.shape[0]
@@ -295,7 +293,7 @@ def meta(run, ghosts=()):
         "data": ({"x": _nums(Xs[:, 0], 4), "y": _nums(ys, 4), "xr": _range(Xs[:, 0], 0.05),
                   "yr": _range(ys, 0.1)} if d == 1 else
                  {"X": [_nums(r, 4) for r in Xs], "y": _nums(ys, 4), "yr": _range(ys, 0.1)}),
-        "parabola": {"x0": x0, "lim": x0 * 1.25,
+        "parabola": {"x0": PARABOLA_X0, "lim": PARABOLA_X0 * 1.25,
                      "regime": _(REGIME_WORDS[regime(lr)])},
         "words": {**words(), **path_words(run.settings), **parabola_words(run.settings),
                   **({} if known else {"params_title": _("Parameters (dashed: least squares)"),
