@@ -1,8 +1,10 @@
 """The run player: one Run per session, advanced at its speed, fed to the live charts.
 
 A page makes a Player (one per run it shows; `prefix` keeps two players' session keys, buttons
-and chart elements apart), calls start() with the settings, then draws its parts where it wants
-them: buttons(), charts(), and the panels of ui.panels on player.run.
+and chart elements apart) and calls show(settings) (start, buttons, alert, live charts: it
+returns the run) and show_step() (the current step) where it wants them, with its own panels of
+ui.panels on the run in between. Another page looks at a player's run through current(), never
+its session keys.
 
 While a run is running the charts are a fragment re-run every FRAME_SECONDS by the browser:
 only they are redrawn, not the whole page. A run that ends, or a click on Pause/Step that the
@@ -159,6 +161,42 @@ class Player:
         self._set("view", None)
         self._set("run", run)
         return run
+
+    def show(self, settings, data=None, messages=None):
+        """The player on a page, top to bottom: start(settings, data), with the "Settings
+        changed" info when the run shown is stale; the buttons; the run's alert and the page's
+        own `messages` (a callable: the exercises' answer); the live charts. On a projector
+        (settings "present") the charts come before the alert and the messages. Returns the
+        run shown; show_step() draws its current step, wherever the page wants it."""
+        if self.start(settings, data):
+            st.info(_("Settings changed: this run is paused and kept as it was. **Train** or **Step** "
+                      "starts a new run with the new settings; **Reset** shows its start."))
+        self.buttons()
+        run = self.run
+
+        def alert_and_messages():
+            panels.show_alert(run)
+            if messages is not None:
+                messages()
+
+        if not settings.get("present"):
+            alert_and_messages()
+        self.charts()
+        if settings.get("present"):
+            alert_and_messages()
+        return run
+
+    def show_step(self):
+        """"The current step": the run's newest update as the lesson's equations with its numbers
+        (ui.panels.show_step); while the run plays (the charts' fragment reruns the whole page
+        when it ends), how to see it."""
+        run = self.run
+        st.subheader(_("The current step"))
+        if run.status == RUNNING:
+            st.caption(_("Training… **Pause** (or **Step**) to see the step on the charts written out as "
+                         "the lesson's equations, with its numbers."))
+        else:
+            panels.show_step(run)
 
     def start(self, settings, data=None):
         """Apply the click of the last script run to the run (new one when settings changed and

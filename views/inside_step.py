@@ -43,7 +43,7 @@ from ui.inside_figures import (
     variance_figure,
 )
 from ui.panels import table_markdown
-from ui.player import cached_data
+from ui.player import Player, cached_data
 
 LESSON = {k: DEFAULTS[k] for k in ("lr", "batch_size", "epochs", "n", "w", "b", "noise", "seed")}
 OWN_STEPS = LESSON["epochs"] * steps_per_epoch(LESSON["n"], LESSON["batch_size"])     # 300
@@ -63,7 +63,7 @@ HP_STEP = {"momentum": 0.05, "gamma": 0.05, "rho": 0.05, "beta1": 0.05, "beta2":
 PAGE = urlstate.PageSettings("inside", SETTINGS)
 _key = PAGE.key
 SOURCE = "inside_source"
-MAIN_RUN = "run"                    # the main page's player keeps its run here (ui.player)
+MAIN = Player()                      # the main page's player: its run's current step is looked inside
 NOISE_DRAWS = 1000
 CURVE_DRAWS = 1000
 TABLE_ROWS = 10
@@ -163,11 +163,10 @@ def own_step(step, optimizer="sgd", hyperparams=()):
 
 def main_run_state():
     """(run, None) when the main page's run has a step to look inside, else (run or None, why not)."""
-    run = st.session_state.get(MAIN_RUN)
+    run, rec = MAIN.current()
     if run is None:
         return None, _("The main page has no run yet in this session: this page shows a run of its own. "
                        "Press **Step** or **Train** on the main page to look inside its steps instead.")
-    rec = run.last
     if rec is None:
         return run, _("The main page's run has not taken a step yet: this page shows a run of its own.")
     finite = np.all(np.isfinite(rec.w)) and np.all(np.isfinite(rec.grad_w)) and np.isfinite(rec.batch_loss)
@@ -443,7 +442,7 @@ def show_batch_mean(view, batch, k, G_w, g_b, mean_w, mean_b):
     st.markdown(table_markdown(compare))
     backend = "numpy"
     if view.main:
-        backend = st.session_state[MAIN_RUN].settings.get("backend", "numpy")
+        backend = MAIN.run.settings.get("backend", "numpy")
     if backend == "numpy":
         st.success(_("The same numbers: the largest difference is {diff}, float64 rounding (the main page "
                      "computes the mean as one matrix product, this page example by example).").format(
@@ -511,7 +510,7 @@ def show_arrows(view, words):
     d = X.shape[1]
     ar = inside.update_arrows(X, y, view.w, view.b, np.asarray(rec.batch), view.lr)
     axes = inside.plane_axes(d)
-    theory = st.session_state[MAIN_RUN].theory if view.main else cached_data(
+    theory = MAIN.run.theory if view.main else cached_data(
         LESSON["w"], LESSON["b"], LESSON["n"], LESSON["noise"], LESSON["seed"])[2]
     opt = np.append(theory.w_star, theory.b_star)[list(axes)]
     sgd = view.optimizer == "sgd"

@@ -25,7 +25,7 @@ import streamlit as st
 from core import settings as S
 from core import userdata as U
 from core.problems import Problem
-from core.run import DONE, RUNNING
+from core.run import DONE
 from core.settings import Setting, format_value
 from ui import controls, datasets, i18n, live, panels, urlstate
 from ui.i18n import N_, _, plain
@@ -316,13 +316,7 @@ def run():
         st.warning(say(p))
 
     key = (source, tuple(features), target, values["std"])
-    if player.start(settings, data=(key, prep.X, prep.y, prep.theory)):
-        st.info(_("Settings changed: this run is paused and kept as it was. **Train** or **Step** starts "
-                  "a new run with the new settings; **Reset** shows its start."))
-    player.buttons()
-    run = player.run
-    panels.show_alert(run)
-    player.charts()
+    run = player.show(settings, data=(key, prep.X, prep.y, prep.theory))
     if prep.scaling is not None:
         note = _("The charts show the parameters of the standardised features; the dashed lines and the "
                  "star are the least-squares optimum. Stable lr for these data: lr < {max_lr} · "
@@ -332,12 +326,7 @@ def run():
                  "the least-squares optimum. Stable lr for these data: lr < {max_lr} · now lr = {lr}.")
     st.caption(note.format(max_lr=_g(run.theory.max_stable_lr), lr=f"{run.settings['lr']:g}"))
     results(run, prep, features, target)
-    st.subheader(_("The current step"))
-    if run.status == RUNNING:
-        st.caption(_("Training… **Pause** (or **Step**) to see the step on the charts written out as the "
-                     "lesson's equations, with its numbers."))
-    else:
-        panels.show_step(run)
+    player.show_step()
     with st.expander(_("Export")):
         export(run, values, query, source, file_name, features, target)
 
