@@ -60,7 +60,7 @@ class Action(NamedTuple):
     browser's Pause or Step while its charts played: Action(name, at, browser=True), `at` the
     step it showed (None if it sent none), to which the run is rewound first."""
 
-    name: str                   # "train", "pause", "step" or "reset"
+    name: str | None            # "train", "pause", "step" or "reset"; None: no click
     at: int | None = None
     browser: bool = False
 
@@ -187,9 +187,9 @@ class Player:
         return run
 
     def show_step(self):
-        """"The current step": the run's newest update as the lesson's equations with its numbers
-        (ui.panels.show_step); while the run plays (the charts' fragment reruns the whole page
-        when it ends), how to see it."""
+        """The section "The current step": the run's newest update as the lesson's equations
+        with its numbers (ui.panels.show_step); while the run plays (the charts' fragment reruns
+        the whole page when it ends), how to see it."""
         run = self.run
         st.subheader(_("The current step"))
         if run.status == RUNNING:
