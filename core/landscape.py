@@ -34,7 +34,7 @@ from .trainer import (
     LR_MAX,
     PARAM_BOUND,
     _check_int,
-    _draw_init,
+    epoch_orders,
     initial_params,
     steps_per_epoch,
     train,
@@ -297,8 +297,8 @@ def _sgd_lanes(X, y, lrs, batch_size, steps, seed, w0, b0, target, optimizer="sg
     """
     n, d = X.shape
     A = _design(X)
-    rng = np.random.default_rng(seed)
-    w_init, b_init = _draw_init(rng, d)         # drawn even when given, as train() does
+    w_init, b_init = initial_params(seed, d)
+    orders = epoch_orders(seed, n, d)           # core.train's, whatever the start
     theta0 = np.append(w_init if w0 is None else w0, b_init if b0 is None else b0)
     L = lrs.size
     theta = np.tile(theta0, (L, 1))
@@ -337,7 +337,7 @@ def _sgd_lanes(X, y, lrs, batch_size, steps, seed, w0, b0, target, optimizer="sg
     num_epochs = -(-steps // steps_per_epoch(n, batch_size))
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(num_epochs):
-            order = rng.permutation(n)
+            order = next(orders)
             Ae, ye = A[order], y[order]
             for start in range(0, n, batch_size):
                 if step == steps:

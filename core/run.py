@@ -8,6 +8,7 @@ two calls loses nothing.
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,6 +33,14 @@ class Theory:
         err = A @ np.append(self.w_star, self.b_star) - y
         self.min_loss = float(err @ err) / (2 * X.shape[0])
         self.loss_floor = loss_floor(noise_std)
+
+
+class Before(NamedTuple):
+    """The parameters and the optimizer's state just before an update (Run.params_before)."""
+
+    w: np.ndarray       # (d,)
+    b: float
+    state: tuple        # core.optimizers' state (SGDState() for sgd)
 
 
 class Run:
@@ -83,6 +92,17 @@ class Run:
             return None
         return optimizers.unflatten_state(self.optimizer, self.history.column("state")[step - 1],
                                           self.X.shape[1] + 1)
+
+    def params_before(self, step):
+        """Before(w, b, state) just before update `step` (1-based): the start (w0, b0 and the
+        optimizer's zeros) for step 1, else what update step - 1 left in the history (the
+        start too when the history does not reach it). w is a fresh copy."""
+        h, p = self.history, self.X.shape[1] + 1
+        if step >= 2 and len(h) >= step - 1:
+            return Before(h.column("w")[step - 2].copy(), float(h.column("b")[step - 2]),
+                          self._state(step - 1))
+        return Before(np.array(self.w0, dtype=float), float(self.b0),
+                      optimizers.init_state(self.optimizer, p))
 
     def record(self, step):
         """The Step record of an update already in the history (1-based), rebuilt from it."""

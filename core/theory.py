@@ -34,3 +34,14 @@ def max_stable_lr(X):
 def loss_floor(noise_std):
     """The expected loss of the true parameters: E[noise^2] / 2 = noise_std^2 / 2."""
     return noise_std ** 2 / 2
+
+
+def loss_grid(min_loss, hessian, opt, axes, gx, gy):
+    """The squared loss over a grid of two parameters, the others held at the optimum: exactly
+    the quadratic min_loss + (theta - opt)^T H (theta - opt) / 2 (the loss of a linear model is
+    one). hessian (p, p) and opt (p,) in (w_1 .. w_d, b); axes (i, j) the two parameters; gx (K,)
+    and gy (M,) their values. Returns (M, K): row m is gy[m], column k is gx[k]."""
+    i, j = axes
+    H = np.asarray(hessian)[np.ix_([i, j], [i, j])]
+    DX, DY = np.meshgrid(np.asarray(gx) - opt[i], np.asarray(gy) - opt[j])
+    return min_loss + 0.5 * (H[0, 0] * DX**2 + 2 * H[0, 1] * DX * DY + H[1, 1] * DY**2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Iterator, NamedTuple
 
@@ -110,16 +111,28 @@ def train(X, y, *, lr, batch_size, num_epochs, w0=None, b0=None, seed=0, orders=
     if state0 is not None:
         state0 = optimizers.check_state(optimizer, state0, d + 1)
     start_step = _check_int("start_step", start_step, 0, num_epochs * steps_per_epoch(n, batch_size))
-    rng = np.random.default_rng(seed)
-    w_init, b_init = _draw_init(rng, d)     # drawn even when given, so orders depend on seed only
+    w_init, b_init = initial_params(seed, d)
     w0 = w_init if w0 is None else w0
     b0 = b_init if b0 is None else b0
     stepper = make_stepper(backend, X, y, w0, b0, lr, optimizer, hp, state0)
-    return _run(stepper, X, y, n, batch_size, num_epochs, rng, orders, start_step)
+    sequence = epoch_orders(seed, n, d) if orders is None else iter(orders)
+    return _run(stepper, X, y, n, batch_size, num_epochs, sequence, start_step)
 
 
 def _draw_init(rng, d):
     return rng.normal(0.0, W0_STD, d), 0.0
+
+
+def epoch_orders(seed, n, d) -> Iterator[np.ndarray]:
+    """The example order of each epoch, endlessly, as train(seed=seed) draws them on data of
+    n rows and d features: a permutation of range(n) per epoch, from np.random.default_rng(seed)
+    after the d initial weights (drawn even when w0 is given, so the orders depend on seed, n
+    and d only). The one place that draws the trainer's random sequence: whoever replays a
+    run's batches (batch_of, core.landscape's lanes) takes them from here."""
+    rng = np.random.default_rng(seed)
+    _draw_init(rng, d)
+    while True:
+        yield rng.permutation(n)
 
 
 def batch_of(seed, n, batch_size, step, d, orders=None):
@@ -128,10 +141,7 @@ def batch_of(seed, n, batch_size, step, d, orders=None):
     if orders is not None:
         order = np.asarray(orders)[epoch]
     else:
-        rng = np.random.default_rng(seed)
-        _draw_init(rng, d)
-        for _ in range(epoch + 1):
-            order = rng.permutation(n)
+        order = next(itertools.islice(epoch_orders(seed, n, d), epoch, None))
     return order[k * batch_size:(k + 1) * batch_size]
 
 
@@ -154,18 +164,13 @@ def start_params(seed, d, init="normal", value=0.0):
     return np.full(d, value), 0.0
 
 
-def epoch_order(rng, n, orders, epoch):
-    """The example order of `epoch` (1-based): the next permutation from rng, or the given one."""
-    order = rng.permutation(n) if orders is None else orders[epoch - 1].copy()
-    order.setflags(write=False)                 # each record's batch is a view of it
-    return order
-
-
-def _run(stepper, X, y, n, batch_size, num_epochs, rng, orders, start_step=0):
+def _run(stepper, X, y, n, batch_size, num_epochs, sequence, start_step=0):
+    """The updates; sequence: an iterator of each epoch's order (epoch_orders, or the given ones)."""
     per_epoch = steps_per_epoch(n, batch_size)
     step = start_step
     for epoch in range(1, num_epochs + 1):
-        order = epoch_order(rng, n, orders, epoch)   # drawn for skipped epochs too: same orders
+        order = np.array(next(sequence))        # taken for skipped epochs too: same orders
+        order.setflags(write=False)             # each record's batch is a view of it
         if epoch * per_epoch <= start_step:
             continue
         first = (start_step - (epoch - 1) * per_epoch) * batch_size if step == start_step else 0

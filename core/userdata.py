@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from .data import DATA_BOUND
-from .landscape import Standardised, standardise
+from .landscape import Curvature, Standardised, curvature, standardise, to_original_units
 from .problems import Problem
+from .run import Theory
 
 # Streamlit's uploader counts its maxUploadSize (100) in MB of 10^6 bytes (in MiB only in a browser
 # on Windows): the reader's limit is the uploader's, so no file between the two gets Streamlit's
@@ -646,6 +647,38 @@ def choose(table: Table, features, target, standardise_features=False) -> Choice
     if n < 10 * (d + 1):
         notices.append(Problem("few_rows", {"rows": n, "features": d, "advised": 10 * (d + 1)}))
     return Choice(X, y, tuple(notices), scaling)
+
+
+class Prepared:
+    """A Choice made ready to train on, with what theory says of it: X (n, d) as trained
+    (standardised or not), X_raw (n, d) in the file's units, y (n,), scaling (mean, std) or
+    None; raw and standardised, the loss's Curvature in the file's units and with every
+    feature standardised (why standardise, in numbers); theory, core.run.Theory of X, y, whose
+    loss floor is the optimum's own loss (real data: no noise level is known)."""
+
+    choice: Choice
+    raw: Curvature
+    standardised: Curvature
+    theory: Theory
+
+    def __init__(self, choice: Choice):
+        self.choice, self.X, self.y, self.scaling = choice, choice.X, choice.y, choice.scaling
+        if choice.scaling is not None:
+            self.X_raw = choice.X * choice.scaling.std + choice.scaling.mean
+            X_std = choice.X
+        else:
+            self.X_raw = choice.X
+            std = choice.X.std(axis=0)
+            X_std = (choice.X - choice.X.mean(axis=0)) / np.where(std > 0, std, 1.0)
+        self.raw, self.standardised = curvature(self.X_raw), curvature(X_std)
+        self.theory = Theory(self.X, self.y, 0.0)
+        self.theory.loss_floor = self.theory.min_loss      # no noise known: the optimum's loss
+
+    def original_units(self, w, b):
+        """(w (d,), b) of the model as trained, in the file's units."""
+        if self.scaling is None:
+            return np.asarray(w, dtype=float), float(b)
+        return to_original_units(w, b, self.scaling.mean, self.scaling.std)
 
 
 def _conditioning(X, constant, standardised):

@@ -203,6 +203,22 @@ def test_orders_are_honoured_and_epoch_loss_is_on_each_epochs_last_step():
     assert all(np.array_equal(r.batch, s.batch) for r, s in zip(recs, other))
 
 
+def test_epoch_orders_are_the_trainers_random_sequence():
+    """core.trainer.epoch_orders is the one source of train's epoch orders: its permutations,
+    cut into batches, are the records' batches, whatever the start (w0 given or drawn)."""
+    from core.trainer import epoch_orders
+    X, y, _w, _b = random_problem(23, 3, seed=4)
+    for w0 in (None, [1.0, 2.0, 3.0]):
+        records = list(core.train(X, y, lr=0.01, batch_size=5, num_epochs=4, seed=9, w0=w0))
+        orders = epoch_orders(9, 23, 3)
+        for epoch in range(1, 5):
+            order = next(orders)
+            assert sorted(order.tolist()) == list(range(23))
+            batches = [r.batch for r in records if r.epoch == epoch]
+            assert np.array_equal(np.concatenate(batches), order)
+    assert not np.array_equal(next(epoch_orders(9, 23, 3)), next(epoch_orders(10, 23, 3)))
+
+
 def test_records_own_read_only_copies(lesson):
     X, y = lesson
     steps = core.train(X, y, lr=0.03, batch_size=10, num_epochs=1)
@@ -343,3 +359,22 @@ def test_bad_orders_raise_value_error():
 def test_bad_synthetic_data_argument_raises_value_error(kw, match):
     with pytest.raises(ValueError, match=match):
         core.synthetic_data(**kw)
+
+
+@pytest.mark.parametrize("d,axes", [(1, (0, 1)), (3, (0, 1)), (3, (1, 3))])
+def test_loss_grid_is_the_full_data_loss_over_two_parameters(d, axes):
+    """core.theory.loss_grid: the quadratic on a grid is the loss itself, the other parameters
+    held at the optimum (the live charts' path contours)."""
+    from core.run import Theory
+    from core.theory import loss_grid
+    X, y, _w, _b = random_problem(60, d, seed=11)
+    th = Theory(X, y, 0.0)
+    opt = np.append(th.w_star, th.b_star)
+    gx, gy = np.linspace(-2, 2, 7), np.linspace(-1, 3, 5)
+    gz = loss_grid(th.min_loss, th.hessian, opt, axes, gx, gy)
+    assert gz.shape == (5, 7)
+    for m, v in enumerate(gy):
+        for k, u in enumerate(gx):
+            theta = opt.copy()
+            theta[list(axes)] = u, v
+            assert gz[m, k] == pytest.approx(core.full_loss(X, y, theta[:-1], theta[-1]), rel=1e-9)

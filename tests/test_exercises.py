@@ -43,7 +43,7 @@ def test_zero_init_trains_and_the_answer_quotes_both_runs():
     assert at.sidebar.radio(key="ctl_init").value == "zeros"
     assert at.query_params["init"] == "zeros"                  # the link replays it
     (ghost,) = at.session_state["ghosts"]
-    assert ghost["settings"]["init"] == "normal"                # the lesson's start, to compare
+    assert ghost.settings["init"] == "normal"                # the lesson's start, to compare
     text = texts(at)
     assert "Exercise 1" in text and "Yes, it still works" in text
     assert f"**{run.last.epoch_loss:.3g}**" in text
@@ -54,7 +54,7 @@ def test_three_learning_rates_are_compared_epoch_by_epoch():
     at = run_exercise("lrs")
     run = at.session_state["run"]
     ghosts = at.session_state["ghosts"]
-    assert run.settings["lr"] == 0.03 and sorted(g["settings"]["lr"] for g in ghosts) == [0.003, 0.3]
+    assert run.settings["lr"] == 0.03 and sorted(g.settings["lr"] for g in ghosts) == [0.003, 0.3]
     text = texts(at)
     (table,) = [m.value for m in at.markdown if m.value.startswith("| lr |")]
     rows = {float(m.group(1)): m.group(2) for m in re.finditer(r"^\| ([\d.]+) \| (.+) \|$", table, re.M)}

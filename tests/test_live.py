@@ -18,9 +18,9 @@ def small_run(**changes):
 def test_a_kept_run_is_decimated_and_labelled_by_what_differed():
     old = small_run(lr=0.1, batch_size=20)
     g = live.ghost(old, 1, points=25)
-    assert len(g["x"]) == 25 and g["x"][0] == 1 and g["x"][-1] == 40
-    assert len(g["w"]) == 2 and len(g["loss"]) == len(g["b"]) == 25
-    assert g["range"] == [min(g["w"][0] + g["w"][1] + g["b"]), max(g["w"][0] + g["w"][1] + g["b"])]
+    assert len(g.x) == 25 and g.x[0] == 1 and g.x[-1] == 40
+    assert len(g.w) == 2 and len(g.loss) == len(g.b) == 25
+    assert g.bounds == [min(g.w[0] + g.w[1] + g.b), max(g.w[0] + g.w[1] + g.b)]
     now = small_run()
     assert live.ghost_label(g, now.settings) == "lr 0.1 · batch 20"
     assert live.ghost_label(g, old.settings) == "run 1, same settings"

@@ -161,17 +161,16 @@ def test_sgd_step_panel_and_printout_are_the_lessons():
 def test_compared_runs_are_labelled_by_optimizer():
     base = {"optimizer": "sgd", "lr": 0.03, "batch_size": 10, "epochs": 3, "noise": 0.01, "n": 1000,
             "w": (2.0, -3.4), "b": 4.2, "seed": 0, "backend": "numpy", "init": "normal"}
-    g = {"settings": {**base, "optimizer": "adam", "lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-6},
-         "number": 1}
+    g = live.Ghost(1, {**base, "optimizer": "adam", "lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-6})
     assert live.ghost_label(g, base) == "Adam"
-    g = {"settings": {**base, "optimizer": "momentum", "lr": 0.02, "momentum": 0.9}, "number": 2}
+    g = live.Ghost(2, {**base, "optimizer": "momentum", "lr": 0.02, "momentum": 0.9})
     assert live.ghost_label(g, base) == "momentum 0.9"
-    g = {"settings": {**base, "optimizer": "momentum", "lr": 0.05, "momentum": 0.9}, "number": 3}
+    g = live.Ghost(3, {**base, "optimizer": "momentum", "lr": 0.05, "momentum": 0.9})
     assert live.ghost_label(g, base) == "lr 0.05 · momentum 0.9"
     mine = {**base, "optimizer": "momentum", "lr": 0.02, "momentum": 0.5}
     assert live.ghost_label(g, {**mine, "lr": 0.05}) == "momentum 0.9"        # same optimizer, other β
-    assert live.ghost_label({"settings": base, "number": 4}, mine) == "SGD"          # at its book lr
-    assert live.ghost_label({"settings": {**base, "lr": 0.1}, "number": 5}, mine) == "lr 0.1 · SGD"
+    assert live.ghost_label(live.Ghost(4, base), mine) == "SGD"          # at its book lr
+    assert live.ghost_label(live.Ghost(5, {**base, "lr": 0.1}), mine) == "lr 0.1 · SGD"
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -183,10 +182,10 @@ def test_five_optimizers_click_leaves_five_labelled_runs_and_an_answer(lang, mis
     assert at.sidebar.selectbox(key="ctl_optimizer").value == "sgd"
     assert "optimizer" not in at.query_params
     ghosts = at.session_state["ghosts"]
-    assert [g["settings"]["optimizer"] for g in ghosts] == list(FIVE)
+    assert [g.settings["optimizer"] for g in ghosts] == list(FIVE)
     for g, name in zip(ghosts, FIVE):
-        assert g["status"] == DONE
-        assert {k: g["settings"][k] for k in BOOK_DEFAULTS[name]} == BOOK_DEFAULTS[name]
+        assert g.status == DONE
+        assert {k: g.settings[k] for k in BOOK_DEFAULTS[name]} == BOOK_DEFAULTS[name]
     monkeypatch.setattr("ui.i18n.language", lambda: lang)   # the labels as the page words them
     labels = [live.ghost_label(g, run.settings) for g in ghosts]
     t = translations(lang).gettext

@@ -151,3 +151,23 @@ def test_start_params_checks_its_arguments():
         start_params(0, 2, "value", float("nan"))
     w, b = start_params(3, 2, "normal")
     assert np.array_equal(w, Run(settings(seed=3)).w0) and b == 0.0
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_params_before_a_step_are_what_the_step_before_left(optimizer):
+    from core.inside import replay_step
+    run = Run(settings(speed=0, optimizer=optimizer, lr=0.01))
+    run.advance(120)
+    first = run.params_before(1)
+    assert np.array_equal(first.w, run.w0) and first.b == run.b0
+    assert all(not np.any(x) for x in first.state)                # the book's zeros (Adam's t = 0)
+    for k in (1, 2, 57, 101, 120):
+        ref = replay_step(run.X, run.y, k, lr=0.01, batch_size=10, seed=run.settings["seed"],
+                          optimizer=optimizer, hyperparams=run.hyperparams)
+        before = run.params_before(k)
+        assert np.array_equal(before.w, ref.w) and before.b == ref.b
+        for a, b in zip(before.state, ref.state):
+            assert np.array_equal(a, b)
+    before = run.params_before(57)
+    before.w[0] = 99.0                                             # a copy: the history is untouched
+    assert run.history.column("w")[55][0] != 99.0

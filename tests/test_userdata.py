@@ -654,3 +654,28 @@ def test_names_that_collide_after_prefixing_are_numbered_not_a_crash():
     assert list(out.columns) == ["'=a", "'=a (2)", "'＝b"]
     assert out.iloc[0].tolist() == [1.0, "'=1", "x"]
     assert out.to_csv(index=False).splitlines()[0] == "'=a,'=a (2),'＝b"
+
+
+def test_prepared_gives_back_the_files_units_and_both_curvatures():
+    """core.userdata.Prepared: X as trained, X in the file's units, the loss's curvature both
+    ways, and a model trained on standardised features said in the file's units."""
+    from core.userdata import Prepared
+    rng = np.random.default_rng(3)
+    x1, x2 = 50 + 10 * rng.normal(size=300), 0.01 * rng.normal(size=300)
+    y = 0.3 * x1 - 200 * x2 + 5 + rng.normal(0, 0.1, 300)
+    t = read_table(csv_of(["x1", "x2", "y"], [(num(a), num(b), num(c)) for a, b, c in zip(x1, x2, y)]))
+    raw, std = Prepared(choose(t, ["x1", "x2"], "y")), Prepared(choose(t, ["x1", "x2"], "y", True))
+    assert raw.scaling is None and raw.X is raw.X_raw
+    np.testing.assert_allclose(std.X_raw, raw.X, rtol=1e-12)
+    assert abs(std.X.mean()) < 1e-12 and std.scaling is not None
+    # the same curvature either way: one in the file's units, one standardised
+    assert raw.raw.cond == pytest.approx(std.raw.cond, rel=1e-6)
+    assert raw.standardised.cond == pytest.approx(std.standardised.cond, rel=1e-6)
+    assert raw.standardised.cond < 10 < raw.raw.cond
+    # the optimum: the same model in the file's units, whichever X was trained on
+    w, b = std.original_units(std.theory.w_star, std.theory.b_star)
+    w_raw, b_raw = raw.original_units(raw.theory.w_star, raw.theory.b_star)
+    np.testing.assert_allclose(w, w_raw, rtol=1e-6)
+    assert b == pytest.approx(b_raw, rel=1e-6) and w_raw[0] == pytest.approx(0.3, rel=0.05)
+    # no noise known: the floor is the optimum's own loss
+    assert std.theory.loss_floor == std.theory.min_loss == pytest.approx(raw.theory.min_loss, rel=1e-9)

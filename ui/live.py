@@ -10,6 +10,7 @@ component's inline JS is resent with every update.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -20,6 +21,7 @@ from core.parabola import regime
 from core.problems import N_
 from core.run import DIVERGED, DONE, PAUSED
 from core.settings import BY_KEY, format_value
+from core.theory import loss_grid
 from core.trainer import last_batch_size
 from ui import palette
 from ui.i18n import _
@@ -167,18 +169,31 @@ GHOST_LABELS = (("lr", N_("lr {value}")), ("batch_size", N_("batch {value}")),
                 ("backend", N_("{value}")))
 
 
-def ghost(run, number, points=400):
+class Ghost(NamedTuple):
+    """A run kept to compare with later ones (ghost()): its settings and a sample of its steps,
+    as JSON-ready lists (the charts' meta sends them as they are)."""
+
+    number: int             # its place in the session: "run 3"
+    settings: dict          # the run's settings (core.run.Run.settings)
+    status: str = DONE      # core.run's status when it was kept
+    x: list = []            # the sampled steps
+    loss: list = []         # their batch losses
+    w: list = []            # per weight, its values at those steps
+    b: list = []            # the bias at those steps
+    bounds: list = [0.0, 0.0]   # [min, max] over every parameter: the parameter chart makes room
+
+
+def ghost(run, number, points=400) -> Ghost:
     """A finished or paused run kept to compare with later ones: its settings, and its batch
     loss and parameters at about `points` evenly spaced steps. number: its place in the session."""
     h = run.history
     idx = np.unique(np.linspace(0, len(h) - 1, min(points, len(h))).round().astype(int))
     params = np.column_stack([h.column("w")[idx], h.column("b")[idx]])
     finite = params[np.isfinite(params)]
-    return {"number": number, "settings": dict(run.settings), "status": run.status,
-            "x": _nums(h.column("step")[idx]), "loss": _nums(h.column("batch_loss")[idx]),
-            "w": [_nums(col) for col in h.column("w")[idx].T], "b": _nums(h.column("b")[idx]),
-            # the parameters' range, once: the parameter chart's axis makes room for it
-            "range": _nums([finite.min(), finite.max()]) if finite.size else [0.0, 0.0]}
+    return Ghost(number, dict(run.settings), run.status, _nums(h.column("step")[idx]),
+                 _nums(h.column("batch_loss")[idx]), [_nums(col) for col in h.column("w")[idx].T],
+                 _nums(h.column("b")[idx]),
+                 _nums([finite.min(), finite.max()]) if finite.size else [0.0, 0.0])
 
 
 def start_words(settings):
@@ -236,21 +251,22 @@ def parabola_words(settings):
 
 
 def ghost_label(g, settings):
-    """What the kept run `g` did differently from a run with `settings`, in the user's words:
-    'lr 0.1 · batch 100'; the run's number when nothing differs."""
-    optimizer = optimizer_label(g["settings"], settings)
-    parts = [_(msgid).format(value=format_value(BY_KEY[key], g["settings"][key]))
-             for key, msgid in GHOST_LABELS if g["settings"][key] != settings[key]
-             and not (key == "lr" and optimizer and g["settings"][key] == _book_lr(g["settings"]))]
+    """What the kept run `g` (a Ghost) did differently from a run with `settings`, in the user's
+    words: 'lr 0.1 · batch 100'; the run's number when nothing differs."""
+    gs = g.settings
+    optimizer = optimizer_label(gs, settings)
+    parts = [_(msgid).format(value=format_value(BY_KEY[key], gs[key]))
+             for key, msgid in GHOST_LABELS if gs[key] != settings[key]
+             and not (key == "lr" and optimizer and gs[key] == _book_lr(gs))]
     parts += optimizer
-    if start_words(g["settings"]) != start_words(settings):
-        parts.append(start_words(g["settings"]))
-    return " · ".join(parts) if parts else _("run {number}, same settings").format(number=g["number"])
+    if start_words(gs) != start_words(settings):
+        parts.append(start_words(gs))
+    return " · ".join(parts) if parts else _("run {number}, same settings").format(number=g.number)
 
 
 def meta(run, ghosts=()):
     """What does not change during a run: data sample, contour grid, true and optimal values,
-    and the earlier runs kept to compare (ghost() records), labelled against this one."""
+    and the earlier runs kept to compare (Ghosts), labelled against this one."""
     th, d = run.theory, run.X.shape[1]
     opt = list(th.w_star) + [th.b_star]
     # real data have no true values (settings "truth": False): the dashed lines are the
@@ -265,14 +281,11 @@ def meta(run, ghosts=()):
     xr = _range([start[ix], opt[ix], truth[ix]], 0.25)
     yr = _range([start[iy], opt[iy], truth[iy]], 0.25)
     gx, gy = np.linspace(*xr, GRID), np.linspace(*yr, GRID)
-    H = th.hessian[np.ix_([ix, iy], [ix, iy])]
-    DX, DY = np.meshgrid(gx - opt[ix], gy - opt[iy])
-    gz = th.min_loss + 0.5 * (H[0, 0] * DX**2 + 2 * H[0, 1] * DX * DY + H[1, 1] * DY**2)
+    gz = loss_grid(th.min_loss, th.hessian, opt, (ix, iy), gx, gy)
     rng = np.random.default_rng(0)
     pick = rng.choice(run.X.shape[0], min(DATA_SAMPLE, run.X.shape[0]), replace=False)
     Xs, ys = run.X[pick], run.y[pick]
     lr = run.settings["lr"]
-    x0 = PARABOLA_X0
     # the last, smaller batch of each epoch when batch_size does not divide n, ringed on the loss
     # chart (the book's third exercise); not where there would be too many rings to read
     B, n = run.settings["batch_size"], run.X.shape[0]
@@ -295,14 +308,13 @@ def meta(run, ghosts=()):
         "data": ({"x": _nums(Xs[:, 0], 4), "y": _nums(ys, 4), "xr": _range(Xs[:, 0], 0.05),
                   "yr": _range(ys, 0.1)} if d == 1 else
                  {"X": [_nums(r, 4) for r in Xs], "y": _nums(ys, 4), "yr": _range(ys, 0.1)}),
-        "parabola": {"x0": x0, "lim": x0 * 1.25,
+        "parabola": {"x0": PARABOLA_X0, "lim": PARABOLA_X0 * 1.25,
                      "regime": _(REGIME_WORDS[regime(lr)])},
         "words": {**words(), **path_words(run.settings), **parabola_words(run.settings),
                   **({} if known else {"params_title": _("Parameters (dashed: least squares)"),
                                        "floor": _("least-squares loss")})},
-        "ghosts": [{"id": g["number"], "label": ghost_label(g, run.settings), "x": g["x"],
-                    "loss": g["loss"], "w": g["w"], "b": g["b"], "range": g["range"],
-                    "same_d": len(g["w"]) == d}
+        "ghosts": [{"id": g.number, "label": ghost_label(g, run.settings), "x": g.x,
+                    "loss": g.loss, "w": g.w, "b": g.b, "range": g.bounds, "same_d": len(g.w) == d}
                    for g in ghosts],
     }
 
@@ -310,9 +322,9 @@ def meta(run, ghosts=()):
 def payload(run, key, view, full, start=0, meta=None):
     """The update for the browser: the display view of run.history from position `start`.
 
-    key: identifies the run (a new key resets the charts); view: dict the caller keeps per
-    session with the meta it computed (so the contour grid is built once per run); meta: send
-    it (default: with every full update).
+    key: identifies the run (a new key resets the charts); view: what the caller keeps per
+    session (ui.player.View) with the meta it computed (so the contour grid is built once per
+    run); meta: send it (default: with every full update).
     """
     h = run.history
     idx = h.display_index(start)
@@ -324,9 +336,10 @@ def payload(run, key, view, full, start=0, meta=None):
         "b": _nums(h.column("b")[idx]), "epochs": {"x": _nums(steps), "loss": _nums(losses)},
         "status": run.status, "speed": run.settings.get("speed", 0) or 0, "stride": h.stride,
     }
-    p["load_error"] = view["meta"]["words"]["load_error"]
-    if full if meta is None else meta:
-        p["meta"] = view["meta"]
+    p["load_error"] = view.meta["words"]["load_error"]
+    with_meta = full if meta is None else meta
+    if with_meta:
+        p["meta"] = view.meta
     return p
 
 

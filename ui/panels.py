@@ -282,13 +282,13 @@ def export_spec(run, settings, url_query, compared=()):
     included), the link, and the compared runs' settings."""
     return {"settings": {**_plain(settings), "hyperparams": dict(getattr(run, "hyperparams", {}))},
             "query": url_query,
-            "compared": [{"run": g["number"], "status": g["status"], "settings": _plain(g["settings"])}
+            "compared": [{"run": g.number, "status": g.status, "settings": _plain(g.settings)}
                          for g in compared]}
 
 
 def export_buttons(run, settings, url_query, compared=()):
     """Downloads: every step as CSV (built on click), and the settings as JSON, with those of
-    the earlier runs kept to compare (ghost records, oldest first)."""
+    the earlier runs kept to compare (ui.live.Ghost records, oldest first)."""
     cols = st.columns(2)
     cols[0].download_button(_("Download trajectory (CSV)"), data=run.history.to_csv,
                             file_name="trajectory.csv", mime="text/csv", on_click="ignore",

@@ -1,8 +1,10 @@
 """The run player: one Run per session, advanced at its speed, fed to the live charts.
 
 A page makes a Player (one per run it shows; `prefix` keeps two players' session keys, buttons
-and chart elements apart), calls start() with the settings, then draws its parts where it wants
-them: buttons(), charts(), and the panels of ui.panels on player.run.
+and chart elements apart) and calls show(settings) (start, buttons, alert, live charts: it
+returns the run) and show_step() (the current step) where it wants them, with its own panels of
+ui.panels on the run in between. Another page looks at a player's run through current(), never
+its session keys.
 
 While a run is running the charts are a fragment re-run every FRAME_SECONDS by the browser:
 only they are redrawn, not the whole page. A run that ends, or a click on Pause/Step that the
@@ -12,6 +14,8 @@ browser answered itself, reruns the whole page.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -19,6 +23,7 @@ from core.data import synthetic_data
 from core.optimizers import BOOK_DEFAULTS
 from core.run import PAUSED, RUNNING, Run, Theory
 from core.settings import DEFAULTS
+from core.trainer import Step
 from ui import guard, live, panels
 from ui.i18n import _, language
 
@@ -50,6 +55,39 @@ def run_settings(settings):
             "optimizer": name, **hp}
 
 
+class Action(NamedTuple):
+    """A click for the next start() to apply. A button's (or press()'s): Action(name). The
+    browser's Pause or Step while its charts played: Action(name, at, browser=True), `at` the
+    step it showed (None if it sent none), to which the run is rewound first."""
+
+    name: str | None            # "train", "pause", "step" or "reset"; None: no click
+    at: int | None = None
+    browser: bool = False
+
+
+@dataclass
+class View:
+    """What this session's browser was sent of the run shown: one per run and language (a
+    language change resends everything, in the new words)."""
+
+    key: tuple                  # (the run's key, the language)
+    meta: dict                  # live.meta(): words, contour grid, compared runs; built once
+    fulls: list = field(default_factory=lambda: [0, 0])     # where the last two full updates ended
+    ver: int = 0                # the history's stride when last sent
+    frame: int = 0              # updates sent (every FULL_EVERY-th is a full one)
+    meta_sends: int = 0         # full updates that carried the meta (META_SENDS at most)
+    clock: tuple | None = None  # (time.perf_counter(), steps done) the pace counts from
+    summary: dict | None = None         # live.summaries of the run as last made
+    summary_key: tuple | None = None    # (steps, status) it was made at
+
+
+class Current(NamedTuple):
+    """The run a player shows and its current step (Player.current)."""
+
+    run: Run | None             # None before the player's first start()
+    step: Step | None           # the newest update's record (run.last); None before the first
+
+
 class Player:
     """One run's controller. Its state lives in st.session_state under `prefix` (the main
     page's player has prefix "": keys run, action, view, ...); the object itself is rebuilt on
@@ -74,9 +112,15 @@ class Player:
     def run(self):
         return self._get("run")
 
+    def current(self) -> Current:
+        """The run this player shows and its newest step, for other pages to look at (the
+        inside page looks inside the main page's): never its session keys directly."""
+        run = self.run
+        return Current(run, None if run is None else run.last)
+
     @property
     def ghosts(self):
-        """Earlier runs of this player kept for comparison, oldest first: live.ghost() records."""
+        """Earlier runs of this player kept for comparison, oldest first: live.Ghost records."""
         return self._get("ghosts", [])
 
     def clear_ghosts(self):
@@ -118,6 +162,42 @@ class Player:
         self._set("run", run)
         return run
 
+    def show(self, settings, data=None, messages=None):
+        """The player on a page, top to bottom: start(settings, data), with the "Settings
+        changed" info when the run shown is stale; the buttons; the run's alert and the page's
+        own `messages` (a callable: the exercises' answer); the live charts. On a projector
+        (settings "present") the charts come before the alert and the messages. Returns the
+        run shown; show_step() draws its current step, wherever the page wants it."""
+        if self.start(settings, data):
+            st.info(_("Settings changed: this run is paused and kept as it was. **Train** or **Step** "
+                      "starts a new run with the new settings; **Reset** shows its start."))
+        self.buttons()
+        run = self.run
+
+        def alert_and_messages():
+            panels.show_alert(run)
+            if messages is not None:
+                messages()
+
+        if not settings.get("present"):
+            alert_and_messages()
+        self.charts()
+        if settings.get("present"):
+            alert_and_messages()
+        return run
+
+    def show_step(self):
+        """The section "The current step": the run's newest update as the lesson's equations
+        with its numbers (ui.panels.show_step); while the run plays (the charts' fragment reruns
+        the whole page when it ends), how to see it."""
+        run = self.run
+        st.subheader(_("The current step"))
+        if run.status == RUNNING:
+            st.caption(_("Training… **Pause** (or **Step**) to see the step on the charts written out as "
+                         "the lesson's equations, with its numbers."))
+        else:
+            panels.show_step(run)
+
     def start(self, settings, data=None):
         """Apply the click of the last script run to the run (new one when settings changed and
         it has not started, or on Reset). Returns True when the run shown is stale: paused and
@@ -137,23 +217,26 @@ class Player:
 
         # a click is applied before the buttons are drawn, so each button's enabled state
         # matches the status it produced (Pause is clickable during the run Train just started)
-        action = st.session_state.pop(self._k("action"), None)
-        name = action[0] if isinstance(action, tuple) else action
-        if name == "reset" or (name in ("train", "step") and not isinstance(action, tuple)
-                               and (stale or run.finished)):
+        action = self._pop_action()
+        if action.name == "reset" or (action.name in ("train", "step") and not action.browser
+                                      and (stale or run.finished)):
             run = self._new_run(settings, data)
             stale = False
         if stale and run.status == RUNNING:
             run.status = PAUSED
         self._apply(run, action)
-        if name == "train" and run.status == RUNNING:     # the pace is counted from this click
-            self._view(run)["clock"] = (time.perf_counter(), len(run.history))
+        if action.name == "train" and run.status == RUNNING:     # the pace is counted from this click
+            self._view(run).clock = (time.perf_counter(), len(run.history))
         return stale
+
+    def _pop_action(self):
+        """The click stored since the last script run (Action(None) for none)."""
+        return Action(*st.session_state.pop(self._k("action"), None) or (None,))
 
     @staticmethod
     def _apply(run, action):
-        """Apply a click (name, or (name, step the browser showed)) to the run."""
-        name, at = action if isinstance(action, tuple) else (action, None)
+        """Apply a click (an Action) to the run."""
+        name, at = action.name, action.at
         if name == "train" and not run.finished:
             run.status = RUNNING
         elif name == "pause" and (run.status == RUNNING or at is not None):
@@ -168,7 +251,7 @@ class Player:
                 run.status = PAUSED
 
     def _act(self, name):
-        self._set("action", name)
+        self._set("action", Action(name))
 
     def buttons(self):
         """Train / Pause / Step / Reset and the keys that press them; a click is stored by its
@@ -211,13 +294,12 @@ class Player:
 
     # ---- what the browser is sent
 
-    def _view(self, run):
-        """Per-session record of what the browser was sent for this run (meta built once per
-        run and language: a language change resends everything, in the new words)."""
+    def _view(self, run) -> View:
+        """What this session's browser was sent of this run (a View, its meta built once per
+        run and language)."""
         view, key = self._get("view"), (self._get("run_key"), language())
-        if view is None or view["key"] != key:
-            view = {"key": key, "fulls": [0, 0], "ver": 0, "frame": 0, "meta_sends": 0,
-                    "meta": live.meta(run, self.ghosts)}
+        if view is None or view.key != key:
+            view = View(key, live.meta(run, self.ghosts))
             self._set("view", view)
         return view
 
@@ -232,15 +314,15 @@ class Player:
         it cost the browser paints. The browser keeps it across page runs; one that lacks it
         (every update that carried it dropped) asks again (on_meta)."""
         view = self._view(run)
-        if not full and (view["ver"] != run.history.stride or view["frame"] % FULL_EVERY == 0):
+        if not full and (view.ver != run.history.stride or view.frame % FULL_EVERY == 0):
             full = True
         # a rewind (Pause or Step at the step the browser showed) can leave the run shorter
         # than what the browser has: a tail from there tells it where the history now ends
         n = live.display_len(run)
-        start = 0 if full else min(view["fulls"][0], n)
-        with_meta = full and view["meta_sends"] < META_SENDS
+        start = 0 if full else min(view.fulls[0], n)
+        with_meta = full and view.meta_sends < META_SENDS
         data = live.payload(run, self._get("run_key"), view, full, start, meta=with_meta)
-        view["meta_sends"] += with_meta
+        view.meta_sends += with_meta
         data["ack"] = self._get("transport_ack")
         data["id"], data["buttons"], data["keys"] = self.chart_key, self.prefix, self.keys
         data["present"] = bool(run.settings.get("present"))
@@ -249,24 +331,26 @@ class Player:
         live.live_charts(data, key=self.chart_key, on_transport_change=self._on_transport,
                          on_meta_change=self._on_meta)
         if full:
-            view["fulls"] = [view["fulls"][1], n]
-        view.update(ver=run.history.stride, frame=view["frame"] + 1)
+            view.fulls = [view.fulls[1], n]
+        view.ver, view.frame = run.history.stride, view.frame + 1
 
     def _summary(self, run):
         """live.summaries of the run as it is now: made again only when its steps, status or the
         language (the view's key) changed."""
         view = self._view(run)
         key = (len(run.history), run.status)
-        if view.get("summary_key") != key:
-            view["summary"], view["summary_key"] = live.summaries(run), key
-        return view["summary"]
+        if view.summary_key != key:
+            view.summary, view.summary_key = live.summaries(run), key
+        return view.summary
 
     def _pace(self, run):
         """Advance a running run to where its speed says it should be by now (one frame's work)."""
         speed = run.settings["speed"]
         if speed > 0:
             view = self._view(run)
-            t0, done0 = view.setdefault("clock", (time.perf_counter(), len(run.history)))
+            if view.clock is None:
+                view.clock = (time.perf_counter(), len(run.history))
+            t0, done0 = view.clock
             run.advance(int((time.perf_counter() - t0) * speed) - (len(run.history) - done0))
         else:
             run.advance(10**9, max_seconds=FAST_SLICE)
@@ -289,8 +373,8 @@ class Player:
         dropped): send it with the next full updates again."""
         view = self._get("view")
         if view is not None:
-            view["meta_sends"] = 0
-            view["frame"] = 0                 # and make the next update a full one
+            view.meta_sends = 0
+            view.frame = 0                    # and make the next update a full one
 
     def _on_transport(self):
         """Pause or Step clicked while the browser was playing: it froze the charts at the step
@@ -301,5 +385,5 @@ class Player:
         if isinstance(value, dict) and value.get("action") in ("pause", "step") \
                 and value.get("nonce") != self._get("transport_ack"):
             at = value.get("at")
-            self._set("action", (value["action"], at if isinstance(at, int) else None))
+            self._set("action", Action(value["action"], at if isinstance(at, int) else None, browser=True))
             self._set("transport_ack", value.get("nonce"))

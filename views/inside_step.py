@@ -38,7 +38,7 @@ from ui.inside_figures import (
 )
 from ui.page_settings import PageSettings
 from ui.panels import table_markdown
-from ui.player import cached_data
+from ui.player import Player, cached_data
 
 LESSON = {k: DEFAULTS[k] for k in ("lr", "batch_size", "epochs", "n", "w", "b", "noise", "seed")}
 OWN_STEPS = LESSON["epochs"] * steps_per_epoch(LESSON["n"], LESSON["batch_size"])     # 300
@@ -58,7 +58,7 @@ HP_STEP = {"momentum": 0.05, "gamma": 0.05, "rho": 0.05, "beta1": 0.05, "beta2":
 PAGE = PageSettings("inside", SETTINGS, optimizer=True)
 _key = PAGE.key
 SOURCE = "inside_source"
-MAIN_RUN = "run"                    # the main page's player keeps its run here (ui.player)
+MAIN = Player()                      # the main page's player: its run's current step is looked inside
 NOISE_DRAWS = 1000
 CURVE_DRAWS = 1000
 TABLE_ROWS = 10
@@ -158,11 +158,10 @@ def own_step(step, optimizer="sgd", hyperparams=()):
 
 def main_run_state():
     """(run, None) when the main page's run has a step to look inside, else (run or None, why not)."""
-    run = st.session_state.get(MAIN_RUN)
+    run, rec = MAIN.current()
     if run is None:
         return None, _("The main page has no run yet in this session: this page shows a run of its own. "
                        "Press **Step** or **Train** on the main page to look inside its steps instead.")
-    rec = run.last
     if rec is None:
         return run, _("The main page's run has not taken a step yet: this page shows a run of its own.")
     finite = np.all(np.isfinite(rec.w)) and np.all(np.isfinite(rec.grad_w)) and np.isfinite(rec.batch_loss)
@@ -173,19 +172,12 @@ def main_run_state():
 
 
 def main_view(run):
-    rec, h, k = run.last, run.history, run.last.step
-    name = getattr(run, "optimizer", "sgd")
-    p = run.X.shape[1] + 1
-    state = optimizers.init_state(name, p)
-    if k >= 2 and len(h) >= k - 1:
-        w, b = h.column("w")[k - 2].copy(), float(h.column("b")[k - 2])
-        if name != "sgd":
-            state = optimizers.unflatten_state(name, h.column("state")[k - 2], p)
-    else:
-        w, b = np.array(run.w0, dtype=float), float(run.b0)
-    hp = dict(getattr(run, "hyperparams", None) or {"lr": float(run.settings["lr"])})
-    return StepView(run.X, run.y, w, b, rec, float(run.settings["lr"]), int(run.settings["batch_size"]),
-                    fingerprint(run.X, run.y), True, name, hp, state)
+    rec = run.last
+    before = run.params_before(rec.step)
+    hp = dict(run.hyperparams or {"lr": float(run.settings["lr"])})
+    return StepView(run.X, run.y, before.w, before.b, rec, float(run.settings["lr"]),
+                    int(run.settings["batch_size"]), fingerprint(run.X, run.y), True, run.optimizer, hp,
+                    before.state)
 
 
 def own_hyperparams():
@@ -280,16 +272,10 @@ def noise(data, _X, _y, w, b, batch, batch_size):
                                  draws=NOISE_DRAWS, seed=0)
 
 
-def curve_sizes(n, batch_size):
-    """Batch sizes 1, 2, 5, 10, 20, ... up to n, with the run's own."""
-    sizes = {s * 10 ** k for k in range(7) for s in (1, 2, 5)}
-    return sorted({s for s in sizes if s < n} | {min(batch_size, n), n})
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
 def curve(data, _X, _y, w, b, batch_size):
     n = _X.shape[0]
-    sizes = curve_sizes(n, batch_size)
+    sizes = inside.curve_sizes(n, batch_size)
     # a draw of B of n rows gathers min(B, n - B) of them: on a large data set fewer draws a size
     # keep the page quick (3.5 s at n = 100000 with 1000; the error bars show what is lost)
     draws = CURVE_DRAWS if n <= 10_000 else CURVE_DRAWS // 4
@@ -399,7 +385,8 @@ def show_graph(view, words):
         row = int(batch[k])
         g = inside.graph(view.X[row], view.y[row], view.w, view.b)
         G_w, g_b = inside.per_example_gradients(view.X[batch], view.y[batch], view.w, view.b)
-        mean_w, mean_b = G_w.mean(axis=0), float(g_b.mean())
+        node_L = inside.batch_mean(batch, G_w, g_b, rec.batch_loss)
+        mean_w, mean_b = node_L.dL_dw, node_L.dL_db
         st.markdown(stage_caption(stage))
         if stage:
             phase, node = STAGES[stage - 1]
@@ -408,7 +395,7 @@ def show_graph(view, words):
             for line in [lines] if isinstance(lines, str) else lines:
                 st.latex(line)
     with left:
-        st.plotly_chart(graph_figure(g, stage, batch=(rec.batch_loss, 1 / m, mean_w, mean_b), words=words),
+        st.plotly_chart(graph_figure(g, stage, batch=node_L, words=words),
                         key="inside_graph", config={"displayModeBar": False})
     show_batch_mean(view, batch, k, G_w, g_b, mean_w, mean_b)
 
@@ -440,7 +427,7 @@ def show_batch_mean(view, batch, k, G_w, g_b, mean_w, mean_b):
     st.markdown(table_markdown(compare))
     backend = "numpy"
     if view.main:
-        backend = st.session_state[MAIN_RUN].settings.get("backend", "numpy")
+        backend = MAIN.run.settings.get("backend", "numpy")
     if backend == "numpy":
         st.success(_("The same numbers: the largest difference is {diff}, float64 rounding (the main page "
                      "computes the mean as one matrix product, this page example by example).").format(
@@ -508,7 +495,7 @@ def show_arrows(view, words):
     d = X.shape[1]
     ar = inside.update_arrows(X, y, view.w, view.b, np.asarray(rec.batch), view.lr)
     axes = inside.plane_axes(d)
-    theory = st.session_state[MAIN_RUN].theory if view.main else cached_data(
+    theory = MAIN.run.theory if view.main else cached_data(
         LESSON["w"], LESSON["b"], LESSON["n"], LESSON["noise"], LESSON["seed"])[2]
     opt = np.append(theory.w_star, theory.b_star)[list(axes)]
     sgd = view.optimizer == "sgd"

@@ -6,7 +6,6 @@ live charts, and the panels: the current step as the lesson's equations, the res
 
 import streamlit as st
 
-from core.run import RUNNING
 from ui import controls, exercises, i18n, live, panels
 from ui.i18n import _
 from ui.player import Player
@@ -31,28 +30,12 @@ if missing:
 
 player = Player()
 exercises.buttons(player)
-if player.start(settings):
-    st.info(_("Settings changed: this run is paused and kept as it was. **Train** or **Step** starts "
-              "a new run with the new settings; **Reset** shows its start."))
-player.buttons()
-run = player.run
-if not settings["present"]:
-    panels.show_alert(run)
-    exercises.show(player)
-player.charts()
-if settings["present"]:                     # on a projector the charts fit the screen, the messages follow
-    panels.show_alert(run)
-    exercises.show(player)
+run = player.show(settings, messages=lambda: exercises.show(player))
 st.caption(_("Stable learning rates — y = x²/2: lr < 2 · these data (full batch, 2/λ_max): lr < {max_lr} · "
              "now lr = {lr}.").format(max_lr=f"{run.theory.max_stable_lr:.3g}", lr=f"{run.settings['lr']:g}"))
 if panels.stability_note(run):
     st.caption(panels.stability_note(run))
 panels.show_results(run)
-st.subheader(_("The current step"))
-if run.status == RUNNING:                   # the fragment reruns the whole page when it ends
-    st.caption(_("Training… **Pause** (or **Step**) to see the step on the charts written out as the "
-                 "lesson's equations, with its numbers."))
-else:
-    panels.show_step(run)
+player.show_step()
 with st.expander(_("Export")):
     panels.export_buttons(run, run.settings, query, player.ghosts)

@@ -24,9 +24,8 @@ import streamlit as st
 
 from core import settings as S
 from core import userdata as U
-from core.landscape import curvature, to_original_units
 from core.problems import Problem
-from core.run import DONE, RUNNING, Theory
+from core.run import DONE
 from core.settings import Setting, row
 from ui import controls, datasets, i18n, live, panels
 from ui.i18n import N_, _, plain
@@ -168,37 +167,13 @@ def column_picker(source, table):
     return chosen, target
 
 
-class Prepared:
-    """X, y ready to train, with what theory says of them: X (n, d) as trained (standardised or
-    not), X_raw (n, d) in the file's units, y (n,); scaling (mean, std) or None."""
-
-    def __init__(self, choice):
-        self.choice, self.X, self.y, self.scaling = choice, choice.X, choice.y, choice.scaling
-        if choice.scaling is not None:
-            self.X_raw = choice.X * choice.scaling.std + choice.scaling.mean
-            X_std = choice.X
-        else:
-            self.X_raw = choice.X
-            std = choice.X.std(axis=0)
-            X_std = (choice.X - choice.X.mean(axis=0)) / np.where(std > 0, std, 1.0)
-        self.raw, self.standardised = curvature(self.X_raw), curvature(X_std)
-        self.theory = Theory(self.X, self.y, 0.0)
-        self.theory.loss_floor = self.theory.min_loss      # no noise known: the optimum's loss
-
-    def original_units(self, w, b):
-        """(w, b) of the model as trained, in the file's units."""
-        if self.scaling is None:
-            return np.asarray(w, dtype=float), float(b)
-        return to_original_units(w, b, self.scaling.mean, self.scaling.std)
-
-
 def prepare(key, table, features, target, standardise):
     """Prepared or Problem for this choice; computed once per choice (kept in the session, a
     refusal as its Problem: a DataError's traceback would keep the chosen columns alive)."""
     kept = st.session_state.get("data_prepared")
     if kept is None or kept[0] != key:
         try:
-            kept = (key, Prepared(U.choose(table, features, target, standardise)))
+            kept = (key, U.Prepared(U.choose(table, features, target, standardise)))
         except U.DataError as exc:
             kept = (key, exc.problem)
         st.session_state["data_prepared"] = kept
@@ -327,13 +302,7 @@ def run():
         st.warning(say(p))
 
     key = (source, tuple(features), target, values["std"])
-    if player.start(settings, data=(key, prep.X, prep.y, prep.theory)):
-        st.info(_("Settings changed: this run is paused and kept as it was. **Train** or **Step** starts "
-                  "a new run with the new settings; **Reset** shows its start."))
-    player.buttons()
-    run = player.run
-    panels.show_alert(run)
-    player.charts()
+    run = player.show(settings, data=(key, prep.X, prep.y, prep.theory))
     if prep.scaling is not None:
         note = _("The charts show the parameters of the standardised features; the dashed lines and the "
                  "star are the least-squares optimum. Stable lr for these data: lr < {max_lr} · "
@@ -343,12 +312,7 @@ def run():
                  "the least-squares optimum. Stable lr for these data: lr < {max_lr} · now lr = {lr}.")
     st.caption(note.format(max_lr=_g(run.theory.max_stable_lr), lr=f"{run.settings['lr']:g}"))
     results(run, prep, features, target)
-    st.subheader(_("The current step"))
-    if run.status == RUNNING:
-        st.caption(_("Training… **Pause** (or **Step**) to see the step on the charts written out as the "
-                     "lesson's equations, with its numbers."))
-    else:
-        panels.show_step(run)
+    player.show_step()
     with st.expander(_("Export")):
         export(run, values, query, source, file_name, features, target)
 
