@@ -2,11 +2,10 @@
 // the frame clock that reveals the steps at the run's speed, and paint(), which hands each
 // frame to the charts' painters (static/live/loss.js, params.js, path.js, data.js, parabola.js).
 const v = new URL(import.meta.url).search;     // ?v=: every module of one version (live_charts.js)
-const [layout, { newState, newStats, resetRun }, speech, { paintLoss }, { paintParams }, { paintPath },
-       { paintData }, { paintParabola }] = await Promise.all(
-  ["layout", "state", "speech", "loss", "params", "path", "data", "parabola"].map(name => import("./" + name + ".js" + v)));
-const { fmt, el } = layout;
-const { describe, liveRegion, speak } = speech;
+const [{ fmt, el }, { newState, newStats, resetRun }, { describe, liveRegion, speak }, { paintLoss }, { paintParams },
+       { paintPath }, { paintData }, { paintParabola }] = await Promise.all([
+  import("./layout.js" + v), import("./state.js" + v), import("./speech.js" + v), import("./loss.js" + v),
+  import("./params.js" + v), import("./path.js" + v), import("./data.js" + v), import("./parabola.js" + v)]);
 
 const MAX_FPS = 60;
 const LAG = 0.6;        // seconds the playback trails the newest step: a jitter buffer
