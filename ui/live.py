@@ -38,14 +38,16 @@ REGIME_WORDS = {"monotone": N_("monotone convergence"), "one-step": N_("one step
 
 # a small loader: Plotly (a custom bundle with only the scatter and contour traces, built by
 # deploy/plotly-bundle/build.sh: a fifth of the full bundle's size) and the chart
-# code come once per tab from /app/static. Both download at once; async=false keeps them
-# executing in order.
+# code (ES modules: static/live_charts.js imports static/live/*.js) come once per tab from
+# /app/static. Both download at once; the chart code touches Plotly only once mounted, and
+# import() settles once every module has run (a module <script>'s load event would not wait for
+# their top-level awaits).
 _LOADER = r"""
+const url = src => new URL('app/static/' + src, document.baseURI).href;
 function load(src) {
   return new Promise((ok, fail) => {
     const s = document.createElement('script');
-    s.src = new URL('app/static/' + src, document.baseURI).href;
-    s.async = false;
+    s.src = url(src);
     s.onload = ok; s.onerror = () => fail(new Error('could not load ' + src));
     document.head.appendChild(s);
   });
@@ -53,7 +55,7 @@ function load(src) {
 export default function (component) {
   const { data, parentElement } = component;
   window.__lrvizLoading = window.__lrvizLoading || Promise.all([
-    window.Plotly ? Promise.resolve() : load('PLOTLY'), load('live_charts.js?v=VERSION')]);
+    window.Plotly ? Promise.resolve() : load('PLOTLY'), import(url('live_charts.js?v=VERSION'))]);
   window.__lrvizLoading.then(() => window.LRViz.mount(parentElement, data, component)).catch(err => {
     parentElement.textContent = (data.load_error || '{error}').replace('{error}', err.message);
   });
@@ -91,11 +93,14 @@ body.lrviz-present .st-key-intro { display: none; }
 
 
 PLOTLY_JS = "plotly-custom.min.js"
+# the live charts' modules: the entry, then what it imports (static/live/)
+LIVE_JS = ("live_charts.js", *(f"live/{name}.js" for name in (
+    "instance", "state", "layout", "draw", "loss", "params", "path", "data", "parabola", "speech", "keys")))
 
 
 def check_static_assets():
     """An error message when the chart code or plotly.js is missing from static/, else None."""
-    missing = [name for name in (PLOTLY_JS, "live_charts.js") if not (STATIC / name).is_file()]
+    missing = [name for name in (PLOTLY_JS, *LIVE_JS) if not (STATIC / name).is_file()]
     if missing:
         return _("The live charts need {files} in {folder}; reinstall the app from its repository.") \
             .format(files=", ".join(missing), folder=STATIC)
@@ -134,8 +139,10 @@ def words():
 
 
 def _version():
+    """The chart code's version for its URL (?v=): the newest mtime of its modules, which import
+    each other with the same ?v=, so a new version never meets an old module cached by a browser."""
     try:
-        return str(int((STATIC / "live_charts.js").stat().st_mtime))
+        return str(max(int((STATIC / name).stat().st_mtime) for name in LIVE_JS))
     except OSError:
         return "0"
 
