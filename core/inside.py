@@ -176,7 +176,7 @@ class BatchGraph(NamedTuple):
     """The graphs of a batch's examples joined by L = mean(l): dL/dl_i = 1 / batch_size."""
 
     batch: np.ndarray   # (m,) the row indices (m = this batch's size)
-    per_example: tuple  # m Graphs, in the batch's order
+    per_example: tuple  # m Graphs, in the batch's order (empty from batch_mean: not built)
     L: float            # mean of the per-example l: the step's batch_loss
     dL_dl: float        # 1 / m, the local derivative of every edge l_i -> L
     dL_dw: np.ndarray   # (d,) mean of the per-example dl/dw: the step's grad_w
@@ -197,6 +197,16 @@ def batch_graph(X, y, w, b, batch=None) -> BatchGraph:
     dL_dw = _ro(np.mean([g.dl_dw for g in per], axis=0))
     dL_db = float(np.mean([g.dl_db for g in per]))
     return BatchGraph(_frozen(batch.copy())[0], per, L, 1.0 / m, dL_dw, dL_db)
+
+
+def batch_mean(batch, G_w, g_b, L) -> BatchGraph:
+    """The node L of a batch without its m graphs (a batch can hold 100000 examples): batch (m,)
+    row indices, G_w (m, d) and g_b (m,) their per_example_gradients, L the batch's loss (the
+    step's batch_loss). dL/dw, dL/db the means of the rows, as batch_graph's; per_example ()."""
+    batch = np.array(batch)
+    m = batch.size
+    return BatchGraph(_frozen(batch)[0], (), float(L), 1.0 / m, _ro(np.asarray(G_w).mean(axis=0)),
+                      float(np.asarray(g_b).mean()))
 
 
 # ---- a real step of core.train --------------------------------------------------------------
@@ -345,6 +355,13 @@ class VarianceCurve(NamedTuple):
     var_example: float          # trace(Sigma), the value at B = 1
     n: int
     draws: int
+
+
+def curve_sizes(n, batch_size):
+    """The batch sizes a VarianceCurve is drawn at for n examples: 1, 2, 5, 10, 20, 50, ...
+    below n, the run's own (at most n) and n itself, ascending."""
+    sizes = {s * 10 ** k for k in range(7) for s in (1, 2, 5)}
+    return sorted({s for s in sizes if s < n} | {min(batch_size, n), n})
 
 
 def variance_curve(X, y, w, b, batch_sizes, draws=2000, seed=0) -> VarianceCurve:

@@ -331,3 +331,27 @@ def test_loss_plane_is_the_full_loss_with_the_other_parameters_held(d):
                                                        rel=1e-10, abs=1e-12)
     with pytest.raises(ValueError, match="n must be"):
         inside.loss_plane(X, y, w, b, (0, 1), (0, 1), n=1)
+
+
+# ---- what the inside page draws -------------------------------------------------------------
+
+def test_curve_sizes_are_one_two_five_per_decade_with_the_runs_own_and_n():
+    assert inside.curve_sizes(1000, 10) == [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+    assert inside.curve_sizes(1000, 7) == [1, 2, 5, 7, 10, 20, 50, 100, 200, 500, 1000]
+    assert inside.curve_sizes(30, 64) == [1, 2, 5, 10, 20, 30]          # a batch past n is the full batch
+    assert inside.curve_sizes(1, 1) == [1]
+
+
+def test_batch_mean_is_batch_graphs_node_L_without_the_graphs(lesson):
+    X, y = lesson
+    rs = replay_step(X, y, 37, lr=0.03, batch_size=10, seed=0)
+    rec = rs.record
+    G_w, g_b = per_example_gradients(X[rec.batch], y[rec.batch], rs.w, rs.b)
+    bm = inside.batch_mean(rec.batch, G_w, g_b, rec.batch_loss)
+    bg = batch_graph(X, y, rs.w, rs.b, rec.batch)
+    assert bm.per_example == () and bm.dL_dl == bg.dL_dl == 0.1 and bm.L == rec.batch_loss
+    np.testing.assert_array_equal(bm.batch, bg.batch)
+    np.testing.assert_allclose(bm.dL_dw, bg.dL_dw, rtol=0, atol=1e-15)
+    assert abs(bm.dL_db - bg.dL_db) <= 1e-15
+    np.testing.assert_array_equal(bm.dL_dw, G_w.mean(axis=0))
+    assert bm.dL_db == float(g_b.mean())

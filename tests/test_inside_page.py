@@ -244,7 +244,7 @@ def test_graph_shows_what_each_stage_has_reached(lesson):
     X, y = lesson
     g = inside.graph(X[3], y[3], np.array([0.5, -1.0]), 0.25)
     bg = inside.batch_graph(X, y, np.array([0.5, -1.0]), 0.25, np.arange(10))
-    batch = (bg.L, bg.dL_dl, bg.dL_dw, bg.dL_db)
+    batch = bg
     blank = node_texts(F.graph_figure(g, 0, batch))
     assert len(blank) == 9 and not any("<span" in t for t in blank)
     full = " ".join(node_texts(F.graph_figure(g, F.ALL, batch)))

@@ -139,7 +139,7 @@ def node_text(name, value, grad, fwd, bwd, mean, L_value=None, dL=None):
 def graph_figure(g, stage=ALL, batch=None, words=None, height=840):
     """One example's graph (core.inside.Graph g) at a stage of the stepping control.
 
-    batch: (L, dL/dl_i, dL/dw, dL/db) of the BatchGraph, drawn at the node L; None hides L's
+    batch: the core.inside.BatchGraph whose L, dL/dw, dL/db are drawn at the node L; None hides L's
     numbers. Forward values are blue, backward gradients vermillion; the node or edge of the current
     stage is black and thicker. Every edge says its local derivative once the backward pass has crossed it.
     """
@@ -184,8 +184,8 @@ def graph_figure(g, stage=ALL, batch=None, words=None, height=840):
             current[0] != "mean" or name == "L")
         if name == "L":
             text = node_text("L", None, None, "L" in fwd, False, mean,
-                             L_value=None if batch is None else batch[0],
-                             dL=None if batch is None else (batch[2], batch[3]))
+                             L_value=None if batch is None else batch.L,
+                             dL=None if batch is None else (batch.dL_dw, batch.dL_db))
         else:
             nd = g.node(name)
             text = node_text(name, nd.value, nd.grad, name in fwd, name in bwd, mean)

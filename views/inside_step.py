@@ -295,16 +295,10 @@ def noise(data, _X, _y, w, b, batch, batch_size):
                                  draws=NOISE_DRAWS, seed=0)
 
 
-def curve_sizes(n, batch_size):
-    """Batch sizes 1, 2, 5, 10, 20, ... up to n, with the run's own."""
-    sizes = {s * 10 ** k for k in range(7) for s in (1, 2, 5)}
-    return sorted({s for s in sizes if s < n} | {min(batch_size, n), n})
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
 def curve(data, _X, _y, w, b, batch_size):
     n = _X.shape[0]
-    sizes = curve_sizes(n, batch_size)
+    sizes = inside.curve_sizes(n, batch_size)
     # a draw of B of n rows gathers min(B, n - B) of them: on a large data set fewer draws a size
     # keep the page quick (3.5 s at n = 100000 with 1000; the error bars show what is lost)
     draws = CURVE_DRAWS if n <= 10_000 else CURVE_DRAWS // 4
@@ -414,7 +408,8 @@ def show_graph(view, words):
         row = int(batch[k])
         g = inside.graph(view.X[row], view.y[row], view.w, view.b)
         G_w, g_b = inside.per_example_gradients(view.X[batch], view.y[batch], view.w, view.b)
-        mean_w, mean_b = G_w.mean(axis=0), float(g_b.mean())
+        node_L = inside.batch_mean(batch, G_w, g_b, rec.batch_loss)
+        mean_w, mean_b = node_L.dL_dw, node_L.dL_db
         st.markdown(stage_caption(stage))
         if stage:
             phase, node = STAGES[stage - 1]
@@ -423,7 +418,7 @@ def show_graph(view, words):
             for line in [lines] if isinstance(lines, str) else lines:
                 st.latex(line)
     with left:
-        st.plotly_chart(graph_figure(g, stage, batch=(rec.batch_loss, 1 / m, mean_w, mean_b), words=words),
+        st.plotly_chart(graph_figure(g, stage, batch=node_L, words=words),
                         key="inside_graph", config={"displayModeBar": False})
     show_batch_mean(view, batch, k, G_w, g_b, mean_w, mean_b)
 
