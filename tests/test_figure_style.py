@@ -47,7 +47,7 @@ def test_style_sets_the_fonts_the_legend_above_and_each_axis():
 
 
 def test_flex_css_sets_each_parts_share_and_its_minimum():
-    css = fs.flex_css((fs.part("row", "row_left"), 11, 440), (".st-key-metrics > div", 1, 200))
+    css = fs.flex_css((fs.flex_item("row", "row_left"), 11, 440), (".st-key-metrics > div", 1, 200))
     assert css.startswith("<style>") and css.endswith("</style>")
     assert (".st-key-row > div:has(> .st-key-row_left) { flex: 11 1 440px; min-width: min(440px, 100%); }"
             in css)

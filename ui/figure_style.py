@@ -55,7 +55,7 @@ def style(fig, size=FONT_SIZE, *, height=None, legend=-2, ticks=-3, titles=-1, m
 # squeeze both down to 640 px of window first). A horizontal container's flex items are the
 # wrappers around its children, hence :has.
 
-def part(row, key):
+def flex_item(row, key):
     """The selector of the flex item that holds the container `key` in the horizontal container `row`."""
     return f".st-key-{row} > div:has(> .st-key-{key})"
 

@@ -82,7 +82,11 @@ translated = translator(WORDS)
 def path_name(kind, path, words, shown=None):
     """The legend name of a path: its kind, and where it diverged or left the view if it did
     (shown: how many of its points are drawn)."""
-    name = words[kind].format(batch=path.batch_size)
+    return _with_fate(words[kind].format(batch=path.batch_size), path, words, shown)
+
+
+def _with_fate(name, path, words, shown):
+    """name, and where the path diverged or left the view if it did."""
     if path.diverged:
         return words["diverged_path"].format(name=name, step=len(path.w) - 1)
     if shown is not None and shown < len(path.w):
@@ -297,12 +301,7 @@ OPT_GLYPH = {"sgd": "●", "momentum": "■", "adagrad": "▲", "rmsprop": "◆"
 def optimizer_name(name, path, lr, words, shown=None):
     """The legend name of an optimizer's path: its name and lr, and where it diverged or left
     the view if it did."""
-    text = words["opt_legend"].format(name=words["opt_" + name], lr=fmt(lr))
-    if path.diverged:
-        return words["diverged_path"].format(name=text, step=len(path.w) - 1)
-    if shown is not None and shown < len(path.w):
-        return words["left_view"].format(name=text)
-    return text
+    return _with_fate(words["opt_legend"].format(name=words["opt_" + name], lr=fmt(lr)), path, words, shown)
 
 
 def optimizers_figure(grid, runs, words=None, standardised=False) -> go.Figure:
