@@ -15,8 +15,8 @@ from plotly.subplots import make_subplots
 from core.compare import EPS32, ORDER
 from core.problems import N_
 from ui import palette as P
+from ui.figure_style import FONT_SIZE, fmt, style, translator
 
-FONT_SIZE = 16
 COLORS = {"numpy": P.NUMPY, "mindspore": P.MINDSPORE_GRAPH, "mindspore-pynative": P.MINDSPORE_PYNATIVE,
           "eps": P.FLOAT32_EPS}
 DASH = P.BACKEND_DASH
@@ -36,27 +36,7 @@ WORDS = {
 }
 
 
-def translated(gettext):
-    """WORDS in the language of `gettext` (a function msgid -> text)."""
-    return {k: gettext(v) for k, v in WORDS.items()}
-
-
-def fmt(x):
-    """A number as the page prints one: 3 significant digits."""
-    return f"{x:.3g}"
-
-
-def _style(fig, height):
-    """Large fonts; the legend in rows at the top, above the plot, never over it."""
-    fig.update_layout(
-        font=dict(size=FONT_SIZE), height=height, hoverlabel=dict(font_size=FONT_SIZE),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0.0, font=dict(size=FONT_SIZE - 2)),
-        margin=dict(t=30, l=10, r=10, b=10))
-    # streamlit's chart theme sets its own small axis fonts: set ours on each axis
-    axis = dict(tickfont=dict(size=FONT_SIZE - 3), title_font=dict(size=FONT_SIZE - 1), automargin=True)
-    fig.update_xaxes(**axis)
-    fig.update_yaxes(**axis)
-    return fig
+translated = translator(WORDS)
 
 
 def _line(name, x, y, words, legend, row, dash=True):
@@ -90,7 +70,7 @@ def paths_figure(comparison, words=None) -> go.Figure:
         fig.update_yaxes(title_text=name, row=i + 1, col=1)
     fig.update_xaxes(title_text=words["step"], row=d + 1, col=1)
     _end_labels(fig, runs, words)
-    return _style(fig, 180 * (d + 1) + 80)
+    return style(fig, height=180 * (d + 1) + 80)
 
 
 GLYPH = {"solid": "━", "dash": "╍", "dot": "○"}
@@ -145,7 +125,7 @@ def diff_figure(comparison, words=None) -> go.Figure:
         fig.update_yaxes(type="log", exponentformat="power", dtick=1, title_text=words[f"{kind}_diff"],
                          row=row, col=1)
     fig.update_xaxes(title_text=words["step"], row=2, col=1)
-    return _style(fig, 620)
+    return style(fig, height=620)
 
 
 def times_figure(comparison, words=None) -> go.Figure:
@@ -172,7 +152,7 @@ def times_figure(comparison, words=None) -> go.Figure:
     fig.update_xaxes(type="log", range=[np.log10(lo) - 0.7, np.log10(hi) + 1.0], exponentformat="power",
                      dtick=1, title_text=words["ms_per_step"])
     fig.update_yaxes(autorange="reversed")
-    fig = _style(fig, 120 + 70 * len(runs))
+    fig = style(fig, height=120 + 70 * len(runs))
     fig.update_layout(margin=dict(t=10, l=10, r=10, b=10), bargap=0.35)
     return fig
 

@@ -18,9 +18,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.problems import N_
+from ui import figure_style
 from ui import palette as P
+from ui.figure_style import translator
 
-FONT_SIZE = 15
+FONT_SIZE = figure_style.FONT_SIZE - 1       # nine boxes of numbers in a phone's column
 ROW = 1.1               # the graph's row spacing, in lane widths
 GRAPH_DIGITS = 4         # significant digits of the graph's numbers (the page's text: 4 as well)
 COLORS = {"forward": P.FORWARD, "backward": P.BACKWARD, "idle": P.IDLE, "current": P.FOCUS,
@@ -84,17 +86,15 @@ WORDS = {
 }
 
 
-def translated(gettext):
-    """WORDS in the language of `gettext` (a function msgid -> text)."""
-    return {k: gettext(v) for k, v in WORDS.items()}
+translated = translator(WORDS)
 
 
-def fmt(x, digits=4):
-    """A number as the page prints one: `digits` significant digits, a minus sign that is one."""
-    return f"{float(x):.{digits}g}".replace("-", "−")
+def fmt(x, digits=GRAPH_DIGITS):
+    """A number as this page prints one: figure_style.fmt with 4 significant digits by default."""
+    return figure_style.fmt(x, digits)
 
 
-def fmt_vec(a, digits=4, most=3):
+def fmt_vec(a, digits=GRAPH_DIGITS, most=3):
     """[a1, a2] for a vector (the first `most` entries, then …), a plain number for a scalar."""
     a = np.atleast_1d(np.asarray(a, dtype=float))
     if a.size == 1:
@@ -139,34 +139,54 @@ def node_text(name, value, grad, fwd, bwd, mean, L_value=None, dL=None):
 def graph_figure(g, stage=ALL, batch=None, words=None, height=840):
     """One example's graph (core.inside.Graph g) at a stage of the stepping control.
 
-    batch: the core.inside.BatchGraph whose L, dL/dw, dL/db are drawn at the node L; None hides L's
-    numbers. Forward values are blue, backward gradients vermillion; the node or edge of the current
-    stage is black and thicker. Every edge says its local derivative once the backward pass has crossed it.
+    batch: the core.inside.BatchGraph of g's batch, whose L and mean gradients are drawn at the
+    node L; None hides L's numbers. Forward values are blue, backward gradients vermillion; the
+    node or edge of the current stage is black and thicker. Every edge says its local derivative
+    once the backward pass has crossed it.
     """
     w_ = _words(words)
     fwd, bwd, mean = shown(stage)
     current = STAGES[stage - 1] if 0 < stage <= ALL else None
     fig = go.Figure()
     pos = {n: (float(lane), -ROW * row) for n, (lane, row) in POSITIONS.items()}
-    edges = [(e.src, e.dst, e) for e in g.edges] + [("l", "L", None)]
-    crossed = set()
-    for src, dst, _e in edges:
-        # the backward pass crosses src -> dst when it reaches src (the gradient flows into src)
-        if src in bwd or (dst == "L" and ("l" in bwd or mean)):
-            crossed.add((src, dst))
-    for src, dst, e in edges:
+    _add_edges(fig, g, pos, fwd, bwd, mean, current)
+    _add_nodes(fig, g, pos, batch, fwd, bwd, mean, current)
+    # the legend: what blue and red mean
+    for key, color in (("forward_value", COLORS["forward"]), ("backward_value", COLORS["backward"])):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=w_[key],
+                                 marker=dict(size=12, color=color, symbol="square")))
+    fig.update_xaxes(visible=False, range=[-0.75, 1.75], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-ROW * 6.5 - 0.55, 0.45], fixedrange=True)
+    fig.update_layout(height=height, margin=dict(l=4, r=4, t=36, b=4), plot_bgcolor=P.WHITE,
+                      font=dict(size=FONT_SIZE), showlegend=True, dragmode=False,
+                      legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
+    return fig
+
+
+def _edge_style(src, dst, fwd, bwd, mean, current):
+    """(colour, active, crossed) of the edge src -> dst at a stage (shown(stage) and the stage's
+    (phase, node), or None): crossed once the backward pass has reached src (the gradient flows
+    into src), active while the current stage computes across it."""
+    crossed = src in bwd or (dst == "L" and ("l" in bwd or mean))
+    active = current is not None and (
+        (current[0] == "forward" and current[1] == dst and src in fwd) or
+        (current[0] == "backward" and current[1] == src))
+    color = COLORS["current"] if active else (COLORS["backward"] if crossed else (
+        COLORS["forward"] if dst in fwd else COLORS["idle"]))
+    return color, active, crossed
+
+
+def _add_edges(fig, g, pos, fwd, bwd, mean, current):
+    """Each edge of g, and l -> L, as an arrow; a crossed one labelled with its local derivative
+    (the numbers of the chain rule in its hover)."""
+    for src, dst, e in [(e.src, e.dst, e) for e in g.edges] + [("l", "L", None)]:
         (x0, y0), (x1, y1) = pos[src], pos[dst]
-        active = current is not None and (
-            (current[0] == "forward" and current[1] == dst and src in fwd) or
-            (current[0] == "backward" and current[1] == src))
-        back = (src, dst) in crossed
-        color = COLORS["current"] if active else (COLORS["backward"] if back else (
-            COLORS["forward"] if dst in fwd else COLORS["idle"]))
+        color, active, crossed = _edge_style(src, dst, fwd, bwd, mean, current)
         fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
                            showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=2.5 if active else 1.6,
                            arrowcolor=color, standoff=50 if dst == "L" else 34, startstandoff=30,
                            text="")
-        if back:
+        if crossed:
             local = LOCAL[(src, dst)]
             hover = local if e is None else f"{local} = {fmt_vec(e.local)}; ∂l/∂{DENOM[src]} = " \
                 f"{fmt_vec(e.grad_in)} · {fmt_vec(e.local)} = {fmt_vec(e.grad_out)}"
@@ -179,6 +199,10 @@ def graph_figure(g, stage=ALL, batch=None, words=None, height=840):
                                showarrow=False, xanchor="left" if diagonal else "right",
                                font=dict(size=FONT_SIZE - 3, color=COLORS["backward"]),
                                bgcolor=P.LABEL_BG, hovertext=hover)
+
+
+def _add_nodes(fig, g, pos, batch, fwd, bwd, mean, current):
+    """Each node of g, and L, as a box with its label (node_text); the current one's border black."""
     for name, (x, y) in pos.items():
         is_current = current is not None and current[1] == name and (
             current[0] != "mean" or name == "L")
@@ -196,16 +220,14 @@ def graph_figure(g, stage=ALL, batch=None, words=None, height=840):
                            bordercolor=COLORS["current"] if is_current else (
                                COLORS["forward"] if reached else COLORS["idle"]),
                            borderwidth=3 if is_current else 1.5, borderpad=6)
-    # the legend: what blue and red mean
-    for key, color in (("forward_value", COLORS["forward"]), ("backward_value", COLORS["backward"])):
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=w_[key],
-                                 marker=dict(size=12, color=color, symbol="square")))
-    fig.update_xaxes(visible=False, range=[-0.75, 1.75], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[-ROW * 6.5 - 0.55, 0.45], fixedrange=True)
-    fig.update_layout(height=height, margin=dict(l=4, r=4, t=36, b=4), plot_bgcolor=P.WHITE,
-                      font=dict(size=FONT_SIZE), showlegend=True, dragmode=False,
-                      legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
-    return fig
+
+
+def _plane_style(fig, height):
+    """The layout of a plane chart (the gradients', the variance's, the loss's): white, the
+    legend in rows above the plot."""
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
+                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
+                      plot_bgcolor=P.WHITE)
 
 
 # ---- the noise of a minibatch -----------------------------------------------------------------
@@ -281,9 +303,7 @@ def noise_figure(nz, axes, d, words=None, max_samples=600, height=520):
     fig.update_xaxes(title=xt, range=list(xr), zeroline=True, zerolinecolor=P.ZERO_LINE, constrain="domain")
     fig.update_yaxes(title=yt, range=list(yr), zeroline=True, zerolinecolor=P.ZERO_LINE,
                      scaleanchor="x", scaleratio=1, constrain="domain")
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
-                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
-                      plot_bgcolor=P.WHITE)
+    _plane_style(fig, height)
     return fig
 
 
@@ -314,9 +334,7 @@ def variance_figure(vc, batch_size, words=None, height=460):
                            xanchor="left", yanchor="top", xshift=6, font=dict(color=COLORS["this_batch"]))
     fig.update_xaxes(type="log", title=w_["batch_size"], dtick=1)
     fig.update_yaxes(type="log", title=w_["variance"], exponentformat="power", dtick=1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
-                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
-                      plot_bgcolor=P.WHITE)
+    _plane_style(fig, height)
     fig.update_xaxes(gridcolor=P.GRID)
     fig.update_yaxes(gridcolor=P.GRID)
     return fig
@@ -424,7 +442,5 @@ def arrow_figure(arrows, plane, axes, d, optimum=None, words=None, height=520, t
     fig.update_xaxes(title=names[0], range=[u0, u1], exponentformat="none", constrain="domain")
     fig.update_yaxes(title=names[1], range=[v0, v1], scaleanchor="x", scaleratio=1,
                      exponentformat="none", constrain="domain")
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
-                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
-                      plot_bgcolor=P.WHITE)
+    _plane_style(fig, height)
     return fig

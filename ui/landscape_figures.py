@@ -17,8 +17,8 @@ from plotly.subplots import make_subplots
 from core.landscape import NEVER, REGIONS
 from core.problems import N_
 from ui import palette as P
+from ui.figure_style import FONT_SIZE, fmt, style, translator
 
-FONT_SIZE = 16
 HEIGHT = 540
 VIEW_PAD = 1.25         # the view's half-width: 1.25 x what the start and the optimum need
 VIEW_GROW = 3.0         # paths widen the view up to 3 x that; a diverging one leaves it
@@ -76,20 +76,17 @@ WORDS = {
 }
 
 
-def translated(gettext):
-    """WORDS in the language of `gettext` (a function msgid -> text)."""
-    return {k: gettext(v) for k, v in WORDS.items()}
-
-
-def fmt(x):
-    """A number as the pages print one: 3 significant digits."""
-    return f"{x:.3g}"
+translated = translator(WORDS)
 
 
 def path_name(kind, path, words, shown=None):
     """The legend name of a path: its kind, and where it diverged or left the view if it did
     (shown: how many of its points are drawn)."""
-    name = words[kind].format(batch=path.batch_size)
+    return _with_fate(words[kind].format(batch=path.batch_size), path, words, shown)
+
+
+def _with_fate(name, path, words, shown):
+    """name, and where the path diverged or left the view if it did."""
     if path.diverged:
         return words["diverged_path"].format(name=name, step=len(path.w) - 1)
     if shown is not None and shown < len(path.w):
@@ -304,12 +301,7 @@ OPT_GLYPH = {"sgd": "●", "momentum": "■", "adagrad": "▲", "rmsprop": "◆"
 def optimizer_name(name, path, lr, words, shown=None):
     """The legend name of an optimizer's path: its name and lr, and where it diverged or left
     the view if it did."""
-    text = words["opt_legend"].format(name=words["opt_" + name], lr=fmt(lr))
-    if path.diverged:
-        return words["diverged_path"].format(name=text, step=len(path.w) - 1)
-    if shown is not None and shown < len(path.w):
-        return words["left_view"].format(name=text)
-    return text
+    return _with_fate(words["opt_legend"].format(name=words["opt_" + name], lr=fmt(lr)), path, words, shown)
 
 
 def optimizers_figure(grid, runs, words=None, standardised=False) -> go.Figure:
@@ -629,12 +621,5 @@ def map_figure(lbmap, start_loss, words=None) -> go.Figure:
 
 
 def _style(fig):
-    """Large fonts; the legend in one to three rows at the top, above the plot, never over it."""
-    fig.update_layout(
-        font=dict(size=FONT_SIZE), height=HEIGHT, hoverlabel=dict(font_size=FONT_SIZE),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0.0, font=dict(size=FONT_SIZE - 3)),
-        margin=dict(t=30, l=10, r=10, b=10))
-    # streamlit's chart theme sets its own small axis fonts: set ours on each axis
-    axis = dict(tickfont=dict(size=FONT_SIZE - 3), title_font=dict(size=FONT_SIZE - 1), automargin=True)
-    fig.update_xaxes(**axis)
-    fig.update_yaxes(**axis)
+    """The house style at this page's HEIGHT, the legend's font a size smaller (its one to three rows)."""
+    style(fig, height=HEIGHT, legend=-3)

@@ -22,10 +22,12 @@ from core.parabola import (
     momentum_region,
 )
 from core.problems import N_
+from ui import figure_style
 from ui import palette as P
+from ui.figure_style import style, translator
 
 VIEW_CLIP = 3.0         # the view holds |x| up to 3 |x0|: a diverging run leaves it in a few steps
-FONT_SIZE = 18          # read from the back of a lecture hall
+FONT_SIZE = figure_style.FONT_SIZE + 2     # read from the back of a lecture hall
 FRAME_MS = 700          # one descent step per 0.7 s when playing
 COLORS = {"curve": P.CURVE, "path": P.ITERATES, "point": P.CURRENT, "tangent": P.TANGENT,
           "step": P.STEP}
@@ -41,9 +43,7 @@ WORDS = {
 }
 
 
-def translated(gettext):
-    """WORDS in the language of `gettext` (a function msgid -> text)."""
-    return {k: gettext(v) for k, v in WORDS.items()}
+translated = translator(WORDS)
 
 
 def view_halfwidth(steps: list[ParabolaStep]) -> float:
@@ -122,6 +122,26 @@ def _frame_traces(steps, k, lr, r, y_top, k_out, words):
     ]
 
 
+def _play_controls(fig, n, words, y, frame_ms, transition_ms):
+    """Play and Pause buttons and a slider over k = 0..n below the plot (y in the plot's heights,
+    from its bottom), for a figure whose frames are named "0".."n"; Play shows frame_ms a frame."""
+    play = dict(frame=dict(duration=frame_ms, redraw=False), transition=dict(duration=transition_ms),
+                fromcurrent=False, mode="immediate")
+    pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
+    fig.update_layout(
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0.0, y=y, xanchor="left", yanchor="top",
+            pad=dict(r=10, t=10), font=dict(size=FONT_SIZE),
+            buttons=[dict(label=words["play"], method="animate", args=[None, play]),
+                     dict(label=words["pause"], method="animate", args=[[None], pause])])],
+        sliders=[dict(
+            active=n, x=0.25, y=y, len=0.75, xanchor="left", yanchor="top", pad=dict(t=10),
+            font=dict(size=FONT_SIZE - 4),
+            # the value at the slider's right end, clear of the play buttons on its left
+            currentvalue=dict(prefix=words["slider"], font=dict(size=FONT_SIZE), xanchor="right"),
+            steps=[dict(label=str(k), method="animate", args=[[str(k)], pause]) for k in range(n + 1)])])
+
+
 def parabola_figure(steps: list[ParabolaStep], lr: float, words=None) -> go.Figure:
     """y = x^2/2 with the iterates, the tangent at x_k and the step −lr·f'(x_k), one frame per k.
 
@@ -143,24 +163,7 @@ def parabola_figure(steps: list[ParabolaStep], lr: float, words=None) -> go.Figu
                        name=str(k)) for k in range(n + 1)]
     fig = go.Figure(data=[curve, *_frame_traces(steps, n, lr, r, y_top, k_out, words)], frames=frames)
 
-    play = dict(frame=dict(duration=FRAME_MS, redraw=False), transition=dict(duration=FRAME_MS // 2),
-                fromcurrent=False, mode="immediate")
-    pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
-    fig.update_layout(
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=-0.12, xanchor="left", yanchor="top",
-            pad=dict(r=10, t=10), font=dict(size=FONT_SIZE),
-            buttons=[dict(label=words["play"], method="animate", args=[None, play]),
-                     dict(label=words["pause"], method="animate", args=[[None], pause])])],
-        sliders=[dict(
-            active=n, x=0.25, y=-0.12, len=0.75, xanchor="left", yanchor="top",
-            pad=dict(t=10), font=dict(size=FONT_SIZE - 4),
-            # the value at the slider's right end, clear of the play buttons on its left
-            currentvalue=dict(prefix=words["slider"], font=dict(size=FONT_SIZE), xanchor="right"),
-            steps=[dict(label=str(k), method="animate",
-                        args=[[str(k)], pause | dict(frame=dict(duration=0, redraw=False))])
-                   for k in range(n + 1)])],
-    )
+    _play_controls(fig, n, words, y=-0.12, frame_ms=FRAME_MS, transition_ms=FRAME_MS // 2)
     note = out_of_view_note(steps, words)
     _style(fig, title=note or words["title"].format(lr=f"{lr:g}"),
            x_range=[-r, r], y_range=[-0.12 * y_top, y_top], x_title="x", y_title="y = x²/2")
@@ -196,23 +199,18 @@ def steps_table(steps: list[ParabolaStep], lr: float, words=None) -> pd.DataFram
 
 
 def _style(fig, title, x_title, y_title, x_range=None, y_range=None):
-    """Large fonts and fixed ranges (an animation must not rescale its axes)."""
-    fig.update_layout(
-        # the title at the top of the figure, the legend (one to three rows, by width and
-        # language) between it and the plot: both push the plot down, neither covers the other
-        title=dict(text=title, font=dict(size=FONT_SIZE + 4), yref="container", y=1.0, yanchor="top",
-                   pad=dict(t=12), automargin=True),
-        font=dict(size=FONT_SIZE),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0.0, font=dict(size=FONT_SIZE - 2)),
-        margin=dict(t=40), hoverlabel=dict(font_size=FONT_SIZE))
-    # streamlit's chart theme sets its own small axis fonts: set ours on each axis
-    axis = dict(zeroline=True, tickfont=dict(size=FONT_SIZE - 2), title_font=dict(size=FONT_SIZE))
-    fig.update_xaxes(title=x_title, range=x_range, **axis)
-    fig.update_yaxes(title=y_title, range=y_range, **axis)
+    """The house style, larger, with a title and fixed ranges (an animation must not rescale its axes)."""
+    # the title at the top of the figure, the legend (one to three rows, by width and language)
+    # between it and the plot: both push the plot down, neither covers the other
+    fig.update_layout(title=dict(text=title, font=dict(size=FONT_SIZE + 4), yref="container", y=1.0,
+                                 yanchor="top", pad=dict(t=12), automargin=True))
+    # the axes' titles first: a title given as text replaces the font style() sets
+    fig.update_xaxes(title=x_title, range=x_range)
+    fig.update_yaxes(title=y_title, range=y_range)
+    style(fig, FONT_SIZE, ticks=-2, titles=0, margin=dict(t=40), automargin=False, zeroline=True)
     if x_range is not None:
         fig.update_xaxes(autorange=False)
         fig.update_yaxes(autorange=False)
-
 
 
 # ---- momentum on y = x²/2 (d2l-zh 11.6): the (lr, β) map and the runs beside each other ------
@@ -237,9 +235,7 @@ MOMENTUM_WORDS = {
 }
 
 
-def momentum_translated(gettext):
-    """MOMENTUM_WORDS in the language of `gettext`."""
-    return {k: gettext(v) for k, v in MOMENTUM_WORDS.items()}
+momentum_translated = translator(MOMENTUM_WORDS)
 
 
 def momentum_grid():
@@ -364,20 +360,7 @@ def momentum_runs_figure(gd: list, momentum: list, lr: float, beta: float, words
     frames = [go.Frame(data=traces(k), traces=[0, 1], name=str(k)) for k in range(n + 1)]
     fig = go.Figure(data=traces(n), frames=frames)
     fig.add_hline(y=0, line=dict(color=P.MINIMUM, width=2, dash="dot"))
-    play = dict(frame=dict(duration=FRAME_MS // 2, redraw=False), transition=dict(duration=0),
-                fromcurrent=False, mode="immediate")
-    pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
-    fig.update_layout(
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=-0.16, xanchor="left", yanchor="top",
-            pad=dict(r=10, t=10), font=dict(size=FONT_SIZE),
-            buttons=[dict(label=words["play"], method="animate", args=[None, play]),
-                     dict(label=words["pause"], method="animate", args=[[None], pause])])],
-        sliders=[dict(
-            active=n, x=0.25, y=-0.16, len=0.75, xanchor="left", yanchor="top", pad=dict(t=10),
-            font=dict(size=FONT_SIZE - 4),
-            currentvalue=dict(prefix=words["slider"], font=dict(size=FONT_SIZE), xanchor="right"),
-            steps=[dict(label=str(k), method="animate", args=[[str(k)], pause]) for k in range(n + 1)])])
+    _play_controls(fig, n, words, y=-0.16, frame_ms=FRAME_MS // 2, transition_ms=0)
     _style(fig, title=words["runs_title"].format(lr=f"{lr:g}"), x_title=words["step_k"], y_title=words["x_k"],
            x_range=[-0.5, n + 0.5], y_range=[-r, r])
     fig.update_layout(height=560, margin=dict(b=170))

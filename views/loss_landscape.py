@@ -20,6 +20,7 @@ from core.optimizers import BOOK_DEFAULTS, OPTIMIZERS
 from core.settings import Setting, row
 from core.theory import lstsq_optimum
 from ui import controls, i18n
+from ui.figure_style import flex_css, flex_item
 from ui.i18n import N_, _
 from ui.landscape_figures import (
     contour_figure,
@@ -83,18 +84,12 @@ ZIGZAG = 0.9            # the zig-zag preset: lr = 0.9 x 2 / lambda_max
 LESSON_LR = 0.03
 MAP_LRS = ls.lr_grid(1e-4, 10.0, 31)        # 6 a decade
 MAP_EPOCHS = 3
-# the contours and the surface side by side where both get 440 px, else one above the other
-# (st.columns stacks only below 640 px of window, and squeezes both charts before that); the
-# metrics four in a row where each gets 200 px, else two or one. A horizontal container's
-# flex items are the wrappers around its children, hence :has.
-SIDE_BY_SIDE = """<style>
-.st-key-landscape_valley > div:has(> .st-key-landscape_valley_left) {
-  flex: 11 1 440px; min-width: min(440px, 100%); }
-.st-key-landscape_valley > div:has(> .st-key-landscape_valley_right) {
-  flex: 9 1 440px; min-width: min(440px, 100%); }
-.st-key-landscape_metrics > div { flex: 1 1 200px; min-width: min(200px, 100%); }
-.st-key-landscape_carry_row > div:first-child { flex: 1 1 320px; min-width: min(320px, 100%); }
-</style>"""
+# the contours and the surface side by side where both get 440 px, else one above the other; the
+# metrics four in a row where each gets 200 px, else two or one
+SIDE_BY_SIDE = flex_css((flex_item("landscape_valley", "landscape_valley_left"), 11, 440),
+                        (flex_item("landscape_valley", "landscape_valley_right"), 9, 440),
+                        (".st-key-landscape_metrics > div", 1, 200),
+                        (".st-key-landscape_carry_row > div:first-child", 1, 320))
 # this page's settings; its widget keys are "landscape_<key>" (the switch holds a bool)
 PAGE = PageSettings("landscape", SETTINGS)
 FINDER = "landscape_finder"

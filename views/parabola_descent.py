@@ -14,6 +14,7 @@ import streamlit as st
 from core.parabola import REGIMES, momentum_descent, momentum_rate, momentum_region, parabola_descent, regime
 from core.settings import Setting, row
 from ui import i18n
+from ui.figure_style import flex_css, flex_item
 from ui.i18n import N_, _
 from ui.page_settings import PageSettings
 from ui.parabola_figures import (
@@ -43,15 +44,9 @@ SETTINGS = (
     Setting("m_steps", "int", 30, 1, 100, N_("Number of steps"), N_("How many updates each run takes.")),
 )
 # the map and the runs side by side where each gets about 400 px, else one above the other
-# (st.columns stacks only below 640 px of window and squeezes both before that; as on the
-# landscape page, a horizontal container's flex items are the wrappers around its children)
-SIDE_BY_SIDE = """<style>
-.st-key-parabola_momentum_row > div:has(> .st-key-parabola_momentum_left) {
-  flex: 4 1 400px; min-width: min(400px, 100%); }
-.st-key-parabola_momentum_row > div:has(> .st-key-parabola_momentum_right) {
-  flex: 3 1 380px; min-width: min(380px, 100%); }
-.st-key-parabola_momentum_rates > div { flex: 1 1 190px; min-width: min(190px, 100%); }
-</style>"""
+SIDE_BY_SIDE = flex_css((flex_item("parabola_momentum_row", "parabola_momentum_left"), 4, 400),
+                        (flex_item("parabola_momentum_row", "parabola_momentum_right"), 3, 380),
+                        (".st-key-parabola_momentum_rates > div", 1, 190))
 MAP_KEY = "parabola_momentum_map"
 MOMENTUM_BANNERS = {"monotone": st.success, "oscillating": st.info, "divergent": st.error}
 MOMENTUM_REGION_TEXT = {
