@@ -18,7 +18,7 @@ from core.data import NOISE_STD, NUM_EXAMPLES, TRUE_B, TRUE_W
 from core.optimizers import BOOK_DEFAULTS
 from core.run import DIVERGED, DONE, FAILED, Run
 from core.trainer import last_batch_size, steps_per_epoch
-from ui import controls
+from ui import controls, guard
 from ui.i18n import N_, _
 from ui.player import cached_data, run_settings
 
@@ -89,6 +89,7 @@ def summary(run):
             "err_b": float(run.true_b - rec.b) if rec is not None else None}
 
 
+@guard.callback
 def start(name, player):
     """on_click of an exercise's button: set the sidebar, keep the compared runs, train."""
     settings = exercise_settings(name, _base())

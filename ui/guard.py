@@ -7,9 +7,11 @@ control flow passes through untouched: st.rerun, st.stop and st.switch_page end 
 raising RerunException or StopException (ScriptControlException, a BaseException in 1.67), and
 a fragment whose error Streamlit has already reported raises FragmentHandledException.
 
-What a callback (on_click, on_change) raises happens before the page's body, outside this
-handler: `.streamlit/config.toml` sets client.showErrorDetails = "none" so that Streamlit then
-shows its generic message without type, text or traceback, and `hide_details()` keeps it so
+A callback (on_click, on_change) runs before the page's body, outside that handler: each one is
+passed through `callback()`, which logs what it raises the same way and leaves the error number
+for `page()` to show at the top of the page that follows. Whatever still escapes (a callback not
+so wrapped, Streamlit itself) meets `.streamlit/config.toml`'s client.showErrorDetails = "none":
+Streamlit's generic sentence without type, text or traceback, and `hide_details()` keeps it so
 where a platform passes another value on the command line.
 """
 
@@ -34,6 +36,7 @@ _HANDLER = logging.StreamHandler()
 _HANDLER.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
 LOG.addHandler(_HANDLER)
 LAST = "guard_last_error"          # session key: (signature, number, count) of the last error
+PENDING = "guard_pending_error"    # session key: the number of a callback's error, to show next
 PASS_THROUGH = (ScriptControlException, FragmentHandledException)
 APOLOGY = N_("Sorry, something went wrong here. The error has been logged as number {id}: "
              "reload the page to go on, and give that number if you report it.")
@@ -60,7 +63,17 @@ def signature(exc):
 
 
 def report(exc, where):
-    """Log `exc` with its traceback under a new error number, show the apology; returns the number.
+    """Log `exc` with its traceback under a new error number, show the apology; returns the number."""
+    ident = log(exc, where)
+    try:
+        apologise(ident)
+    except Exception as again:        # nothing more can be drawn: the log has both
+        LOG.error("error %s: the apology failed too", ident, exc_info=again)
+    return ident
+
+
+def log(exc, where):
+    """Log `exc` with its traceback under a new error number; returns the number.
 
     The same error again in the same session (the live charts' fragment re-runs 4 times a second)
     keeps its number and is logged again, in one line, only the 2nd, 4th, 8th ... time."""
@@ -80,16 +93,19 @@ def report(exc, where):
         st.session_state[LAST] = (sig, ident, count)
     except Exception:
         pass
-    try:
-        apologise(ident)
-    except Exception as again:        # nothing more can be drawn: the log has both
-        LOG.error("error %s: the apology failed too", ident, exc_info=again)
     return ident
 
 
 @contextlib.contextmanager
 def page(where="page"):
-    """Run a block (a page's body) so that an exception in it ends as an apology, not a traceback."""
+    """Run a block (a page's body) so that an exception in it ends as an apology, not a traceback;
+    a callback's error of the run before is shown first."""
+    try:
+        pending = st.session_state.pop(PENDING, None)
+    except Exception:                 # no session (a test outside a script)
+        pending = None
+    if pending is not None:
+        apologise(pending)
     try:
         yield
     except PASS_THROUGH:
@@ -105,6 +121,22 @@ def guarded(func):
         with page(getattr(func, "__qualname__", "fragment")):
             return func(*args, **kwargs)
     return body
+
+
+def callback(func):
+    """`func` (an on_click or on_change) so that what it raises is logged under an error number,
+    which the page then shows in the student's language: st.button(..., on_click=callback(f))."""
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except PASS_THROUGH:
+            raise
+        except Exception as exc:
+            ident = log(exc, getattr(func, "__qualname__", "callback"))
+            with contextlib.suppress(Exception):
+                st.session_state[PENDING] = ident
+    return run
 
 
 def hide_details():

@@ -29,7 +29,7 @@ import streamlit as st
 
 from core import settings as S
 from core.optimizers import BOOK_DEFAULTS
-from ui import i18n
+from ui import guard, i18n
 from ui.i18n import N_, _, word
 
 LINK = N_("Link setting {problem}")
@@ -139,6 +139,7 @@ class PageSettings:
             if key in S.OPTIMIZER_BY_KEY:
                 st.session_state[self.key(key)] = float(values.get(key, default))
 
+    @guard.callback
     def optimizer_changed(self):
         """on_change of an optimizer picker: its hyperparameters, and lr where the page has it,
         go to the book's for the new one; the note says so on the next run (note())."""

@@ -123,6 +123,7 @@ class Player:
         """Earlier runs of this player kept for comparison, oldest first: live.Ghost records."""
         return self._get("ghosts", [])
 
+    @guard.callback
     def clear_ghosts(self):
         self._set("ghosts", [])
         self._set("view", None)           # the charts' meta carries the ghosts: send it again
@@ -250,6 +251,7 @@ class Player:
             if not run.finished:
                 run.status = PAUSED
 
+    @guard.callback
     def _act(self, name):
         self._set("action", Action(name))
 

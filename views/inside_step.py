@@ -20,7 +20,7 @@ from core.data import fingerprint
 from core.model import linreg, squared_loss
 from core.settings import DEFAULTS, OPTIMIZER_SETTINGS, Setting, optimizer_hyperparams
 from core.trainer import steps_per_epoch
-from ui import i18n
+from ui import guard, i18n
 from ui.controls import optimizer_words
 from ui.i18n import N_, _
 from ui.inside_figures import (
@@ -221,6 +221,7 @@ def optimizer_controls():
         batch=LESSON["batch_size"], epochs=LESSON["epochs"], n=LESSON["n"]))
 
 
+@guard.callback
 def _next_step():
     ss = st.session_state
     ss[_key("step")] = min(int(ss[_key("step")]) + 1, OWN_STEPS)
@@ -284,6 +285,7 @@ def curve(data, _X, _y, w, b, batch_size):
 
 # ---- the graph ------------------------------------------------------------------------------
 
+@guard.callback
 def _stage(delta=None, to=None):
     ss = st.session_state
     stage = int(ss[_key("stage")])

@@ -19,7 +19,7 @@ from core.model import full_loss
 from core.optimizers import BOOK_DEFAULTS, OPTIMIZERS
 from core.settings import Setting, row
 from core.theory import lstsq_optimum
-from ui import controls, i18n
+from ui import controls, guard, i18n
 from ui.figure_style import flex_css, flex_item
 from ui.i18n import N_, _
 from ui.landscape_figures import (
@@ -212,6 +212,7 @@ def lr_batch(k, rho, std):
 
 # ---- state and controls ---------------------------------------------------------------------
 
+@guard.callback
 def set_lr(lr):
     st.session_state[PAGE.key("lr")] = round_lr(min(max(lr, BY_KEY["lr"].lo), BY_KEY["lr"].hi))
     PAGE.forget_problems()
@@ -226,6 +227,7 @@ def _picked_point():
         set_lr(xs[0])
 
 
+@guard.callback
 def _picked_option():
     lr = st.session_state.get(PICK)
     if lr is not None:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.parabola import REGIMES, momentum_descent, momentum_rate, momentum_region, parabola_descent, regime
 from core.settings import Setting, row
-from ui import i18n
+from ui import guard, i18n
 from ui.figure_style import flex_css, flex_item
 from ui.i18n import N_, _
 from ui.page_settings import PageSettings
@@ -67,6 +67,7 @@ VERDICT = {"monotone": ("<", N_("so descent converges")), "one-step": ("<", N_("
 PAGE = PageSettings("parabola", SETTINGS)   # widget keys "parabola_<key>"
 
 
+@guard.callback
 def _choose_preset(lr):
     st.session_state[PAGE.key("lr")] = lr
     PAGE.forget_problems()
