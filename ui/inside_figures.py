@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from core.problems import N_
 from ui import figure_style
 from ui import palette as P
-from ui.figure_style import translator
+from ui.figure_style import AXIS_TEXT, translator
 
 FONT_SIZE = figure_style.FONT_SIZE - 1       # nine boxes of numbers in a phone's column
 ROW = 1.1               # the graph's row spacing, in lane widths
@@ -228,6 +228,8 @@ def _plane_style(fig, height):
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
                       legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
                       plot_bgcolor=P.WHITE)
+    fig.update_xaxes(tickfont_color=AXIS_TEXT, title_font_color=AXIS_TEXT)
+    fig.update_yaxes(tickfont_color=AXIS_TEXT, title_font_color=AXIS_TEXT)
 
 
 # ---- the noise of a minibatch -----------------------------------------------------------------

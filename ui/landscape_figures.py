@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from core.landscape import NEVER, REGIONS
 from core.problems import N_
 from ui import palette as P
-from ui.figure_style import FONT_SIZE, fmt, style, translator
+from ui.figure_style import AXIS_TEXT, FONT_SIZE, fmt, style, translator
 
 HEIGHT = 540
 VIEW_PAD = 1.25         # the view's half-width: 1.25 x what the start and the optimum need
@@ -241,8 +241,9 @@ def _contours(grid):
 
 
 def _square_axes(fig, box, words, standardised):
-    fig.update_xaxes(title=words["w1_std" if standardised else "w1"], range=list(box[0]), autorange=False)
-    fig.update_yaxes(title=words["w2_std" if standardised else "w2"], range=list(box[1]), autorange=False,
+    w1, w2 = (words["w1_std"], words["w2_std"]) if standardised else (words["w1"], words["w2"])
+    fig.update_xaxes(title_text=w1, range=list(box[0]), autorange=False)
+    fig.update_yaxes(title_text=w2, range=list(box[1]), autorange=False,
                      scaleanchor="x", scaleratio=1, constrain="domain", constraintoward="top")
     fig.update_xaxes(constrain="domain")
     fig.update_layout(height=HEIGHT + 60)
@@ -411,7 +412,8 @@ def surface_figure(grid, paths, z_of, words=None, standardised=False) -> go.Figu
     fig.add_trace(go.Scatter3d(x=[grid.w_star[0]], y=[grid.w_star[1]], z=[grid.min_loss], mode="markers",
                                name=words["optimum"], showlegend=False,
                                marker=dict(size=6, symbol="diamond", color=COLORS["optimum"])))
-    axis = dict(title_font=dict(size=FONT_SIZE - 2), tickfont=dict(size=FONT_SIZE - 5))
+    axis = dict(title_font=dict(size=FONT_SIZE - 2, color=AXIS_TEXT),
+                tickfont=dict(size=FONT_SIZE - 5, color=AXIS_TEXT))
     fig.update_layout(
         font=dict(size=FONT_SIZE), height=HEIGHT, margin=dict(l=0, r=0, t=10, b=0), showlegend=False,
         scene=dict(xaxis=dict(title=words["w1_std" if standardised else "w1"], range=list(box[0]), **axis),
@@ -522,10 +524,10 @@ def finder_figure(sweep, bounds, lr=None, words=None, stable=None) -> go.Figure:
     _style(fig)
     fig.update_layout(height=HEIGHT + 60, clickmode="event+select", dragmode=False, hovermode="closest")
     fig.update_xaxes(type="log", range=[math.log10(lo), math.log10(hi)], exponentformat="power")
-    fig.update_xaxes(title=words["lr"], row=2, col=1)
-    fig.update_yaxes(type="log", title=words["final_loss"], range=[math.log10(bottom), math.log10(top)],
+    fig.update_xaxes(title_text=words["lr"], row=2, col=1)
+    fig.update_yaxes(type="log", title_text=words["final_loss"], range=[math.log10(bottom), math.log10(top)],
                      exponentformat="power", row=1, col=1)
-    fig.update_yaxes(title=words["steps_10x"], rangemode="tozero", row=2, col=1)
+    fig.update_yaxes(title_text=words["steps_10x"], rangemode="tozero", row=2, col=1)
     return fig
 
 
@@ -588,8 +590,9 @@ def map_figure(lbmap, start_loss, words=None) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         x=lx, y=ly, z=z, zmin=zmin, zmax=zmax, colorscale=MAP_SCALE, text=hover,
         hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1,
-        colorbar=dict(title=dict(text=words["map_loss"], side="right"), thickness=14,
-                      tickfont=dict(size=FONT_SIZE - 4))))
+        colorbar=dict(title=dict(text=words["map_loss"], side="right", font=dict(color=AXIS_TEXT)),
+                      thickness=14,
+                      tickfont=dict(size=FONT_SIZE - 4, color=AXIS_TEXT))))
     rows, cols = np.nonzero(diverged)
     if rows.size:
         fig.add_trace(go.Scatter(x=lx[cols], y=ly[rows], mode="markers", name=words["grew"],
@@ -609,11 +612,11 @@ def map_figure(lbmap, start_loss, words=None) -> go.Figure:
                              line=dict(color=COLORS["stable"], width=3, dash="dash"), hoverinfo="skip"))
     _style(fig)
     xt, xl = _decade_ticks(lx.min(), lx.max())
-    fig.update_xaxes(title=words["lr"], tickvals=xt, ticktext=xl,
+    fig.update_xaxes(title_text=words["lr"], tickvals=xt, ticktext=xl,
                      range=[lx.min() - 0.1, lx.max() + 0.1], showgrid=False, zeroline=False)
     yt = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
           if ly.min() - 1e-9 <= math.log10(t) <= ly.max() + 1e-9]
-    fig.update_yaxes(title=words["batch_size"], tickvals=[math.log10(t) for t in yt],
+    fig.update_yaxes(title_text=words["batch_size"], tickvals=[math.log10(t) for t in yt],
                      ticktext=[str(t) for t in yt], range=[ly.min() - 0.15, ly.max() + 0.15],
                      showgrid=False, zeroline=False)
     fig.update_layout(height=HEIGHT, plot_bgcolor=P.MISSING_BG)

@@ -24,7 +24,7 @@ from core.parabola import (
 from core.problems import N_
 from ui import figure_style
 from ui import palette as P
-from ui.figure_style import style, translator
+from ui.figure_style import AXIS_TEXT, style, translator
 
 VIEW_CLIP = 3.0         # the view holds |x| up to 3 |x0|: a diverging run leaves it in a few steps
 FONT_SIZE = figure_style.FONT_SIZE + 2     # read from the back of a lecture hall
@@ -131,14 +131,15 @@ def _play_controls(fig, n, words, y, frame_ms, transition_ms):
     fig.update_layout(
         updatemenus=[dict(
             type="buttons", direction="left", x=0.0, y=y, xanchor="left", yanchor="top",
-            pad=dict(r=10, t=10), font=dict(size=FONT_SIZE),
+            pad=dict(r=10, t=10), font=dict(size=FONT_SIZE, color=AXIS_TEXT),
             buttons=[dict(label=words["play"], method="animate", args=[None, play]),
                      dict(label=words["pause"], method="animate", args=[[None], pause])])],
         sliders=[dict(
             active=n, x=0.25, y=y, len=0.75, xanchor="left", yanchor="top", pad=dict(t=10),
-            font=dict(size=FONT_SIZE - 4),
+            font=dict(size=FONT_SIZE - 4, color=AXIS_TEXT),
             # the value at the slider's right end, clear of the play buttons on its left
-            currentvalue=dict(prefix=words["slider"], font=dict(size=FONT_SIZE), xanchor="right"),
+            currentvalue=dict(prefix=words["slider"], font=dict(size=FONT_SIZE, color=AXIS_TEXT),
+                              xanchor="right"),
             steps=[dict(label=str(k), method="animate", args=[[str(k)], pause]) for k in range(n + 1)])])
 
 
@@ -270,8 +271,9 @@ def momentum_map_figure(lr: float, beta: float, words=None) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         x=lr_edges, y=beta_edges, z=np.where(rate < 1, rate, np.nan).astype(np.float32), zmin=0.0, zmax=1.0,
         colorscale=P.MAP_SCALE, hoverinfo="skip",
-        colorbar=dict(title=dict(text=words["rate"], side="right"), thickness=14, len=0.8,
-                      tickfont=dict(size=FONT_SIZE - 4))))
+        colorbar=dict(title=dict(text=words["rate"], side="right", font=dict(color=AXIS_TEXT)),
+                      thickness=14, len=0.8,
+                      tickfont=dict(size=FONT_SIZE - 4, color=AXIS_TEXT))))
     # divergent: right of lr = 2 (1 + β), hatched, bounded by a black line
     lo = 2 * (1 + MAP_BETA_LOW)
     fig.add_trace(go.Scatter(
