@@ -74,6 +74,13 @@ def delta_e(a, b, kind="normal"):
     return float(np.linalg.norm(lab(simulate(rgb(a), kind)) - lab(simulate(rgb(b), kind))))
 
 
+def hue(colour):
+    """The hue of "#rrggbb" in degrees."""
+    import colorsys
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return round(colorsys.rgb_to_hsv(r, g, b)[0] * 360)
+
+
 def contrast(a, b=palette.WHITE):
     """WCAG contrast ratio of two '#rrggbb' colours, 1 to 21."""
     lum = [float(decode(rgb(c)) @ [0.2126, 0.7152, 0.0722]) for c in (a, b)]
@@ -136,6 +143,10 @@ def test_series_colours_stand_out_from_white():
 def test_live_charts_get_their_colours_from_the_palette():
     c = palette.live()
     assert c["params"][:2] == [palette.W1, palette.W2] and c["b"] == palette.B
+    # the parameters' names at their lines' ends are text: 4.5:1 on white, each its line's hue
+    assert len(c["params_text"]) == len(c["params"])
+    assert all(contrast(t) >= 4.5 for t in c["params_text"])
+    assert [hue(t) // 20 for t in c["params_text"]] == [hue(p) // 20 for p in c["params"]]
     assert len(set(c["compared_dashes"])) == len(c["compared_dashes"]) >= 5      # MAX_GHOSTS runs
     from core import settings as S
     from core.run import Run

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 from core.compare import EPS32, ORDER
 from core.problems import N_
 from ui import palette as P
-from ui.figure_style import FONT_SIZE, fmt, style, translator
+from ui.figure_style import AXIS_TEXT, FONT_SIZE, fmt, style, translator
 
 COLORS = {"numpy": P.NUMPY, "mindspore": P.MINDSPORE_GRAPH, "mindspore-pynative": P.MINDSPORE_PYNATIVE,
           "eps": P.FLOAT32_EPS}
@@ -142,7 +142,7 @@ def times_figure(comparison, words=None) -> go.Figure:
         y=labels, x=ms, orientation="h", marker_color=[COLORS[run.backend] for run in runs],
         text=[words["time_text"].format(ms=fmt(v)) if np.isfinite(v) else "—" for v in ms],
         textposition="outside",
-        cliponaxis=False, textfont=dict(size=FONT_SIZE - 1),
+        cliponaxis=False, textfont=dict(size=FONT_SIZE - 1, color=AXIS_TEXT),
         customdata=[words["first"].format(ms=fmt(v)) for v in first],
         hovertemplate="%{y}: %{x:.3g} ms<br>%{customdata}<extra></extra>", showlegend=False))
     finite = ms[np.isfinite(ms) & (ms > 0)]

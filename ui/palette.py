@@ -30,6 +30,7 @@ REDDISH_PURPLE = "#CC79A7"
 # which needs 4.5:1 (vermillion itself has 3.9:1)
 GREY = "#555555"
 VERMILLION_TEXT = "#B34B00"
+REDDISH_PURPLE_TEXT = "#A6487E"             # 5.5:1 (reddish purple itself has 3.1:1)
 
 # ---- neutrals: what is not a series (backgrounds, grids, text, outlines) ------------------------
 WHITE = "#ffffff"
@@ -66,6 +67,8 @@ B = BLACK
 # w4 ... w10 repeat W1..W3 (four colours are all that stay apart under every deficiency);
 # the label at each line's end tells them apart
 PARAMS = (W1, W2, W3)
+# each parameter's name at its line's end is text: the same hues, dark enough for 4.5:1 on white
+PARAMS_TEXT = (W1, VERMILLION_TEXT, REDDISH_PURPLE_TEXT)
 TRUE = BLUISH_GREEN                         # the true (w, b): a cross on the path chart
 LEAST_SQUARES = BLACK                       # the optimum: a star
 SGD_PATH = VERMILLION
@@ -182,7 +185,7 @@ def live():
     meta.colors; it has none of its own)."""
     return {
         "batch_loss": BATCH_LOSS, "full_loss": FULL_LOSS, "floor": NOISE_FLOOR, "short": SHORT_BATCH,
-        "compared": COMPARED, "compared_dashes": list(DASHES), "params": list(PARAMS), "b": B,
+        "compared": COMPARED, "compared_dashes": list(DASHES), "params": list(PARAMS), "params_text": list(PARAMS_TEXT), "b": B,
         "true": TRUE, "least_squares": LEAST_SQUARES, "path": SGD_PATH, "path_scale": PATH_SCALE,
         "contour_line": CONTOUR_LINE_SOFT, "data": DATA_POINTS, "model": MODEL, "perfect": PERFECT,
         "curve": CURVE, "iterates": ITERATES, "current": CURRENT, "alert": ALERT, "text": TEXT_SOFT,

@@ -14,6 +14,8 @@ export function paintParams(chart, frame) {
   const traces = [], cols = [], truths = [];
   // w1, w2, w3 in three colours and b in a fourth; w4 ... repeat them (named at their ends)
   const colour = j => (j < meta.d ? colors.params[j % colors.params.length] : colors.b);
+  // a name is text: its line's hue, dark enough to read (4.5:1)
+  const textColour = j => (j < meta.d ? colors.params_text[j % colors.params_text.length] : colors.b);
   meta.names.forEach((name, j) => {
     const col = (j < meta.d ? state.w[j] : state.b).slice(0, k);
     cols.push(col);
@@ -39,7 +41,7 @@ export function paintParams(chart, frame) {
     t.x = x0; t.y = edgeCut(y0.length, i => inside(y0[i], range), y0);
   });
   // each parameter named just ahead of its line's end (w₁, w₂, b), in its colour
-  const names = endLabels(state, traces.map((t, j) => ({ y: t.y[t.y.length - 1], text: meta.labels[j], color: colour(j) })),
+  const names = endLabels(state, traces.map((t, j) => ({ y: t.y[t.y.length - 1], text: meta.labels[j], color: textColour(j) })),
                           x0[x0.length - 1], range, plot);
   draw(chart, plot, comparedTraces(state, "params").concat(truths), traces.concat([names]),
     base(state, "params", words.params_title, words.step, words.value, {
