@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import new_tab, words
-from test_browser import IDLE, ROOT, assert_healthy, screenshot, wait_js
+from test_browser import IDLE, ROOT, assert_healthy, lay_out, screenshot, settled, wait_js
 from test_browser_landscape import CLIPPED, OVERLAPS
 
 pytestmark = [pytest.mark.browser, pytest.mark.mindspore]
@@ -65,10 +65,7 @@ def test_the_page_lays_out_at_three_sizes(browser, server, width, height, lang, 
                 assert abs(a - b) < 2, (tag, a, b)
         else:                                               # a phone: one above the other
             assert boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"] - 1
-        for _ in range(3):                                  # plotly lays out as each chart scrolls in
-            for chart in page.locator(".js-plotly-plot").all():
-                chart.scroll_into_view_if_needed()
-            page.wait_for_timeout(300)
+        lay_out(page)                                       # plotly lays out as each chart scrolls in
         assert page.locator(".js-plotly-plot").count() == 3
         assert page.evaluate(OVERLAPS) == []
         assert page.evaluate(CLIPPED) == []
@@ -76,7 +73,7 @@ def test_the_page_lays_out_at_three_sizes(browser, server, width, height, lang, 
         # the whole page in one picture: the window made as tall as the page's scrolling area
         tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
         page.set_viewport_size({"width": width, "height": min(int(tall) + 40, 12_000)})
-        page.wait_for_timeout(800)
+        settled(page)
         SHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SHOTS / f"backends-{lang}-{width}.png"), full_page=True)
 
@@ -92,8 +89,7 @@ def test_screenshot(browser, server, lang, locale, name):
         heading = page.get_by_role("heading", name=t("The code: gradients by hand, gradients by autodiff"))
         page.evaluate("(y) => { const m = document.querySelector('[data-testid=stMain]'); "
                       "m.scrollTo(0, m.scrollTop + y - 12); }", heading.bounding_box()["y"])
-        page.wait_for_timeout(500)
-        screenshot(page, name)
+        screenshot(page, name)                              # (it waits for the page at rest)
         assert_healthy(page)
 
 
@@ -130,15 +126,12 @@ def test_an_optimizer_s_code_from_both_sides_lays_out_at_three_sizes(browser, se
             assert boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"] - 1
         verdict = t("both inside MindSpore's range.")        # the end of the β paragraph, in the language
         assert page.get_by_text(verdict, exact=False).count() == 1
-        for _ in range(3):
-            for chart in page.locator(".js-plotly-plot").all():
-                chart.scroll_into_view_if_needed()
-            page.wait_for_timeout(300)
+        lay_out(page)
         assert page.evaluate(OVERLAPS) == []
         assert page.evaluate(CLIPPED) == []
         assert_healthy(page)
         tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
         page.set_viewport_size({"width": width, "height": min(int(tall) + 40, 12_000)})
-        page.wait_for_timeout(800)
+        settled(page)
         OPT_SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(OPT_SHOTS / f"backends-adam-{lang}-{width}.png"), full_page=True)

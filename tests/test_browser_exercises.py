@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import new_tab, words
-from test_browser import ROOT, assert_healthy, open_app, screenshot, wait_js
+from test_browser import ROOT, assert_healthy, open_app, screenshot, settled, wait_js
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def test_batch_7_rings_the_short_batches_and_answers(browser, server, lang):
             assert_healthy(page)
             box.scroll_into_view_if_needed()
             page.mouse.move(5, 5)
-            page.wait_for_timeout(500)
+            settled(page)
             SHOTS.mkdir(exist_ok=True)
             page.screenshot(path=str(SHOTS / f"exercise-{lang}-{width}.png"))
 

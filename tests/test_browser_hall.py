@@ -9,7 +9,17 @@ import re
 
 import pytest
 from conftest import new_tab
-from test_browser import IDLE, assert_healthy, button, lrviz, open_app, screenshot, wait_js
+from test_browser import (
+    IDLE,
+    assert_healthy,
+    button,
+    lrviz,
+    open_app,
+    rerun_after,
+    screenshot,
+    settled,
+    wait_js,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +64,7 @@ def test_presenter_view_fits_buttons_and_four_charts_on_one_screen(browser, serv
         button(page, "Train" if lang == "en" else "训练").click()
         wait_js(page, "window.LRViz.state.painted === 300", 30_000)
         page.wait_for_selector(IDLE)
-        page.wait_for_timeout(500)
+        settled(page)
         box = page.evaluate("""() => {
           const r = s => { const e = document.querySelector(s); if (!e) return null;
                            const b = e.getBoundingClientRect(); return [b.top, b.bottom, b.width]; };
@@ -90,7 +100,7 @@ def test_keys_drive_the_run(page):
     open_app(page, "/?speed=20")
     page.keyboard.press("Space")
     wait_js(page, "window.LRViz.state.status === 'running'", 10_000)
-    page.wait_for_timeout(1200)
+    wait_js(page, "window.LRViz.state.painted > 5", 10_000)
     page.keyboard.press("Space")                                   # Space again: Pause
     wait_js(page, "window.LRViz.state.status === 'paused' && window.LRViz.state.hold === null", 10_000)
     page.wait_for_selector(IDLE)
@@ -116,7 +126,9 @@ def test_keys_are_left_alone_while_typing_in_a_field(page):
     field.press("End")
     page.keyboard.type(" r")                                     # a space and an r, typed
     page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(600)
+    # the page's key handler answers a key as it is pressed: once the field shows what was typed,
+    # a key the handler took would have been counted
+    wait_js(page, "document.querySelector('.st-key-ctl_w input').value === '2,-3.4 r'", 10_000)
     assert field.input_value() == "2,-3.4 r"
     assert page.evaluate("window.LRViz.stats.keys || 0") == 0
     assert lrviz(page, "n") == 0 and status(page) == "ready"
@@ -140,9 +152,7 @@ def train_to_end(page, label="Train"):
 def next_lr(page):
     """Move the learning-rate slider one stop up, as a user would with the keyboard."""
     page.locator(".st-key-ctl_lr input[type=range]").focus()
-    page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(300)
-    page.wait_for_selector(IDLE)
+    rerun_after(page, lambda: page.keyboard.press("ArrowRight"))
     page.evaluate("document.activeElement && document.activeElement.blur()")   # focus off the slider
 
 
@@ -160,8 +170,8 @@ def test_three_learning_rates_leave_three_labelled_curves(page):
     screenshot(page, "compare.png", (5, 995))
     page.locator(".lrviz-loss .legendtoggle").first.click()          # hide the lr 0.03 run
     wait_js(page, "window.LRViz.state.hidden.size === 1", 5_000)
-    page.wait_for_timeout(300)
-    assert page.evaluate("document.querySelectorAll('.lrviz-loss .scatterlayer .trace').length") == drawn - 1
+    wait_js(page, f"document.querySelectorAll('.lrviz-loss .scatterlayer .trace').length === {drawn - 1}",
+            10_000)
     button(page, re.escape("Clear compared runs (2)")).click()
     page.wait_for_selector(IDLE)
     wait_js(page, "window.LRViz.state.meta.ghosts.length === 0", 10_000)
@@ -169,13 +179,13 @@ def test_three_learning_rates_leave_three_labelled_curves(page):
     assert_healthy(page)
 
 
-def diverge(page, query, settle_ms=500):
+def diverge(page, query):
     """Open the app at `query`, press Train, wait for the run to diverge and the page to settle."""
     open_app(page, query)
     button(page, "Train").click()
     wait_js(page, "window.LRViz.state.status === 'diverged'", 30_000)
     page.wait_for_selector(IDLE)
-    page.wait_for_timeout(settle_ms)
+    settled(page)
 
 
 def test_a_diverging_run_keeps_readable_axes(page):
@@ -207,12 +217,17 @@ def test_a_diverging_run_keeps_readable_axes(page):
     assert_healthy(page)
 
 
+BOTTOM = ("Math.max(...['loss', 'params', 'path', 'data'].map(n =>"
+          " document.querySelector('.lrviz-' + n).getBoundingClientRect().bottom))")
+
+
 def test_presenter_view_of_a_diverged_run_still_fits(page):
     """The divergence message goes below the charts on a projector, and they are fitted again."""
     page.set_viewport_size({"width": 1280, "height": 720})
-    diverge(page, "/?speed=0&present=1&lr=2.5", settle_ms=800)
-    bottom = page.evaluate("Math.max(...['loss', 'params', 'path', 'data'].map(n =>"
-                           " document.querySelector('.lrviz-' + n).getBoundingClientRect().bottom))")
+    diverge(page, "/?speed=0&present=1&lr=2.5")
+    # the charts are fitted again once the message is in: wait for the fit, then measure
+    wait_js(page, f"{BOTTOM} <= 721", 10_000)
+    bottom = page.evaluate(BOTTOM)
     alert = page.evaluate("document.querySelector('[data-testid=stAlert]').getBoundingClientRect().top")
     assert bottom <= 721 and alert >= bottom - 1, (bottom, alert)
     assert_healthy(page)

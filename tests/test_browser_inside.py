@@ -11,7 +11,7 @@ import re
 
 import pytest
 from conftest import new_tab, words
-from test_browser import IDLE, ROOT, assert_healthy, button, screenshot, wait_js
+from test_browser import IDLE, ROOT, assert_healthy, button, rerun_after, screenshot, settled, wait_js
 
 pytestmark = pytest.mark.browser
 
@@ -29,9 +29,9 @@ def open_inside(page, path):
     page.wait_for_selector(IDLE)
 
 
-def settle(page):
-    page.wait_for_timeout(300)
-    page.wait_for_selector(IDLE)
+def press(page, label):
+    """Click the button `label` and wait until the script run it starts has ended."""
+    rerun_after(page, button(page, label).click)
 
 
 def stage_text(page, t):
@@ -48,8 +48,7 @@ def test_the_control_walks_forward_then_backward_on_the_graph(browser, server, l
     with new_tab(browser, server, 1400, 1000) as page:
         open_inside(page, f"/inside?lang={lang}")
         assert page.get_by_role("heading", name=t("One step, inside")).count() == 1
-        button(page, t("Start the forward pass")).click()
-        settle(page)
+        press(page, t("Start the forward pass"))
         nodes = page.evaluate(NODES)
         assert len([n for n in nodes if n]) == 9, nodes            # the nine nodes, no edge label yet
         assert not any("∂l/∂" in n for n in nodes)                  # no gradient before the backward pass
@@ -57,23 +56,20 @@ def test_the_control_walks_forward_then_backward_on_the_graph(browser, server, l
                                   "a time.").replace("**", "")).count() == 1
         forward, backward = t("Forward pass"), t("Backward pass")
         for k in range(1, 4):
-            button(page, t("Next")).click()
-            settle(page)
+            press(page, t("Next"))
             assert str(k) in stage_text(page, t) and forward in stage_text(page, t)
         assert "Xw" in stage_text(page, t)
         drawn = page.evaluate(NODES)
         xw = [n for n in drawn if n.startswith("Xw")][0]
         assert re.search(r"\d", xw) and "∂l/∂" not in xw                # its value, not yet its gradient
         for _ in range(9 + 7 - 3):                                      # on to the backward pass at w
-            button(page, t("Next")).click()
-            settle(page)
+            press(page, t("Next"))
         caption = stage_text(page, t)
         assert backward in caption and caption.endswith("w"), caption
         w_box = [n for n in page.evaluate(NODES) if n.startswith("w")][0]
         assert "∂l/∂w" in w_box
         assert page.locator(".katex").count() >= 1                    # the chain rule, written out
-        button(page, t("Show all")).click()
-        settle(page)
+        press(page, t("Show all"))
         assert "18" in stage_text(page, t)
         assert_healthy(page)
 
@@ -83,8 +79,7 @@ def test_the_main_pages_step_is_the_one_looked_inside(browser, server):
         page.goto("/?speed=0")
         page.wait_for_selector(IDLE, timeout=60_000)
         for _ in range(2):
-            button(page, "Step").click()
-            settle(page)
+            press(page, "Step")
         page.get_by_role("link", name="One step, inside").click()
         page.get_by_text("Which step").wait_for(timeout=30_000)        # the main page's charts are gone
         wait_js(page, PLOTS_DRAWN, 30_000)
@@ -125,7 +120,7 @@ def test_nothing_wider_than_the_window(browser, server, width, height, lang):
                 assert not overlap, (a, b)
         if width == 1400:
             page.set_viewport_size({"width": 1400, "height": 1900})
-            page.wait_for_timeout(1200)
+            settled(page)                                          # a picture to look at
             screenshot(page, "inside.png" if lang == "en" else "inside-zh.png")
         assert_healthy(page)
 

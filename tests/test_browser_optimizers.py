@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from conftest import new_tab, words
-from test_browser import ROOT, assert_healthy, button, open_app, wait_js
+from test_browser import ROOT, assert_healthy, button, open_app, settled, wait_js
 from test_browser_palette import assert_loss_notes_apart
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def query(page):
 def shoot(page, name):
     SHOTS.mkdir(exist_ok=True)
     page.mouse.move(5, 5)
-    page.wait_for_timeout(500)          # let Plotly finish its last frame
+    settled(page)                       # Plotly's last frame drawn
     page.screenshot(path=str(SHOTS / name), full_page=False)
 
 
