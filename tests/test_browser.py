@@ -88,9 +88,11 @@ def settled(page, timeout=10_000):
     frames(page)
 
 
-# every Plotly chart matched by a selector drawn and laid out at its box's width
-LAID_OUT = """sel => Array.from(document.querySelectorAll(sel)).every(d => d._fullLayout
-  && d.querySelector('.main-svg') && Math.abs(d._fullLayout.width - d.getBoundingClientRect().width) < 2)"""
+# every Plotly chart matched by a selector and shown (a hidden one is 0 px wide) drawn and laid out
+# at its box's width
+LAID_OUT = """sel => Array.from(document.querySelectorAll(sel))
+  .filter(d => d.getBoundingClientRect().width > 0).every(d => d._fullLayout && d.querySelector('.main-svg')
+              && Math.abs(d._fullLayout.width - d.getBoundingClientRect().width) < 2)"""
 
 
 def lay_out(page, selector=".js-plotly-plot", timeout=15_000):
@@ -101,6 +103,23 @@ def lay_out(page, selector=".js-plotly-plot", timeout=15_000):
         frames(page)
     page.wait_for_function(LAID_OUT, arg=selector, timeout=timeout)
     settled(page)
+
+
+# the three window sizes of the layout tests, in two runs: a phone's loaded fresh; a desktop's
+# loaded fresh at 1400 x 1000, then that window narrowed to 1024 x 768 (the layout is the browser's:
+# the server sends the same page at every size), which is one page load less per case
+SIZE_RUNS = [pytest.param([(1400, 1000), (1024, 768)], id="desktop"), pytest.param([(390, 844)], id="phone")]
+
+
+def each_size(page, sizes, selector=".js-plotly-plot"):
+    """The page, loaded at sizes[0], at each of `sizes` in turn: from the second on, the window
+    resized, the charts of `selector` laid out again at their new widths and the page at rest."""
+    for i, (width, height) in enumerate(sizes):
+        if i:
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_function(LAID_OUT, arg=selector, timeout=15_000)
+            settled(page)
+        yield width, height
 
 
 # a Plotly chart has taken the pointer's point as hovered (its click acts on the hovered point)

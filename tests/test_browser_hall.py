@@ -11,6 +11,7 @@ import pytest
 from conftest import new_tab
 from test_browser import (
     IDLE,
+    LAID_OUT,
     assert_healthy,
     button,
     lrviz,
@@ -39,21 +40,39 @@ FIT = """() => {
 }"""
 
 
+# the sizes in the order they are checked: a phone's and a desktop's first size loaded fresh in a
+# tab of its own, each next one of its kind by resizing that window (the page's layout is the
+# browser's: the server sends the same page at every size)
+SIZE_RUNS = [[(390, 844), (360, 800)], [(1400, 1000), (1280, 720), (1024, 768)]]
+assert sorted(size for run in SIZE_RUNS for size in run) == sorted(SIZES)
+BUTTONS = ("Array.from(document.querySelectorAll('[data-testid=stMain] button'))"
+           ".filter(b => b.offsetParent && b.innerText.trim()).length >= 4")
+
+
 @pytest.mark.parametrize("present", [0, 1])
-@pytest.mark.parametrize("width, height", SIZES)
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_nothing_is_cut_or_wider_than_the_window(browser, server, width, height, present, lang):
-    with new_tab(browser, server, width, height) as page:
-        open_app(page, f"/?speed=0&present={present}&lang={lang}")
-        # the four buttons, labelled (waited for: a rerun right after the first render replaces
-        # the main column's elements, and for a moment only some of them are attached)
-        wait_js(page, "Array.from(document.querySelectorAll('[data-testid=stMain] button'))"
-                      ".filter(b => b.offsetParent && b.innerText.trim()).length >= 4", 20_000)
-        page.wait_for_selector(IDLE)
-        fit = page.evaluate(FIT)
-        assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
-        assert fit["cut"] == [], fit
-        assert_healthy(page)
+def test_nothing_is_cut_or_wider_than_the_window(browser, server, present, lang):
+    for run in SIZE_RUNS:
+        (width, height), *others = run
+        with new_tab(browser, server, width, height) as page:
+            open_app(page, f"/?speed=0&present={present}&lang={lang}")
+            # the four buttons, labelled (waited for: a rerun right after the first render replaces
+            # the main column's elements, and for a moment only some of them are attached)
+            wait_js(page, BUTTONS, 20_000)
+            page.wait_for_selector(IDLE)
+            for size in [None] + others:
+                if size is not None:
+                    width, height = size
+                    page.set_viewport_size({"width": width, "height": height})
+                    # the charts laid out again at the new width, the buttons there
+                    page.wait_for_function(LAID_OUT, arg="[data-testid=stMain] .js-plotly-plot",
+                                           timeout=15_000)
+                    wait_js(page, BUTTONS, 20_000)
+                settled(page)
+                fit = page.evaluate(FIT)
+                assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], (width, fit)
+                assert fit["cut"] == [], (width, fit)
+            assert_healthy(page)
 
 
 @pytest.mark.parametrize("width, height", [(1024, 768), (1280, 720)])

@@ -11,7 +11,18 @@ import re
 
 import pytest
 from conftest import new_tab, words
-from test_browser import IDLE, ROOT, assert_healthy, button, rerun_after, screenshot, settled, wait_js
+from test_browser import (
+    IDLE,
+    ROOT,
+    SIZE_RUNS,
+    assert_healthy,
+    button,
+    each_size,
+    rerun_after,
+    screenshot,
+    settled,
+    wait_js,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -100,29 +111,30 @@ FIT = """() => {
 }"""
 
 
-@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("sizes", SIZE_RUNS)
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_nothing_wider_than_the_window(browser, server, width, height, lang):
-    with new_tab(browser, server, width, height) as page:
+def test_nothing_wider_than_the_window(browser, server, sizes, lang):
+    with new_tab(browser, server, *sizes[0]) as page:
         open_inside(page, f"/inside?lang={lang}")
-        fit = page.evaluate(FIT)
-        assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
-        assert fit["cut"] == [] and fit["tables"] == 0, fit
-        # the graph's boxes do not overlap one another
-        boxes = page.evaluate("""() => Array.from(document.querySelectorAll(
-            '.st-key-inside_graph g.annotation')).map(g => g.querySelector('rect.bg'))
-            .filter(r => r && +r.getAttribute('width') > 40).map(r => r.getBoundingClientRect())
-            .map(b => [b.left, b.top, b.right, b.bottom])""")
-        assert len(boxes) >= 9
-        for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
-                overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
-                assert not overlap, (a, b)
-        if width == 1400:
-            page.set_viewport_size({"width": 1400, "height": 1900})
-            settled(page)                                          # a picture to look at
-            screenshot(page, "inside.png" if lang == "en" else "inside-zh.png")
-        assert_healthy(page)
+        for width, _height in each_size(page, sizes):
+            fit = page.evaluate(FIT)
+            assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
+            assert fit["cut"] == [] and fit["tables"] == 0, fit
+            # the graph's boxes do not overlap one another
+            boxes = page.evaluate("""() => Array.from(document.querySelectorAll(
+                '.st-key-inside_graph g.annotation')).map(g => g.querySelector('rect.bg'))
+                .filter(r => r && +r.getAttribute('width') > 40).map(r => r.getBoundingClientRect())
+                .map(b => [b.left, b.top, b.right, b.bottom])""")
+            assert len(boxes) >= 9
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1:]:
+                    overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+                    assert not overlap, (a, b)
+            if width == 1400:
+                page.set_viewport_size({"width": 1400, "height": 1900})
+                settled(page)                                          # a picture to look at
+                screenshot(page, "inside.png" if lang == "en" else "inside-zh.png")
+            assert_healthy(page)
 
 
 # the update section with an optimizer, and the noise section's metrics, as drawn: every piece of
@@ -164,27 +176,28 @@ def overlapping(rects):
             if min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1]
 
 
-@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("sizes", SIZE_RUNS)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("query, lines, legend", [("optimizer=momentum&step=300", 2, 5),   # + velocity
                                                   ("optimizer=adam&step=2", 6, 4)])
-def test_the_optimizers_update_fits_at_every_size(browser, server, width, height, lang, query, lines, legend):
+def test_the_optimizers_update_fits_at_every_size(browser, server, sizes, lang, query, lines, legend):
     t = words(lang)
-    with new_tab(browser, server, width, height) as page:
+    with new_tab(browser, server, *sizes[0]) as page:
         open_inside(page, f"/inside?lang={lang}&{query}")
-        name = t("Momentum") if "momentum" in query else t("Adam")
-        heading = t("The step {optimizer} takes, written out").format(optimizer=name)
-        assert page.get_by_role("heading", name=heading).count() == 1
-        got = page.evaluate(UPDATE)
-        assert got["katex"] == lines and got["tables"] == 1, got
-        assert got["wide"] == [] and got["cut"] == [] and got["labels"] == [], got
-        assert len(got["values"]) == 8 and overlapping(got["values"]) == [], got
-        assert len(got["legend"]) == legend and overlapping(got["legend"]) == [], got
-        fit = page.evaluate(FIT)
-        assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
-        # the optimizer's controls show their whole values (ε = 0.000001)
-        inputs = page.evaluate("""() => Array.from(document.querySelectorAll(
-            '.st-key-inside_optimizer_row input')).map(i => [i.value, i.scrollWidth, i.clientWidth])""")
-        assert len(inputs) == (2 if "momentum" in query else 4), inputs
-        assert all(sw <= cw + 1 for _v, sw, cw in inputs), inputs
-        assert_healthy(page)
+        for _width, _height in each_size(page, sizes):
+            name = t("Momentum") if "momentum" in query else t("Adam")
+            heading = t("The step {optimizer} takes, written out").format(optimizer=name)
+            assert page.get_by_role("heading", name=heading).count() == 1
+            got = page.evaluate(UPDATE)
+            assert got["katex"] == lines and got["tables"] == 1, got
+            assert got["wide"] == [] and got["cut"] == [] and got["labels"] == [], got
+            assert len(got["values"]) == 8 and overlapping(got["values"]) == [], got
+            assert len(got["legend"]) == legend and overlapping(got["legend"]) == [], got
+            fit = page.evaluate(FIT)
+            assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
+            # the optimizer's controls show their whole values (ε = 0.000001)
+            inputs = page.evaluate("""() => Array.from(document.querySelectorAll(
+                '.st-key-inside_optimizer_row input')).map(i => [i.value, i.scrollWidth, i.clientWidth])""")
+            assert len(inputs) == (2 if "momentum" in query else 4), inputs
+            assert all(sw <= cw + 1 for _v, sw, cw in inputs), inputs
+            assert_healthy(page)

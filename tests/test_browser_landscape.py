@@ -18,7 +18,9 @@ from test_browser import (
     CHARTS_LOADED,
     IDLE,
     ROOT,
+    SIZE_RUNS,
     assert_healthy,
+    each_size,
     hover,
     lay_out,
     screenshot,
@@ -191,19 +193,20 @@ CLIPPED = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flat
 })"""
 
 
-@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("sizes", SIZE_RUNS)
 @pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
-def test_the_page_lays_out_at_three_sizes(browser, server, width, height, lang, locale):
+def test_the_page_lays_out_at_three_sizes(browser, server, sizes, lang, locale):
     t = words(lang)
-    with new_tab(browser, server, width, height, locale=locale) as page:
+    with new_tab(browser, server, *sizes[0], locale=locale) as page:
         open_landscape(page, f"/landscape?k=3&rho=0.5&lr=0.2&lang={lang}")
-        heading(page, t(TITLE)).wait_for()
-        lay_out(page)                                         # plotly lays out as each chart scrolls in
-        assert page.evaluate(OVERLAPS) == []
-        assert page.evaluate(CLIPPED) == []
-        page.evaluate("window.scrollTo(0, 0)")
-        assert_healthy(page)
-        page.screenshot(path=f"/tmp/landscape-{lang}-{width}.png", full_page=True)
+        for width, _height in each_size(page, sizes):
+            heading(page, t(TITLE)).wait_for()
+            lay_out(page)                                         # plotly lays out as each chart scrolls in
+            assert page.evaluate(OVERLAPS) == []
+            assert page.evaluate(CLIPPED) == []
+            page.evaluate("window.scrollTo(0, 0)")
+            assert_healthy(page)
+            page.screenshot(path=f"/tmp/landscape-{lang}-{width}.png", full_page=True)
 
 
 # the optimizers' chart: every text (the names at the paths, legend, titles, ticks) against every
@@ -235,30 +238,32 @@ OPTIMIZER_TEXTS = """(sel) => {
 }"""
 
 
-@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("sizes", SIZE_RUNS)
 @pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
 @pytest.mark.parametrize("query", ["k=3&rho=0.5&lr=0.201", "k=10&lr=0.0187&opt_lrs=tuned"])
-def test_the_optimizers_section_lays_out_at_three_sizes(browser, server, width, height, lang, locale, query):
+def test_the_optimizers_section_lays_out_at_three_sizes(browser, server, sizes, lang, locale, query):
     """Beyond plain SGD: six paths from one start, named on the chart and in the legend, no text
     over another or outside the plot, the table and the finder's optimizer picker there."""
     t = words(lang)
-    with new_tab(browser, server, width, height, locale=locale) as page:
+    with new_tab(browser, server, *sizes[0], locale=locale) as page:
         open_landscape(page, f"/landscape?{query}&lang={lang}")
-        heading(page, t("Beyond plain SGD: momentum, AdaGrad, RMSProp, Adadelta, Adam")).wait_for()
-        chart = page.locator(OPTIMIZERS_CHART)
-        chart.scroll_into_view_if_needed()
-        wait_js(page, f"document.querySelectorAll('{OPTIMIZERS_CHART} .textpoint text').length >= 3", 15_000)
-        settled(page)
-        got = page.evaluate(OPTIMIZER_TEXTS, OPTIMIZERS_CHART)
-        assert got["overlaps"] == [] and got["outside"] == [], got
-        assert got["legend"] >= 7 and not got["pageWide"], got       # six optimizers and the optimum
-        assert len(got["names"]) >= 3, got
-        assert page.locator(".st-key-landscape_optimizer_table [data-testid='stDataFrame']").is_visible()
-        picker = page.locator("[data-testid='stSelectbox']").filter(has_text=t("Optimizer of the finder"))
-        assert picker.count() == 1
-        assert_healthy(page)
-        tag = "tuned" if "tuned" in query else "book"
-        chart.screenshot(path=f"/tmp/landscape-optimizers-{tag}-{lang}-{width}.png")
+        for width, _height in each_size(page, sizes):
+            heading(page, t("Beyond plain SGD: momentum, AdaGrad, RMSProp, Adadelta, Adam")).wait_for()
+            chart = page.locator(OPTIMIZERS_CHART)
+            chart.scroll_into_view_if_needed()
+            wait_js(page, f"document.querySelectorAll('{OPTIMIZERS_CHART} .textpoint text').length >= 3",
+                    15_000)
+            settled(page)
+            got = page.evaluate(OPTIMIZER_TEXTS, OPTIMIZERS_CHART)
+            assert got["overlaps"] == [] and got["outside"] == [], got
+            assert got["legend"] >= 7 and not got["pageWide"], got       # six optimizers and the optimum
+            assert len(got["names"]) >= 3, got
+            assert page.locator(".st-key-landscape_optimizer_table [data-testid='stDataFrame']").is_visible()
+            picker = page.locator("[data-testid='stSelectbox']").filter(has_text=t("Optimizer of the finder"))
+            assert picker.count() == 1
+            assert_healthy(page)
+            tag = "tuned" if "tuned" in query else "book"
+            chart.screenshot(path=f"/tmp/landscape-optimizers-{tag}-{lang}-{width}.png")
 
 
 @pytest.mark.parametrize("lang, locale, name", [("en", "en-US", "landscape.png"),
