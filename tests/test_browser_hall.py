@@ -16,7 +16,6 @@ from test_browser import (
     button,
     lrviz,
     open_app,
-    rerun_after,
     screenshot,
     settled,
     wait_js,
@@ -170,8 +169,14 @@ def train_to_end(page, label="Train"):
 
 def next_lr(page):
     """Move the learning-rate slider one stop up, as a user would with the keyboard."""
+    lr = "new URL(location).searchParams.get('lr')"
+    before = page.evaluate(lr)
     page.locator(".st-key-ctl_lr input[type=range]").focus()
-    rerun_after(page, lambda: page.keyboard.press("ArrowRight"))
+    page.keyboard.press("ArrowRight")
+    # the script run the new value starts writes it to the URL (a run too quick to show in the
+    # app's script-state marker is still seen here)
+    wait_js(page, f"{lr} !== {before!r}", 30_000)
+    page.wait_for_selector(IDLE)
     page.evaluate("document.activeElement && document.activeElement.blur()")   # focus off the slider
 
 
