@@ -133,23 +133,6 @@ def hover(page, selector, x, y, timeout=10_000):
     page.wait_for_function(HOVERED, arg=selector, timeout=timeout)
 
 
-# set before an action: whether Streamlit runs the script after it (the app's marker went to running)
-WATCH_RUN = """() => {
-  window.__lrvizRan = false;
-  const app = document.querySelector("[data-testid='stApp']");
-  new MutationObserver(() => { if (app.dataset.testScriptState === 'running') window.__lrvizRan = true; })
-    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
-
-
-def rerun_after(page, action, timeout=30_000):
-    """Do `action()` (a click, a key) and wait until the script run it starts has ended."""
-    page.evaluate(WATCH_RUN)
-    action()
-    wait_js(page, "window.__lrvizRan", timeout)
-    page.wait_for_selector(IDLE, timeout=90_000)
-
-
 def assert_healthy(page):
     assert page.errors == []
     assert page.get_by_text("Traceback").count() == 0

@@ -18,7 +18,6 @@ from test_browser import (
     assert_healthy,
     button,
     each_size,
-    rerun_after,
     screenshot,
     settled,
     wait_js,
@@ -40,9 +39,17 @@ def open_inside(page, path):
     page.wait_for_selector(IDLE)
 
 
-def press(page, label):
-    """Click the button `label` and wait until the script run it starts has ended."""
-    rerun_after(page, button(page, label).click)
+def press(page, label, shows):
+    """Click the button `label`, wait until the page shows `shows` (what the click's script run
+    writes) and the run has ended."""
+    button(page, label).click()
+    page.get_by_text(shows).first.wait_for(timeout=30_000)
+    page.wait_for_selector(IDLE)
+
+
+def stage(t, k):
+    """The start of stage k's caption: "Stage 3 of 18 · " (阶段 3/18 · )."""
+    return t("Stage {stage} of {total} · {phase}: {node}").split("{phase}")[0].format(stage=k, total=18)
 
 
 def stage_text(page, t):
@@ -59,7 +66,8 @@ def test_the_control_walks_forward_then_backward_on_the_graph(browser, server, l
     with new_tab(browser, server, 1400, 1000) as page:
         open_inside(page, f"/inside?lang={lang}")
         assert page.get_by_role("heading", name=t("One step, inside")).count() == 1
-        press(page, t("Start the forward pass"))
+        press(page, t("Start the forward pass"), t("Nothing computed yet: press **Next** to run the forward "
+                                                  "pass one node at a time.").replace("**", ""))
         nodes = page.evaluate(NODES)
         assert len([n for n in nodes if n]) == 9, nodes            # the nine nodes, no edge label yet
         assert not any("∂l/∂" in n for n in nodes)                  # no gradient before the backward pass
@@ -67,20 +75,20 @@ def test_the_control_walks_forward_then_backward_on_the_graph(browser, server, l
                                   "a time.").replace("**", "")).count() == 1
         forward, backward = t("Forward pass"), t("Backward pass")
         for k in range(1, 4):
-            press(page, t("Next"))
+            press(page, t("Next"), stage(t, k))
             assert str(k) in stage_text(page, t) and forward in stage_text(page, t)
         assert "Xw" in stage_text(page, t)
         drawn = page.evaluate(NODES)
         xw = [n for n in drawn if n.startswith("Xw")][0]
         assert re.search(r"\d", xw) and "∂l/∂" not in xw                # its value, not yet its gradient
-        for _ in range(9 + 7 - 3):                                      # on to the backward pass at w
-            press(page, t("Next"))
+        for k in range(4, 9 + 7 + 1):                                   # on to the backward pass at w
+            press(page, t("Next"), stage(t, k))
         caption = stage_text(page, t)
         assert backward in caption and caption.endswith("w"), caption
         w_box = [n for n in page.evaluate(NODES) if n.startswith("w")][0]
         assert "∂l/∂w" in w_box
         assert page.locator(".katex").count() >= 1                    # the chain rule, written out
-        press(page, t("Show all"))
+        press(page, t("Show all"), stage(t, 18))
         assert "18" in stage_text(page, t)
         assert_healthy(page)
 
@@ -89,8 +97,10 @@ def test_the_main_pages_step_is_the_one_looked_inside(browser, server):
     with new_tab(browser, server, 1400, 1000) as page:
         page.goto("/?speed=0")
         page.wait_for_selector(IDLE, timeout=60_000)
-        for _ in range(2):
-            press(page, "Step")
+        for k in (1, 2):
+            button(page, "Step").click()
+            wait_js(page, f"window.LRViz.state.n === {k}", 30_000)
+            page.wait_for_selector(IDLE)
         page.get_by_role("link", name="One step, inside").click()
         page.get_by_text("Which step").wait_for(timeout=30_000)        # the main page's charts are gone
         wait_js(page, PLOTS_DRAWN, 30_000)
