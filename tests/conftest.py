@@ -134,7 +134,13 @@ def server(chromium_path):
     """`streamlit run app.py` on a free port; yields its base URL, stops the whole process group."""
     try:
         with _bench().Server("app.py", cwd=ROOT) as srv:
-            yield srv.url
+            _SHARED[srv.url] = {}
+            try:
+                yield srv.url
+            finally:
+                for context in _SHARED.pop(srv.url).values():
+                    with contextlib.suppress(Exception):     # the browser may have closed first
+                        context.close()
     except RuntimeError as exc:          # not healthy within 60 s: the server's log says why
         pytest.fail(str(exc))
 
@@ -149,20 +155,49 @@ def browser(chromium_path):
         b.close()
 
 
+# the shared server's browser contexts, one per locale: {url: {locale: context}}. A tab of the
+# shared server opens in its locale's context, so the page loads Streamlit's and Plotly's scripts
+# from that context's HTTP cache (a cold load costs about 1 s more, bench/bench_browser.py's
+# "render"); it is still a fresh Streamlit session (one per tab), and its cookies and storage are
+# cleared when it closes. A cold load is tested where it matters: other servers (a fresh one,
+# the deploy recipe's balancer, whose cookies are the point) get a fresh context per tab.
+_SHARED = {}
+CLEAR_STORAGE = "() => { try { localStorage.clear(); sessionStorage.clear(); } catch (e) {} }"
+
+
+def _context(browser, server, width, height, locale):
+    extra = {"locale": locale} if locale else {}
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=server, **extra)
+    context.set_default_timeout(30_000)
+    return context
+
+
 @contextlib.contextmanager
 def new_tab(browser, server, width=1400, height=1000, locale=None):
     """A fresh tab (a fresh Streamlit session) in a window of width x height, in a browser whose
     language is `locale` ("zh-CN"; None: Chromium's own); page.errors collects uncaught JS errors."""
-    extra = {"locale": locale} if locale else {}
-    context = browser.new_context(viewport={"width": width, "height": height}, base_url=server, **extra)
-    context.set_default_timeout(30_000)
+    shared = _SHARED.get(server)
+    if shared is None:
+        context = _context(browser, server, width, height, locale)
+    else:
+        if locale not in shared:
+            shared[locale] = _context(browser, server, 1400, 1000, locale)
+        context = shared[locale]
     p = context.new_page()
+    if shared is not None:
+        p.set_viewport_size({"width": width, "height": height})
     p.errors = []
     p.on("pageerror", lambda exc: p.errors.append(str(exc)))
     try:
         yield p
     finally:
-        context.close()
+        if shared is None:
+            context.close()
+        else:
+            with contextlib.suppress(Exception):        # a page that crashed or left the server
+                p.evaluate(CLEAR_STORAGE)
+            p.close()
+            context.clear_cookies()
 
 
 @pytest.fixture

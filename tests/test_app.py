@@ -106,17 +106,20 @@ def test_reset_goes_back_to_step_zero():
 
 
 def test_paced_run_advances_frame_by_frame_and_pauses():
-    import time
-
-    at = click(run_app(speed="200"), "Train", finish=False)
+    at = click(run_app(speed="20"), "Train", finish=False)
     assert the_run(at).status == "running"
     assert not texts(at.latex)                 # no equations redrawn while running
     done = []
     for _ in range(3):
-        time.sleep(0.1)
-        at = at.run()
+        # frames (reruns) until the run's clock has moved it on: each frame does the steps its
+        # speed says are due by now, none when a frame comes before the next step is due
+        before = len(the_run(at).history)
+        for _ in range(2000):
+            at = at.run()
+            if len(the_run(at).history) > before or the_run(at).status != "running":
+                break
         done.append(len(the_run(at).history))
-    assert 0 < done[0] < done[1] < done[2] < 300
+    assert 0 < done[0] < done[1] < done[2] < 300 and the_run(at).status == "running"
     at = click(at, "Pause")
     assert the_run(at).status == PAUSED and not at.exception
     assert any(r"w \leftarrow" in t for t in texts(at.latex))

@@ -9,7 +9,17 @@ import re
 
 import pytest
 from conftest import new_tab
-from test_browser import IDLE, assert_healthy, button, lrviz, open_app, screenshot, wait_js
+from test_browser import (
+    IDLE,
+    LAID_OUT,
+    assert_healthy,
+    button,
+    lrviz,
+    open_app,
+    screenshot,
+    settled,
+    wait_js,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -29,21 +39,39 @@ FIT = """() => {
 }"""
 
 
+# the sizes in the order they are checked: a phone's and a desktop's first size loaded fresh in a
+# tab of its own, each next one of its kind by resizing that window (the page's layout is the
+# browser's: the server sends the same page at every size)
+SIZE_RUNS = [[(390, 844), (360, 800)], [(1400, 1000), (1280, 720), (1024, 768)]]
+assert sorted(size for run in SIZE_RUNS for size in run) == sorted(SIZES)
+BUTTONS = ("Array.from(document.querySelectorAll('[data-testid=stMain] button'))"
+           ".filter(b => b.offsetParent && b.innerText.trim()).length >= 4")
+
+
 @pytest.mark.parametrize("present", [0, 1])
-@pytest.mark.parametrize("width, height", SIZES)
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_nothing_is_cut_or_wider_than_the_window(browser, server, width, height, present, lang):
-    with new_tab(browser, server, width, height) as page:
-        open_app(page, f"/?speed=0&present={present}&lang={lang}")
-        # the four buttons, labelled (waited for: a rerun right after the first render replaces
-        # the main column's elements, and for a moment only some of them are attached)
-        wait_js(page, "Array.from(document.querySelectorAll('[data-testid=stMain] button'))"
-                      ".filter(b => b.offsetParent && b.innerText.trim()).length >= 4", 20_000)
-        page.wait_for_selector(IDLE)
-        fit = page.evaluate(FIT)
-        assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
-        assert fit["cut"] == [], fit
-        assert_healthy(page)
+def test_nothing_is_cut_or_wider_than_the_window(browser, server, present, lang):
+    for run in SIZE_RUNS:
+        (width, height), *others = run
+        with new_tab(browser, server, width, height) as page:
+            open_app(page, f"/?speed=0&present={present}&lang={lang}")
+            # the four buttons, labelled (waited for: a rerun right after the first render replaces
+            # the main column's elements, and for a moment only some of them are attached)
+            wait_js(page, BUTTONS, 20_000)
+            page.wait_for_selector(IDLE)
+            for size in [None] + others:
+                if size is not None:
+                    width, height = size
+                    page.set_viewport_size({"width": width, "height": height})
+                    # the charts laid out again at the new width, the buttons there
+                    page.wait_for_function(LAID_OUT, arg="[data-testid=stMain] .js-plotly-plot",
+                                           timeout=15_000)
+                    wait_js(page, BUTTONS, 20_000)
+                settled(page)
+                fit = page.evaluate(FIT)
+                assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], (width, fit)
+                assert fit["cut"] == [], (width, fit)
+            assert_healthy(page)
 
 
 @pytest.mark.parametrize("width, height", [(1024, 768), (1280, 720)])
@@ -54,7 +82,7 @@ def test_presenter_view_fits_buttons_and_four_charts_on_one_screen(browser, serv
         button(page, "Train" if lang == "en" else "训练").click()
         wait_js(page, "window.LRViz.state.painted === 300", 30_000)
         page.wait_for_selector(IDLE)
-        page.wait_for_timeout(500)
+        settled(page)
         box = page.evaluate("""() => {
           const r = s => { const e = document.querySelector(s); if (!e) return null;
                            const b = e.getBoundingClientRect(); return [b.top, b.bottom, b.width]; };
@@ -90,7 +118,7 @@ def test_keys_drive_the_run(page):
     open_app(page, "/?speed=20")
     page.keyboard.press("Space")
     wait_js(page, "window.LRViz.state.status === 'running'", 10_000)
-    page.wait_for_timeout(1200)
+    wait_js(page, "window.LRViz.state.painted > 5", 10_000)
     page.keyboard.press("Space")                                   # Space again: Pause
     wait_js(page, "window.LRViz.state.status === 'paused' && window.LRViz.state.hold === null", 10_000)
     page.wait_for_selector(IDLE)
@@ -116,7 +144,9 @@ def test_keys_are_left_alone_while_typing_in_a_field(page):
     field.press("End")
     page.keyboard.type(" r")                                     # a space and an r, typed
     page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(600)
+    # the page's key handler answers a key as it is pressed: once the field shows what was typed,
+    # a key the handler took would have been counted
+    wait_js(page, "document.querySelector('.st-key-ctl_w input').value === '2,-3.4 r'", 10_000)
     assert field.input_value() == "2,-3.4 r"
     assert page.evaluate("window.LRViz.stats.keys || 0") == 0
     assert lrviz(page, "n") == 0 and status(page) == "ready"
@@ -139,9 +169,13 @@ def train_to_end(page, label="Train"):
 
 def next_lr(page):
     """Move the learning-rate slider one stop up, as a user would with the keyboard."""
+    lr = "new URL(location).searchParams.get('lr')"
+    before = page.evaluate(lr)
     page.locator(".st-key-ctl_lr input[type=range]").focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(300)
+    # the script run the new value starts writes it to the URL (a run too quick to show in the
+    # app's script-state marker is still seen here)
+    wait_js(page, f"{lr} !== {before!r}", 30_000)
     page.wait_for_selector(IDLE)
     page.evaluate("document.activeElement && document.activeElement.blur()")   # focus off the slider
 
@@ -160,8 +194,8 @@ def test_three_learning_rates_leave_three_labelled_curves(page):
     screenshot(page, "compare.png", (5, 995))
     page.locator(".lrviz-loss .legendtoggle").first.click()          # hide the lr 0.03 run
     wait_js(page, "window.LRViz.state.hidden.size === 1", 5_000)
-    page.wait_for_timeout(300)
-    assert page.evaluate("document.querySelectorAll('.lrviz-loss .scatterlayer .trace').length") == drawn - 1
+    wait_js(page, f"document.querySelectorAll('.lrviz-loss .scatterlayer .trace').length === {drawn - 1}",
+            10_000)
     button(page, re.escape("Clear compared runs (2)")).click()
     page.wait_for_selector(IDLE)
     wait_js(page, "window.LRViz.state.meta.ghosts.length === 0", 10_000)
@@ -169,13 +203,13 @@ def test_three_learning_rates_leave_three_labelled_curves(page):
     assert_healthy(page)
 
 
-def diverge(page, query, settle_ms=500):
+def diverge(page, query):
     """Open the app at `query`, press Train, wait for the run to diverge and the page to settle."""
     open_app(page, query)
     button(page, "Train").click()
     wait_js(page, "window.LRViz.state.status === 'diverged'", 30_000)
     page.wait_for_selector(IDLE)
-    page.wait_for_timeout(settle_ms)
+    settled(page)
 
 
 def test_a_diverging_run_keeps_readable_axes(page):
@@ -207,12 +241,17 @@ def test_a_diverging_run_keeps_readable_axes(page):
     assert_healthy(page)
 
 
+BOTTOM = ("Math.max(...['loss', 'params', 'path', 'data'].map(n =>"
+          " document.querySelector('.lrviz-' + n).getBoundingClientRect().bottom))")
+
+
 def test_presenter_view_of_a_diverged_run_still_fits(page):
     """The divergence message goes below the charts on a projector, and they are fitted again."""
     page.set_viewport_size({"width": 1280, "height": 720})
-    diverge(page, "/?speed=0&present=1&lr=2.5", settle_ms=800)
-    bottom = page.evaluate("Math.max(...['loss', 'params', 'path', 'data'].map(n =>"
-                           " document.querySelector('.lrviz-' + n).getBoundingClientRect().bottom))")
+    diverge(page, "/?speed=0&present=1&lr=2.5")
+    # the charts are fitted again once the message is in: wait for the fit, then measure
+    wait_js(page, f"{BOTTOM} <= 721", 10_000)
+    bottom = page.evaluate(BOTTOM)
     alert = page.evaluate("document.querySelector('[data-testid=stAlert]').getBoundingClientRect().top")
     assert bottom <= 721 and alert >= bottom - 1, (bottom, alert)
     assert_healthy(page)

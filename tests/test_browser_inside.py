@@ -11,7 +11,17 @@ import re
 
 import pytest
 from conftest import new_tab, words
-from test_browser import IDLE, ROOT, assert_healthy, button, screenshot, wait_js
+from test_browser import (
+    IDLE,
+    ROOT,
+    SIZE_RUNS,
+    assert_healthy,
+    button,
+    each_size,
+    screenshot,
+    settled,
+    wait_js,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -29,9 +39,17 @@ def open_inside(page, path):
     page.wait_for_selector(IDLE)
 
 
-def settle(page):
-    page.wait_for_timeout(300)
+def press(page, label, shows):
+    """Click the button `label`, wait until the page shows `shows` (what the click's script run
+    writes) and the run has ended."""
+    button(page, label).click()
+    page.get_by_text(shows).first.wait_for(timeout=30_000)
     page.wait_for_selector(IDLE)
+
+
+def stage(t, k):
+    """The start of stage k's caption: "Stage 3 of 18 · " (阶段 3/18 · )."""
+    return t("Stage {stage} of {total} · {phase}: {node}").split("{phase}")[0].format(stage=k, total=18)
 
 
 def stage_text(page, t):
@@ -48,8 +66,8 @@ def test_the_control_walks_forward_then_backward_on_the_graph(browser, server, l
     with new_tab(browser, server, 1400, 1000) as page:
         open_inside(page, f"/inside?lang={lang}")
         assert page.get_by_role("heading", name=t("One step, inside")).count() == 1
-        button(page, t("Start the forward pass")).click()
-        settle(page)
+        press(page, t("Start the forward pass"), t("Nothing computed yet: press **Next** to run the forward "
+                                                  "pass one node at a time.").replace("**", ""))
         nodes = page.evaluate(NODES)
         assert len([n for n in nodes if n]) == 9, nodes            # the nine nodes, no edge label yet
         assert not any("∂l/∂" in n for n in nodes)                  # no gradient before the backward pass
@@ -57,23 +75,20 @@ def test_the_control_walks_forward_then_backward_on_the_graph(browser, server, l
                                   "a time.").replace("**", "")).count() == 1
         forward, backward = t("Forward pass"), t("Backward pass")
         for k in range(1, 4):
-            button(page, t("Next")).click()
-            settle(page)
+            press(page, t("Next"), stage(t, k))
             assert str(k) in stage_text(page, t) and forward in stage_text(page, t)
         assert "Xw" in stage_text(page, t)
         drawn = page.evaluate(NODES)
         xw = [n for n in drawn if n.startswith("Xw")][0]
         assert re.search(r"\d", xw) and "∂l/∂" not in xw                # its value, not yet its gradient
-        for _ in range(9 + 7 - 3):                                      # on to the backward pass at w
-            button(page, t("Next")).click()
-            settle(page)
+        for k in range(4, 9 + 7 + 1):                                   # on to the backward pass at w
+            press(page, t("Next"), stage(t, k))
         caption = stage_text(page, t)
         assert backward in caption and caption.endswith("w"), caption
         w_box = [n for n in page.evaluate(NODES) if n.startswith("w")][0]
         assert "∂l/∂w" in w_box
         assert page.locator(".katex").count() >= 1                    # the chain rule, written out
-        button(page, t("Show all")).click()
-        settle(page)
+        press(page, t("Show all"), stage(t, 18))
         assert "18" in stage_text(page, t)
         assert_healthy(page)
 
@@ -82,9 +97,10 @@ def test_the_main_pages_step_is_the_one_looked_inside(browser, server):
     with new_tab(browser, server, 1400, 1000) as page:
         page.goto("/?speed=0")
         page.wait_for_selector(IDLE, timeout=60_000)
-        for _ in range(2):
+        for k in (1, 2):
             button(page, "Step").click()
-            settle(page)
+            wait_js(page, f"window.LRViz.state.n === {k}", 30_000)
+            page.wait_for_selector(IDLE)
         page.get_by_role("link", name="One step, inside").click()
         page.get_by_text("Which step").wait_for(timeout=30_000)        # the main page's charts are gone
         wait_js(page, PLOTS_DRAWN, 30_000)
@@ -105,29 +121,30 @@ FIT = """() => {
 }"""
 
 
-@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("sizes", SIZE_RUNS)
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_nothing_wider_than_the_window(browser, server, width, height, lang):
-    with new_tab(browser, server, width, height) as page:
+def test_nothing_wider_than_the_window(browser, server, sizes, lang):
+    with new_tab(browser, server, *sizes[0]) as page:
         open_inside(page, f"/inside?lang={lang}")
-        fit = page.evaluate(FIT)
-        assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
-        assert fit["cut"] == [] and fit["tables"] == 0, fit
-        # the graph's boxes do not overlap one another
-        boxes = page.evaluate("""() => Array.from(document.querySelectorAll(
-            '.st-key-inside_graph g.annotation')).map(g => g.querySelector('rect.bg'))
-            .filter(r => r && +r.getAttribute('width') > 40).map(r => r.getBoundingClientRect())
-            .map(b => [b.left, b.top, b.right, b.bottom])""")
-        assert len(boxes) >= 9
-        for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
-                overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
-                assert not overlap, (a, b)
-        if width == 1400:
-            page.set_viewport_size({"width": 1400, "height": 1900})
-            page.wait_for_timeout(1200)
-            screenshot(page, "inside.png" if lang == "en" else "inside-zh.png")
-        assert_healthy(page)
+        for width, _height in each_size(page, sizes):
+            fit = page.evaluate(FIT)
+            assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
+            assert fit["cut"] == [] and fit["tables"] == 0, fit
+            # the graph's boxes do not overlap one another
+            boxes = page.evaluate("""() => Array.from(document.querySelectorAll(
+                '.st-key-inside_graph g.annotation')).map(g => g.querySelector('rect.bg'))
+                .filter(r => r && +r.getAttribute('width') > 40).map(r => r.getBoundingClientRect())
+                .map(b => [b.left, b.top, b.right, b.bottom])""")
+            assert len(boxes) >= 9
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1:]:
+                    overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+                    assert not overlap, (a, b)
+            if width == 1400:
+                page.set_viewport_size({"width": 1400, "height": 1900})
+                settled(page)                                          # a picture to look at
+                screenshot(page, "inside.png" if lang == "en" else "inside-zh.png")
+            assert_healthy(page)
 
 
 # the update section with an optimizer, and the noise section's metrics, as drawn: every piece of
@@ -169,27 +186,28 @@ def overlapping(rects):
             if min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1]
 
 
-@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("sizes", SIZE_RUNS)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("query, lines, legend", [("optimizer=momentum&step=300", 2, 5),   # + velocity
                                                   ("optimizer=adam&step=2", 6, 4)])
-def test_the_optimizers_update_fits_at_every_size(browser, server, width, height, lang, query, lines, legend):
+def test_the_optimizers_update_fits_at_every_size(browser, server, sizes, lang, query, lines, legend):
     t = words(lang)
-    with new_tab(browser, server, width, height) as page:
+    with new_tab(browser, server, *sizes[0]) as page:
         open_inside(page, f"/inside?lang={lang}&{query}")
-        name = t("Momentum") if "momentum" in query else t("Adam")
-        heading = t("The step {optimizer} takes, written out").format(optimizer=name)
-        assert page.get_by_role("heading", name=heading).count() == 1
-        got = page.evaluate(UPDATE)
-        assert got["katex"] == lines and got["tables"] == 1, got
-        assert got["wide"] == [] and got["cut"] == [] and got["labels"] == [], got
-        assert len(got["values"]) == 8 and overlapping(got["values"]) == [], got
-        assert len(got["legend"]) == legend and overlapping(got["legend"]) == [], got
-        fit = page.evaluate(FIT)
-        assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
-        # the optimizer's controls show their whole values (ε = 0.000001)
-        inputs = page.evaluate("""() => Array.from(document.querySelectorAll(
-            '.st-key-inside_optimizer_row input')).map(i => [i.value, i.scrollWidth, i.clientWidth])""")
-        assert len(inputs) == (2 if "momentum" in query else 4), inputs
-        assert all(sw <= cw + 1 for _v, sw, cw in inputs), inputs
-        assert_healthy(page)
+        for _width, _height in each_size(page, sizes):
+            name = t("Momentum") if "momentum" in query else t("Adam")
+            heading = t("The step {optimizer} takes, written out").format(optimizer=name)
+            assert page.get_by_role("heading", name=heading).count() == 1
+            got = page.evaluate(UPDATE)
+            assert got["katex"] == lines and got["tables"] == 1, got
+            assert got["wide"] == [] and got["cut"] == [] and got["labels"] == [], got
+            assert len(got["values"]) == 8 and overlapping(got["values"]) == [], got
+            assert len(got["legend"]) == legend and overlapping(got["legend"]) == [], got
+            fit = page.evaluate(FIT)
+            assert fit["page"][0] <= fit["page"][1] and fit["main"][0] <= fit["main"][1], fit
+            # the optimizer's controls show their whole values (ε = 0.000001)
+            inputs = page.evaluate("""() => Array.from(document.querySelectorAll(
+                '.st-key-inside_optimizer_row input')).map(i => [i.value, i.scrollWidth, i.clientWidth])""")
+            assert len(inputs) == (2 if "momentum" in query else 4), inputs
+            assert all(sw <= cw + 1 for _v, sw, cw in inputs), inputs
+            assert_healthy(page)

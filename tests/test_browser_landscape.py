@@ -14,7 +14,19 @@ from urllib.parse import parse_qsl, urlsplit
 import numpy as np
 import pytest
 from conftest import new_tab, words
-from test_browser import CHARTS_LOADED, IDLE, ROOT, assert_healthy, screenshot, wait_js
+from test_browser import (
+    CHARTS_LOADED,
+    IDLE,
+    ROOT,
+    SIZE_RUNS,
+    assert_healthy,
+    each_size,
+    hover,
+    lay_out,
+    screenshot,
+    settled,
+    wait_js,
+)
 
 from core import landscape as ls
 
@@ -64,15 +76,18 @@ def wait_main_page_lr(page, t, lr):
     assert caption.count() == 1, now
 
 
-def finder_points(page):
-    """Screen positions and lrs of the finder's loss-row points: [(x, y, lr)]."""
-    return page.evaluate(f"""() => {{
+FINDER_POINTS = f"""() => {{
       const div = document.querySelector("{FINDER} .js-plotly-plot");
       const fl = div._fullLayout, xa = fl.xaxis, ya = fl.yaxis, box = div.getBoundingClientRect();
       const trace = div._fullData.find(t => t.yaxis === 'y' && t.mode === 'lines+markers');
       return Array.from(trace.x, (x, i) => [box.left + xa._offset + xa.l2p(Math.log10(x)),
                                             box.top + ya._offset + ya.l2p(Math.log10(trace.y[i])), x]);
-    }}""")
+    }}"""
+
+
+def finder_points(page):
+    """Screen positions and lrs of the finder's loss-row points: [(x, y, lr)]."""
+    return page.evaluate(FINDER_POINTS)
 
 
 def wait_lr(page, lr):
@@ -82,8 +97,7 @@ def wait_lr(page, lr):
 
 def click_point(page, x, y, lr):
     """Click the finder's point at (x, y) and wait for the page to take its lr."""
-    page.mouse.move(x, y)
-    page.wait_for_timeout(300)                            # plotly's click uses the hovered point
+    hover(page, f"{FINDER} .js-plotly-plot", x, y)       # plotly's click uses the hovered point
     page.mouse.click(x, y)
     wait_lr(page, lr)
 
@@ -101,8 +115,7 @@ def test_a_click_on_the_finder_sets_the_lr_and_the_main_page_gets_it(browser, se
         open_landscape(page, "/landscape")
         heading(page, t(TITLE)).wait_for()
         assert query(page)["lang"] == lang and query(page)["lr"] == "0.03"
-        page.locator(FINDER).scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
+        lay_out(page, f"{FINDER} .js-plotly-plot")
         points = finder_points(page)
         x, y, lr = points[len(points) // 2 - 4]               # a fast one, well below 2/lambda_max
         lr = float(f"{lr:.3g}")
@@ -111,9 +124,13 @@ def test_a_click_on_the_finder_sets_the_lr_and_the_main_page_gets_it(browser, se
         # another lr, then the same point again: the chart must not keep the old selection
         page.get_by_role("button", name=t("The lesson's lr = {lr}").format(lr="0.03")).click()
         wait_lr(page, 0.03)
-        page.locator(FINDER).scroll_into_view_if_needed()
         wait_js(page, PLOTS_DRAWN, 10_000)
-        page.wait_for_timeout(500)
+        lay_out(page, f"{FINDER} .js-plotly-plot")
+        # the finder drawn again where it was: the same point at the same place
+        i = len(points) // 2 - 4
+        page.wait_for_function("([i, x, y]) => { const p = (" + FINDER_POINTS + ")()[i];"
+                               " return Math.abs(p[0] - x) < 1 && Math.abs(p[1] - y) < 1; }",
+                               arg=[i, x, y], timeout=10_000)
         click_point(page, x, y, lr)
         button = carry_button(page, t, lr)
         assert button.count() == 1
@@ -176,22 +193,20 @@ CLIPPED = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flat
 })"""
 
 
-@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("sizes", SIZE_RUNS)
 @pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
-def test_the_page_lays_out_at_three_sizes(browser, server, width, height, lang, locale):
+def test_the_page_lays_out_at_three_sizes(browser, server, sizes, lang, locale):
     t = words(lang)
-    with new_tab(browser, server, width, height, locale=locale) as page:
+    with new_tab(browser, server, *sizes[0], locale=locale) as page:
         open_landscape(page, f"/landscape?k=3&rho=0.5&lr=0.2&lang={lang}")
-        heading(page, t(TITLE)).wait_for()
-        for _ in range(3):                                    # plotly lays out as each chart scrolls in
-            for chart in page.locator(".js-plotly-plot").all():
-                chart.scroll_into_view_if_needed()
-            page.wait_for_timeout(300)
-        assert page.evaluate(OVERLAPS) == []
-        assert page.evaluate(CLIPPED) == []
-        page.evaluate("window.scrollTo(0, 0)")
-        assert_healthy(page)
-        page.screenshot(path=f"/tmp/landscape-{lang}-{width}.png", full_page=True)
+        for width, _height in each_size(page, sizes):
+            heading(page, t(TITLE)).wait_for()
+            lay_out(page)                                         # plotly lays out as each chart scrolls in
+            assert page.evaluate(OVERLAPS) == []
+            assert page.evaluate(CLIPPED) == []
+            page.evaluate("window.scrollTo(0, 0)")
+            assert_healthy(page)
+            page.screenshot(path=f"/tmp/landscape-{lang}-{width}.png", full_page=True)
 
 
 # the optimizers' chart: every text (the names at the paths, legend, titles, ticks) against every
@@ -223,30 +238,32 @@ OPTIMIZER_TEXTS = """(sel) => {
 }"""
 
 
-@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("sizes", SIZE_RUNS)
 @pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
 @pytest.mark.parametrize("query", ["k=3&rho=0.5&lr=0.201", "k=10&lr=0.0187&opt_lrs=tuned"])
-def test_the_optimizers_section_lays_out_at_three_sizes(browser, server, width, height, lang, locale, query):
+def test_the_optimizers_section_lays_out_at_three_sizes(browser, server, sizes, lang, locale, query):
     """Beyond plain SGD: six paths from one start, named on the chart and in the legend, no text
     over another or outside the plot, the table and the finder's optimizer picker there."""
     t = words(lang)
-    with new_tab(browser, server, width, height, locale=locale) as page:
+    with new_tab(browser, server, *sizes[0], locale=locale) as page:
         open_landscape(page, f"/landscape?{query}&lang={lang}")
-        heading(page, t("Beyond plain SGD: momentum, AdaGrad, RMSProp, Adadelta, Adam")).wait_for()
-        chart = page.locator(OPTIMIZERS_CHART)
-        chart.scroll_into_view_if_needed()
-        wait_js(page, f"document.querySelectorAll('{OPTIMIZERS_CHART} .textpoint text').length >= 3", 15_000)
-        page.wait_for_timeout(300)
-        got = page.evaluate(OPTIMIZER_TEXTS, OPTIMIZERS_CHART)
-        assert got["overlaps"] == [] and got["outside"] == [], got
-        assert got["legend"] >= 7 and not got["pageWide"], got       # six optimizers and the optimum
-        assert len(got["names"]) >= 3, got
-        assert page.locator(".st-key-landscape_optimizer_table [data-testid='stDataFrame']").is_visible()
-        picker = page.locator("[data-testid='stSelectbox']").filter(has_text=t("Optimizer of the finder"))
-        assert picker.count() == 1
-        assert_healthy(page)
-        tag = "tuned" if "tuned" in query else "book"
-        chart.screenshot(path=f"/tmp/landscape-optimizers-{tag}-{lang}-{width}.png")
+        for width, _height in each_size(page, sizes):
+            heading(page, t("Beyond plain SGD: momentum, AdaGrad, RMSProp, Adadelta, Adam")).wait_for()
+            chart = page.locator(OPTIMIZERS_CHART)
+            chart.scroll_into_view_if_needed()
+            wait_js(page, f"document.querySelectorAll('{OPTIMIZERS_CHART} .textpoint text').length >= 3",
+                    15_000)
+            settled(page)
+            got = page.evaluate(OPTIMIZER_TEXTS, OPTIMIZERS_CHART)
+            assert got["overlaps"] == [] and got["outside"] == [], got
+            assert got["legend"] >= 7 and not got["pageWide"], got       # six optimizers and the optimum
+            assert len(got["names"]) >= 3, got
+            assert page.locator(".st-key-landscape_optimizer_table [data-testid='stDataFrame']").is_visible()
+            picker = page.locator("[data-testid='stSelectbox']").filter(has_text=t("Optimizer of the finder"))
+            assert picker.count() == 1
+            assert_healthy(page)
+            tag = "tuned" if "tuned" in query else "book"
+            chart.screenshot(path=f"/tmp/landscape-optimizers-{tag}-{lang}-{width}.png")
 
 
 @pytest.mark.parametrize("lang, locale, name", [("en", "en-US", "landscape.png"),
@@ -264,6 +281,5 @@ def test_screenshot(browser, server, lang, locale, name):
         page.evaluate("(() => { const m = document.querySelector('[data-testid=stMain]'), "
                       "r = document.querySelector('.st-key-landscape_metrics').getBoundingClientRect(); "
                       "m.scrollTo(0, m.scrollTop + r.top - 12); })()")
-        page.wait_for_timeout(500)
-        screenshot(page, name)
+        screenshot(page, name)                                # (it waits for the page at rest)
         assert_healthy(page)

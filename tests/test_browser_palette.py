@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from test_browser import assert_healthy, button, open_app, wait_js  # noqa: E402
+from test_browser import assert_healthy, button, frames, open_app, wait_js  # noqa: E402
 from test_browser_hall import next_lr, train_to_end  # noqa: E402
 
 from ui import palette  # noqa: E402
@@ -86,7 +86,7 @@ def test_the_parameters_are_named_at_their_lines_ends_while_they_move(page):
     wait_js(page, "window.LRViz.state.painted > 60 && window.LRViz.stats.fast > 60", 30_000)
     page.evaluate("(() => { const S = window.LRViz.state; "
                   "S.hold = {shown: S.painted, t: performance.now() + 1e9, nonce: 'test'}; })()")
-    page.wait_for_timeout(300)
+    frames(page)                        # the held step drawn by the frames' own drawing
     fast = page.evaluate(f"({NAMES})('params')")
     assert [n[0] for n in fast] == ["w₁", "w₂", "b"], fast
     assert [n[3] for n in fast] == [rgb(palette.W1), rgb(palette.W2), rgb(palette.B)]
@@ -98,7 +98,7 @@ def test_the_parameters_are_named_at_their_lines_ends_while_they_move(page):
     for (text, x, y, _), (ex, ey) in zip(fast, ends):
         assert 0 < x - ex < 40 and abs(y - ey) < 30, (text, x, y, ex, ey)
     page.evaluate("Plotly.redraw(window.LRViz.state.plots.params)")
-    page.wait_for_timeout(300)
+    frames(page)
     plotly = page.evaluate(f"({NAMES})('params')")
     for a, b in zip(fast, plotly):
         assert a[0] == b[0] and abs(a[1] - b[1]) < 1.5 and abs(a[2] - b[2]) < 1.5, (a, b)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from conftest import new_tab, words
-from test_browser import IDLE, ROOT, assert_healthy, wait_js
+from test_browser import IDLE, ROOT, SIZE_RUNS, assert_healthy, each_size, hover, lay_out, settled, wait_js
 from test_browser_landscape import CLIPPED, OVERLAPS
 
 from core.parabola import momentum_descent, parabola_descent
@@ -72,11 +72,9 @@ def wait_point(page, lr, beta):
 
 
 def click_map(page, lr, beta):
-    page.locator(MAP).scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
+    lay_out(page, f"{MAP} .js-plotly-plot")
     x, y = map_position(page, lr, beta)
-    page.mouse.move(x, y)
-    page.wait_for_timeout(300)                    # plotly's click uses the hovered point
+    hover(page, f"{MAP} .js-plotly-plot", x, y)   # plotly's click uses the hovered point
     page.mouse.click(x, y)
     wait_point(page, lr, beta)
 
@@ -113,31 +111,29 @@ def test_a_click_on_the_map_picks_the_point_and_runs_it(browser, server, lang, l
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.locator(MAP).scroll_into_view_if_needed()
         page.mouse.move(5, 5)
-        page.wait_for_timeout(500)
+        settled(page)
         page.screenshot(path=str(SHOTS / f"clicked-{lang}-1400.png"))
 
 
-@pytest.mark.parametrize("width, height", [(1400, 1000), (1024, 768), (390, 844)])
+@pytest.mark.parametrize("sizes", SIZE_RUNS)
 @pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
-def test_the_momentum_section_lays_out_at_three_sizes(browser, server, width, height, lang, locale):
-    with new_tab(browser, server, width, height, locale=locale) as page:
+def test_the_momentum_section_lays_out_at_three_sizes(browser, server, sizes, lang, locale):
+    with new_tab(browser, server, *sizes[0], locale=locale) as page:
         open_parabola(page, f"/parabola?m_lr=0.3&beta=0.8&lang={lang}")
-        for _ in range(3):                            # plotly lays out as each chart scrolls in
-            for chart in (MAP, RUNS):
-                page.locator(chart).scroll_into_view_if_needed()
-            page.wait_for_timeout(300)
-        assert page.evaluate(SECTION_OVERLAPS) == []
-        assert page.evaluate(SECTION_CLIPPED) == []
-        overflow = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
-                                 " - document.querySelector('[data-testid=\"stMain\"]').clientWidth")
-        assert overflow <= 1, f"the page scrolls sideways by {overflow} px"
-        assert_healthy(page)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.locator(MAP).scroll_into_view_if_needed()
-        page.mouse.move(5, 5)
-        page.wait_for_timeout(500)
-        page.screenshot(path=str(SHOTS / f"momentum-{lang}-{width}.png"))
-        tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
-        page.set_viewport_size({"width": width, "height": min(int(tall) + 40, 12_000)})
-        page.wait_for_timeout(800)
-        page.screenshot(path=str(SHOTS / f"page-{lang}-{width}.png"), full_page=True)
+        for width, _height in each_size(page, sizes):
+            lay_out(page, f"{MAP} .js-plotly-plot, {RUNS} .js-plotly-plot")   # laid out as they scroll in
+            assert page.evaluate(SECTION_OVERLAPS) == []
+            assert page.evaluate(SECTION_CLIPPED) == []
+            overflow = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
+                                     " - document.querySelector('[data-testid=\"stMain\"]').clientWidth")
+            assert overflow <= 1, f"the page scrolls sideways by {overflow} px"
+            assert_healthy(page)
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.locator(MAP).scroll_into_view_if_needed()
+            page.mouse.move(5, 5)
+            settled(page)
+            page.screenshot(path=str(SHOTS / f"momentum-{lang}-{width}.png"))
+            tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+            page.set_viewport_size({"width": width, "height": min(int(tall) + 40, 12_000)})
+            settled(page)
+            page.screenshot(path=str(SHOTS / f"page-{lang}-{width}.png"), full_page=True)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from _server import IDLE  # noqa: E402
 from conftest import new_tab  # noqa: E402
-from test_browser import assert_healthy, button, wait_js  # noqa: E402
+from test_browser import SIZE_RUNS, assert_healthy, button, each_size, wait_js  # noqa: E402
 
 from core.problems import MESSAGES  # noqa: E402
 from core.userdata import DataError, read_table  # noqa: E402
@@ -140,20 +140,20 @@ def test_a_link_in_a_column_name_is_text_not_a_link(browser, server, tmp_path):
         no_traceback(page)
 
 
-@pytest.mark.parametrize("size", [(1400, 1000), (1024, 768), (390, 844)])
-def test_the_builtin_data_sets_fit_the_window(browser, server, size):
-    width, height = size
-    with new_tab(browser, server, width, height, locale="zh-CN") as page:
+@pytest.mark.parametrize("sizes", SIZE_RUNS)
+def test_the_builtin_data_sets_fit_the_window(browser, server, sizes):
+    with new_tab(browser, server, *sizes[0], locale="zh-CN") as page:
         open_data(page, "dataset=gapminder&speed=0")
         wait_js(page, DRAWN, 30_000)
         button(page, "训练").click()
         wait_js(page, DONE, 60_000)
         page.wait_for_selector(IDLE, timeout=60_000)
-        overflow = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
-                                 " - document.querySelector('[data-testid=\"stMain\"]').clientWidth")
-        assert overflow <= 1, f"the page scrolls sideways by {overflow} px at {width}x{height}"
-        shot(page, f"data-gapminder-zh-{width}")
-        assert_healthy(page)
+        for width, height in each_size(page, sizes):
+            overflow = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
+                                     " - document.querySelector('[data-testid=\"stMain\"]').clientWidth")
+            assert overflow <= 1, f"the page scrolls sideways by {overflow} px at {width}x{height}"
+            shot(page, f"data-gapminder-zh-{width}")
+            assert_healthy(page)
 
 
 def test_keys_drive_this_pages_run(browser, server):
