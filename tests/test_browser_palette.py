@@ -11,10 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import pytest  # noqa: E402
 from test_browser import assert_healthy, button, frames, open_app, wait_js  # noqa: E402
 from test_browser_hall import next_lr, train_to_end  # noqa: E402
 
 from ui import palette  # noqa: E402
+
+pytestmark = pytest.mark.browser
 
 # the names' text elements in a chart: [text, x, y (px in the page), fill colour]
 NAMES = """name => Array.from(document.querySelectorAll('.lrviz-' + name + ' .scatterlayer .textpoint text'))
@@ -89,7 +92,8 @@ def test_the_parameters_are_named_at_their_lines_ends_while_they_move(page):
     frames(page)                        # the held step drawn by the frames' own drawing
     fast = page.evaluate(f"({NAMES})('params')")
     assert [n[0] for n in fast] == ["w₁", "w₂", "b"], fast
-    assert [n[3] for n in fast] == [rgb(palette.W1), rgb(palette.W2), rgb(palette.B)]
+    # in their lines' hues, dark enough for text (palette.PARAMS_TEXT)
+    assert [n[3] for n in fast] == [rgb(c) for c in (*palette.PARAMS_TEXT[:2], palette.B)]
     # each name sits just right of its line's last vertex (the step the charts show)
     ends = page.evaluate("""Array.from(document.querySelectorAll('.lrviz-params .scatterlayer .trace'))
       .map(g => g.querySelector('path.js-line')).filter(p => p && p.getAttribute('d'))
