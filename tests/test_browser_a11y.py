@@ -49,8 +49,30 @@ def axe_js():
     return str(AXE)
 
 
+# axe-core skips the text of SVG charts: every visible text of a Plotly chart, its fill (with
+# its opacity) against the white plot, under WCAG's 4.5:1 -> "ratio fill text"
+CHART_TEXT_HELP = "Text in a chart must have 4.5:1 contrast on white (axe-core does not check SVG)"
+CHART_TEXT = """() => {
+  const lin = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+  const lum = ([r, g, b]) => 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  const faint = [];
+  document.querySelectorAll('.js-plotly-plot svg text').forEach(t => {
+    if (!t.textContent.trim() || t.getBBox().width === 0) return;
+    const cs = getComputedStyle(t), m = cs.fill.match(/[\\d.]+/g);
+    if (!m) return;
+    const [r, g, b, a] = m.map(Number);
+    const opacity = (a === undefined ? 1 : a) * Number(cs.opacity) * Number(cs.fillOpacity || 1);
+    if (opacity === 0) return;
+    const ratio = 1.05 / (lum([r, g, b].map(v => v * opacity + 255 * (1 - opacity))) + 0.05);
+    if (ratio < 4.5) faint.push(ratio.toFixed(2) + " " + cs.fill + " " + t.textContent.slice(0, 30));
+  });
+  return faint;
+}"""
+
+
 def axe(page, axe_js):
-    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it is now."""
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it is now, and
+    the charts' text under 4.5:1."""
     # the regions that scroll are marked focusable a moment after the page changed (ui/a11y.py)
     wait_js(page, "window.__lrvizKeyboard && !window.__lrvizKeyboard.pending()", 10_000)
     # the page as it rests, not a hover's fade caught half-way (a tooltip or a slider's ends
@@ -60,7 +82,12 @@ def axe(page, axe_js):
     wait_js(page, SETTLED, 10_000)
     if not page.evaluate("!!window.axe"):
         page.add_script_tag(path=axe_js)
-    return [v for v in page.evaluate(AXE_RUN, TAGS) if v["impact"] in BAD]
+    found = [v for v in page.evaluate(AXE_RUN, TAGS) if v["impact"] in BAD]
+    faint = page.evaluate(CHART_TEXT)
+    if faint:
+        found.append({"id": "chart-text-contrast", "impact": "serious", "help": CHART_TEXT_HELP,
+                      "nodes": [{"target": t, "summary": ""} for t in faint]})
+    return found
 
 
 def report(found):
