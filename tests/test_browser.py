@@ -327,7 +327,8 @@ def test_the_meta_goes_with_a_few_updates_and_is_asked_for_again_when_lost(page)
     wait_js(page, "window.LRViz.state.painted === 300", 10_000)
     payloads = page.evaluate("window.LRViz.stats.payloads")
     metas = page.evaluate("window.LRViz.stats.metas") - metas0
-    # about 13 updates carry history in 3 s; the meta: at most the first 3 full updates of the
-    # run (the page load had one), then the asked-for ones (up to 3)
-    assert payloads > 10 and metas <= 5, (payloads, metas)
+    # the meta: at most the first 3 full updates of the run (the page load had one), then the
+    # asked-for ones (up to 3); the other updates (about 13 in a 3-s run on an idle machine, fewer
+    # under load) go without it
+    assert metas <= 5 and payloads > metas, (payloads, metas)
     assert_healthy(page)
