@@ -185,7 +185,8 @@ def live():
     meta.colors; it has none of its own)."""
     return {
         "batch_loss": BATCH_LOSS, "full_loss": FULL_LOSS, "floor": NOISE_FLOOR, "short": SHORT_BATCH,
-        "compared": COMPARED, "compared_dashes": list(DASHES), "params": list(PARAMS), "params_text": list(PARAMS_TEXT), "b": B,
+        "compared": COMPARED, "compared_dashes": list(DASHES), "params": list(PARAMS),
+        "params_text": list(PARAMS_TEXT), "b": B,
         "true": TRUE, "least_squares": LEAST_SQUARES, "path": SGD_PATH, "path_scale": PATH_SCALE,
         "contour_line": CONTOUR_LINE_SOFT, "data": DATA_POINTS, "model": MODEL, "perfect": PERFECT,
         "curve": CURVE, "iterates": ITERATES, "current": CURRENT, "alert": ALERT, "text": TEXT_SOFT,
