@@ -333,7 +333,7 @@ def test_a_browser_that_hammers_is_refused_and_its_hall_is_not(own_lb):
     (s1, hostile), (s2, student) = client.get("/"), client.get("/")
     assert s1 == s2 == 200 and hostile[BROWSER_COOKIE] != student[BROWSER_COOKIE]
     ok, refused = hammer(client, hostile)
-    assert refused == 429 and ok >= PER_BROWSER - 1, (ok, refused)
+    assert refused == 429 and ok >= 0.95 * PER_BROWSER, (ok, refused)        # (see below)
     assert client.get(cookies=hostile)[0] == 429
     assert client.get(cookies=student)[0] == 200                       # same address, own id
     assert client.get("/")[0] == 200                                    # a new browser still comes in
@@ -345,7 +345,9 @@ def test_a_client_that_hammers_without_cookies_is_refused(own_lb):
     status, student = client.get("/")
     assert status == 200
     ok, refused = hammer(client)                       # every request a "new browser"
-    assert refused == 429 and ok >= NEW_BROWSERS - 1, (ok, refused)
+    # about the limit's worth pass first: HAProxy's rate over 10 s is a sliding estimate (this
+    # period's count plus a share of the last one's), so the refusals may start a little early
+    assert refused == 429 and ok >= 0.95 * NEW_BROWSERS, (ok, refused)
     assert client.get("/")[0] == 429                   # new browsers of this address wait ...
     assert client.get(cookies=student)[0] == 200       # ... the ones already in go on
     # an invented id is a new browser too
