@@ -55,10 +55,19 @@ STATE = ("(() => { const S = window.LRViz && window.LRViz.state, st = window.LRV
          " paints: st.paints, mounts: st.mounts, payloads: st.payloads, gaps: st.gaps}; })()")
 
 
+# a condition given as a function ("() => ...", "async ...", "function ..."), not an expression
+_FUNCTION = re.compile(r"^\s*(\([\w\s,]*\)\s*=>|\w+\s*=>|async\b|function\b)")
+
+
 def wait_js(page, condition, timeout):
-    """Wait until a JS condition holds; on timeout say what the live charts held."""
+    """Wait until a JS condition holds; on timeout say what the live charts held. An expression
+    that reads a property of something not there yet (window.LRViz.state while the live charts'
+    modules still load) is false for now, not an error."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    if not _FUNCTION.match(condition):
+        condition = ("() => { try { return (" + condition + "); } "
+                     "catch (e) { if (e instanceof TypeError) return false; throw e; } }")
     try:
         page.wait_for_function(condition, timeout=timeout)
     except PlaywrightTimeout:

@@ -18,6 +18,7 @@ from test_browser import (
     assert_healthy,
     button,
     each_size,
+    open_app,
     screenshot,
     settled,
     wait_js,
@@ -95,8 +96,7 @@ def test_the_control_walks_forward_then_backward_on_the_graph(browser, server, l
 
 def test_the_main_pages_step_is_the_one_looked_inside(browser, server):
     with new_tab(browser, server, 1400, 1000) as page:
-        page.goto("/?speed=0")
-        page.wait_for_selector(IDLE, timeout=60_000)
+        open_app(page, "/?speed=0")                 # the live charts mounted, then Step
         for k in (1, 2):
             button(page, "Step").click()
             wait_js(page, f"window.LRViz.state.n === {k}", 30_000)
