@@ -108,11 +108,16 @@ def test_a_click_on_the_map_picks_the_point_and_runs_it(browser, server, lang, l
         wait_point(page, lr, 0.61)
         click_map(page, lr, beta)
         assert_healthy(page)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.locator(MAP).scroll_into_view_if_needed()
-        page.mouse.move(5, 5)
-        settled(page)
-        page.screenshot(path=str(SHOTS / f"clicked-{lang}-1400.png"))
+        shot_of_map(page, f"clicked-{lang}-1400.png")
+
+
+def shot_of_map(page, name):
+    """A screenshot (in SHOTS) with the (lr, β) map in view, the pointer off it, the page settled."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(MAP).scroll_into_view_if_needed()
+    page.mouse.move(5, 5)
+    settled(page)
+    page.screenshot(path=str(SHOTS / name))
 
 
 @pytest.mark.parametrize("sizes", SIZE_RUNS)
@@ -128,11 +133,7 @@ def test_the_momentum_section_lays_out_at_three_sizes(browser, server, sizes, la
                                      " - document.querySelector('[data-testid=\"stMain\"]').clientWidth")
             assert overflow <= 1, f"the page scrolls sideways by {overflow} px"
             assert_healthy(page)
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.locator(MAP).scroll_into_view_if_needed()
-            page.mouse.move(5, 5)
-            settled(page)
-            page.screenshot(path=str(SHOTS / f"momentum-{lang}-{width}.png"))
+            shot_of_map(page, f"momentum-{lang}-{width}.png")
             tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
             page.set_viewport_size({"width": width, "height": min(int(tall) + 40, 12_000)})
             settled(page)

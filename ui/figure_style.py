@@ -8,12 +8,14 @@ A figure module declares its texts as WORDS (English msgids) and gets its `trans
 
 from __future__ import annotations
 
+from ui import palette
+
 FONT_SIZE = 16          # px: a chart's text; a module for the lecture hall adds to it
 MINUS = "\u2212"        # −, the minus sign: "-" is a hyphen, shorter than the + it pairs with
 MARGIN = dict(t=30, l=10, r=10, b=10)
 # the axes' numbers and titles: streamlit's chart theme greys them to #808495 (3.7:1 on white,
-# under WCAG's 4.5:1 for text); this grey is 12.6:1 (ui.palette.TEXT_SOFT)
-AXIS_TEXT = "#333333"
+# under WCAG's 4.5:1 for text); the palette's soft text is 12.6:1
+AXIS_TEXT = palette.TEXT_SOFT
 
 
 def translator(words):
