@@ -93,15 +93,16 @@ class Server(Child):
 
     See Child: its own process group, stopped on exit."""
 
-    def __init__(self, app="app.py", cwd=ROOT, extra_args=(), timeout=60):
+    def __init__(self, app="app.py", cwd=ROOT, extra_args=(), timeout=60, env=None):
         self.app, self.cwd, self.extra_args, self.timeout = app, Path(cwd), list(extra_args), timeout
+        self.env = dict(env or {})           # added to the environment (e.g. LRVIZ_ROOMS)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
         self.log = Path(tempfile.mkstemp(prefix="bench-streamlit-", suffix=".log")[1])
 
     def __enter__(self):
-        env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARS}
+        env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARS} | self.env
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", self.app, "--server.headless", "true",
@@ -115,6 +116,43 @@ class Server(Child):
                 raise RuntimeError(f"streamlit did not become healthy:\n{self.log_tail()}")
             time.sleep(0.3)
         return self
+
+
+class RedisServer(Child):
+    """Debian's redis-server on a free port of 127.0.0.1, nothing saved (`--save '' --appendonly no`);
+    url is what LRVIZ_ROOMS takes. See Child: its own process group, stopped on exit."""
+
+    def __init__(self, binary="/usr/bin/redis-server", timeout=30):
+        self.binary, self.timeout = binary, timeout
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc = None
+        self.log = Path(tempfile.mkstemp(prefix="bench-redis-", suffix=".log")[1])
+
+    def __enter__(self):
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(
+                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", tempfile.gettempdir()],
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                if self.client().ping():
+                    return self
+            except OSError:
+                pass
+            except Exception as exc:                 # redis.ConnectionError while it starts
+                if "onnect" not in type(exc).__name__:
+                    raise
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"redis-server did not answer PING:\n{self.log_tail()}")
+            time.sleep(0.1)
+
+    def client(self):
+        import redis
+        return redis.Redis.from_url(self.url, socket_timeout=5)
 
 
 def launch_chromium(pw, **kw):
