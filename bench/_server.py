@@ -93,9 +93,11 @@ class Server(Child):
 
     See Child: its own process group, stopped on exit."""
 
-    def __init__(self, app="app.py", cwd=ROOT, extra_args=(), timeout=60, env=None):
+    def __init__(self, app="app.py", cwd=ROOT, extra_args=(), timeout=60, env=None, command=None):
         self.app, self.cwd, self.extra_args, self.timeout = app, Path(cwd), list(extra_args), timeout
         self.env = dict(env or {})           # added to the environment (e.g. LRVIZ_ROOMS)
+        # what runs `streamlit ...` (e.g. [python, bench/_profiled_streamlit.py])
+        self.command = list(command or [sys.executable, "-m", "streamlit"])
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
@@ -105,7 +107,7 @@ class Server(Child):
         env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARS} | self.env
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", self.app, "--server.headless", "true",
+                [*self.command, "run", self.app, "--server.headless", "true",
                  "--server.port", str(self.port), "--browser.gatherUsageStats", "false",
                  *self.extra_args],
                 cwd=self.cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
