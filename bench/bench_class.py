@@ -396,7 +396,12 @@ def one_repeat(args, pw, rec, deadline):
         if args.store == "redis" or args.replicas > 1:
             redis = stack.enter_context(RedisServer())
         env = {"LRVIZ_ROOMS": redis.url} if redis else {}
-        replicas = [stack.enter_context(Server(cwd=args.repo, env=env)) for _ in range(args.replicas)]
+        command = None
+        if args.profile:
+            env["LRVIZ_PROFILE_OUT"] = args.profile
+            command = [sys.executable, str(Path(__file__).with_name("_profiled_streamlit.py"))]
+        replicas = [stack.enter_context(Server(cwd=args.repo, env=env, command=command))
+                    for _ in range(args.replicas)]
         lb = stack.enter_context(Balancer([s.port for s in replicas])) if args.replicas > 1 else None
         base = lb.url if lb else replicas[0].url
         procs = {f"replica {i + 1}": s for i, s in enumerate(replicas)}
@@ -486,11 +491,17 @@ def main():
     ap.add_argument("--stagger", type=float, default=0.05, help="seconds between students joining")
     ap.add_argument("--question", default=None, help="the /class selectbox option to open "
                                                      "(its text; default: the selectbox's default)")
+    ap.add_argument("--profile", default=None, metavar="OUT",
+                    help="profile every script run of the (one) server (bench/_profiled_streamlit.py): "
+                         "pstats in OUT, runs and their CPU in OUT.json; slows the server, so its "
+                         "figures are not the benchmark's")
     ap.add_argument("--budget", type=float, default=1500)
     ap.add_argument("--repo", default=str(ROOT))
     args = ap.parse_args()
     if args.replicas > 1:
         args.store = "redis"
+    if args.profile and (args.replicas > 1 or args.repeats > 1):
+        ap.error("--profile: one replica, one repeat")
     deadline = Deadline(args.budget)
     from playwright.sync_api import sync_playwright
 
@@ -551,6 +562,27 @@ def main():
     line(f"last vote -> projector shows {n} (s)", [f"{r['last']:.2f}" for r in rows])
     if args.replicas > 1:
         line("students per replica (sticky cookie)", [str(dict(r["by_server"])) for r in rows])
+    if args.profile:
+        print_profile(args.profile)
+
+
+def print_profile(out, top=25):
+    """Per kind of run: how many, CPU ms each; then the functions of the app (app.py, views/, ui/,
+    core/) by cumulative CPU, and Streamlit's by own CPU."""
+    import io
+    import pstats
+    summary = json.loads(Path(out + ".json").read_text())
+    print("\nscript runs of the profiled server (CPU of the script thread, profiler included):")
+    for kind, s in summary.items():
+        print(f"  {kind}: {s['runs']} runs, {1000 * s['cpu'] / s['runs']:.1f} ms CPU each "
+              f"({1000 * s['wall'] / s['runs']:.1f} ms wall)")
+    for title, sort, pattern in (("the app's functions, by cumulative CPU", "cumulative",
+                                  r"/(app|views/|ui/|core/)"),
+                                 ("every function, by own CPU", "tottime", "")):
+        buf = io.StringIO()
+        stats = pstats.Stats(out, stream=buf).sort_stats(sort)
+        stats.print_stats(*([pattern] if pattern else []), top)
+        print(f"\n{title}:\n" + "\n".join(buf.getvalue().splitlines()[4:]))
 
 
 if __name__ == "__main__":
