@@ -22,6 +22,7 @@ from core.settings import DEFAULTS
 from ui import browser_id, class_figures, classroom, guard, i18n
 from ui.classroom import call, is_problem, say
 from ui.i18n import _
+from ui.landscape_figures import translated as landscape_words
 from ui.player import Player, cached_data
 
 LIVE_SECONDS = 1.0              # the projector's count, tally and dots: read this often
@@ -167,8 +168,8 @@ def _reveal(room_round):
             compared.append(run)
         player.restart(compared)
         player.press("train")
-    st.session_state[REVEAL] = {"question": room.question, "round": room_round,
-                                "settings": {**DEFAULTS, **runs[-1]}, "page": q.page}
+    st.session_state[REVEAL] = {"question": room.question, "round": room_round, "page": q.page, "runs": runs,
+                                "settings": {**DEFAULTS, **runs[-1]} if q.page == "lesson" else runs[-1]}
 
 
 @guard.callback
@@ -208,7 +209,7 @@ def _tally(room, lec):
     phase_words = {"voting": _("Voting"), "discussing": _("Discuss with your neighbour"),
                    "second_vote": _("Second vote"), "revealed": _("The answer")}
     line = [f"**{phase_words.get(room.phase, '')}**",
-            _("{votes} votes of {present} phones").format(votes=votes, present=room.present)]
+            _("Votes: {votes} of {present}").format(votes=votes, present=room.present)]
     if room.phase in ("second_vote", "revealed") and votes2:
         line.append(_("second vote: {votes}").format(votes=votes2))
     box.markdown(" · ".join(line))
@@ -258,12 +259,15 @@ def _dots(room):
                   else _("The class experiment: everyone a different batch size"))
     dots = list(room.dots.values())
     blown = sum(1 for d in dots if d.diverged_at)
-    box.markdown(_("{count} results in · {blown} diverged").format(count=len(dots), blown=blown))
+    box.markdown(_("Results: {count} · diverged: {blown}").format(count=len(dots), blown=blown))
     words = {"x": _("learning rate lr") if kind == "lr" else _("batch size"),
              "y": _("final loss") if kind == "lr" else _("noise of the loss curve"),
-             "edge": _("stable edge 2/λ_max"), "diverged": _("diverged")}
+             "edge": _("stable edge 2/λ_max"), "diverged": _("diverged"), "floor": _("loss floor"),
+             "theory": _("theory: √(2(n − B) / (B(n − 1)))")}
     if dots:
-        box.plotly_chart(class_figures.dots_figure(kind, dots, ex.edge, words, spread=ex.values),
+        fig = class_figures.dots_figure(kind, dots, ex.edge, words, spread=ex.values, floor=ex.floor,
+                                        theory=ex.theory)
+        box.plotly_chart(fig,
                          config={"displayModeBar": False}, key="class_dots_chart")
 
 
@@ -280,7 +284,7 @@ def _live():
         st.warning(word_unknown(lec.code))
         return
     st.container(key="class_count").markdown(
-        _("**{present}** phones in the room").format(present=room.present))
+        _("Phones in the room: **{present}**").format(present=room.present))
     _tally(room, lec)
     _dots(room)
 
@@ -351,6 +355,14 @@ def _reveal_run():
         return
     st.subheader(_("The run behind the answer"))
     if reveal.get("page") != "lesson":
+        words = landscape_words(_)
+        for column, run in zip(st.columns(len(reveal["runs"])), reveal["runs"]):
+            with column:
+                head = (_("**Standardised features**, lr = {lr}") if run.get("std") else
+                        _("**Raw features** (valley stretched by k = {k}), lr = {lr}"))
+                st.markdown(head.format(k=f"{run['k']:g}", lr=f"{run['lr']:g}"))
+                st.plotly_chart(class_figures.landscape_figure(run, words), config={"displayModeBar": False},
+                                key=f"class_reveal_landscape_{int(bool(run.get('std')))}")
         s = reveal["settings"]
         query = {k: s[k] for k in ("k", "lr", "std", "steps") if k in s}
         st.link_button(_("Open it on the loss-landscape page"), icon=":material/landscape:",
