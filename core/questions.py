@@ -83,7 +83,7 @@ TEXTS = {
                             "does the loss get?"),
     "small_lr": N_("lr = {lr}, ten times smaller than the lesson's, batches of {batch_size}: after "
                    "{epochs} epochs, how far down is the loss?"),
-    "next": N_("These settings, run to the end: what does the loss do?"),
+    "next": N_("The lecturer's settings, on the projector, run to the end: what does the loss do?"),
 }
 
 # ---- thresholds of the analyses (what "settles", "zig-zag", "about 10×" mean) -------------------

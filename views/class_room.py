@@ -193,7 +193,7 @@ def _stop_experiment():
 
 def _words():
     return {"first": _("first vote"), "second": _("second vote"), "votes": _("votes"),
-            "answer": _("answer"), "value": _("your estimate")}
+            "answer": _("answer"), "value": _("the class's estimates")}
 
 
 def _tally(room, lec):
@@ -208,10 +208,12 @@ def _tally(room, lec):
     votes, votes2 = len(room.votes), len(room.votes2)
     phase_words = {"voting": _("Voting"), "discussing": _("Discuss with your neighbour"),
                    "second_vote": _("Second vote"), "revealed": _("The answer")}
-    line = [f"**{phase_words.get(room.phase, '')}**",
-            _("Votes: {votes} of {present}").format(votes=votes, present=room.present)]
+    line = [f"**{phase_words.get(room.phase, '')}**"]
     if room.phase in ("second_vote", "revealed") and votes2:
-        line.append(_("second vote: {votes}").format(votes=votes2))
+        line += [_("first vote: {votes} of {present}").format(votes=votes, present=room.present),
+                 _("second vote: {votes}").format(votes=votes2)]
+    else:
+        line.append(_("Votes: {votes} of {present}").format(votes=votes, present=room.present))
     box.markdown(" · ".join(line))
     revealed = room.phase == "revealed"
     answer = q.answer() if revealed and q is not None else None
@@ -239,13 +241,14 @@ def _tally(room, lec):
         right_words = (classroom.choice_text(answer.choice) if answer.choice
                        else classroom.number(answer.value))
         if share2 is not None and share is not None:
-            text = _("Right: **{answer}** · first vote {share} right, second vote {share2} right.").format(
+            text = _("Right answer: **{answer}** · first vote {share} right, second vote {share2} "
+                     "right.").format(
                 answer=i18n.plain(right_words), share=f"{share:.0%}", share2=f"{share2:.0%}")
         elif share is not None:
-            text = _("Right: **{answer}** · {share} of the class got it.").format(
+            text = _("Right answer: **{answer}** · {share} of the class got it.").format(
                 answer=i18n.plain(right_words), share=f"{share:.0%}")
         else:
-            text = _("Right: **{answer}** · nobody voted.").format(answer=i18n.plain(right_words))
+            text = _("Right answer: **{answer}** · nobody voted.").format(answer=i18n.plain(right_words))
         box.success(text, icon=":material/check_circle:")
 
 
@@ -255,14 +258,14 @@ def _dots(room):
     box = st.container(key="class_dots")
     kind = room.experiment
     ex = questions.experiment(kind)
-    box.subheader(_("The class experiment: everyone a different learning rate") if kind == "lr"
-                  else _("The class experiment: everyone a different batch size"))
+    box.subheader(_("The class experiment: each phone its own learning rate") if kind == "lr"
+                  else _("The class experiment: each phone its own batch size"))
     dots = list(room.dots.values())
     blown = sum(1 for d in dots if d.diverged_at)
     box.markdown(_("Results: {count} · diverged: {blown}").format(count=len(dots), blown=blown))
     words = {"x": _("learning rate lr") if kind == "lr" else _("batch size"),
              "y": _("final loss") if kind == "lr" else _("noise of the loss curve"),
-             "edge": _("stable edge 2/λ_max"), "diverged": _("diverged"), "floor": _("loss floor"),
+             "edge": _("stable bound 2/λ_max"), "diverged": _("diverged"), "floor": _("loss floor"),
              "theory": _("theory: √(2(n − B) / (B(n − 1)))")}
     if dots:
         fig = class_figures.dots_figure(kind, dots, ex.edge, words, spread=ex.values, floor=ex.floor,
@@ -313,7 +316,7 @@ def _controls(room):
         row.button(_("Open the question"), key="class_open", type="primary", icon=":material/how_to_vote:",
                    on_click=_open)
     if phase == "voting":
-        row.button(_("Close the vote: discuss"), key="class_discuss", icon=":material/forum:",
+        row.button(_("Close the vote and discuss"), key="class_discuss", icon=":material/forum:",
                    on_click=_phase, args=("discussing",))
     if phase in ("voting", "discussing"):
         row.button(_("Second vote"), key="class_second", icon=":material/replay:", on_click=_phase,
@@ -341,7 +344,7 @@ def _lecturer_key(lec):
             st.warning(_("Anyone with this key controls the room. Open this on your own screen, not "
                          "while projecting."), icon=":material/warning:")
             st.markdown(_("On another device, open this link (or type the room code and the key under "
-                          "**Resume a room**):"))
+                          "**Resume a room from another device**):"))
             link = {classroom.ROOM_PARAM: lec.code, classroom.KEY_PARAM: lec.secret}
             st.code(classroom.page_url("class", **link), language=None)
             st.button(_("End the room"), key="class_end", icon=":material/logout:", on_click=_end,
@@ -390,10 +393,12 @@ _resume_from_link()
 pending = st.session_state.pop(PENDING, None)
 browser, held = browser_id.identity(remember=pending, rooms=True)
 _resume_from_browser(held)
-problem = st.session_state.pop(PROBLEM, None)
+lec = classroom.lecturer()
+# said until the browser has reported its id (its report reruns the page at once: a refusal said
+# on the run before would vanish in a blink)
+problem = st.session_state.pop(PROBLEM, None) if browser or lec else st.session_state.get(PROBLEM)
 if problem is not None:
     say(problem)
-lec = classroom.lecturer()
 if browser is None and lec is None:
     st.info(_("Connecting…"), icon=":material/hourglass_empty:")
 elif lec is None:
@@ -411,7 +416,8 @@ else:
         left, right = st.columns([3, 1], vertical_alignment="center")
         url = classroom.join_url(lec.code)
         with left.container(key="class_code"):
-            st.markdown(_("Join on your phone: scan the code, or open **{url}** and type").format(
+            st.markdown(_("Join on your phone: scan the QR code, or open **{url}** and type this "
+                          "code:").format(
                 url=i18n.plain(classroom.page_url("join"))))
             st.html(f'<div class="lrviz-room-code" aria-label="{_("Room code")}">{lec.code}</div>')
         with right.container(key="class_qr"):

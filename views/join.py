@@ -177,8 +177,8 @@ def _experiment(room):
             st.session_state["join_handed"] = handed
         value = handed[1]
     label = _("learning rate lr") if kind == "lr" else _("batch size")
-    box.markdown(_("Your {what}: **{value}**. Train the lesson's model with it; your result joins "
-                   "the class's on the projector.").format(what=label, value=f"{value:g}"))
+    box.markdown(_("You were handed {what} = **{value}**. Train the lesson's model with it; your result "
+                   "joins the class's on the projector.").format(what=label, value=f"{value:g}"))
     box.button(_("Train with it"), key="exp_run", type="primary", icon=":material/play_arrow:",
                on_click=_train, args=(room.code, value))
     if "result" in mine or "diverged_at" in mine:
@@ -188,8 +188,8 @@ def _experiment(room):
         elif kind == "lr":
             box.success(_("Your final loss: {loss}.").format(loss=classroom.number(mine["result"])))
         else:
-            box.success(_("Your loss curve's noise: {noise} (the batch loss's spread around the full "
-                          "loss).").format(noise=classroom.number(mine["result"])))
+            box.success(_("Your loss curve's noise: {noise} (the minibatch loss's spread around the "
+                          "full-data loss).").format(noise=classroom.number(mine["result"])))
         if mine.get("problem") is not None:
             say(mine["problem"])
 
@@ -226,7 +226,10 @@ if browser is None:
     st.info(_("Connecting…"), icon=":material/hourglass_empty:")
 else:
     asked = st.query_params.get(classroom.ROOM_PARAM)
-    if asked and st.session_state.get(JOINED) != rooms.normalise_code(asked[:40]):
+    if asked and rooms.normalise_code(asked[:40]) is None:      # a link whose code cannot be one
+        del st.query_params[classroom.ROOM_PARAM]
+        say(Problem("room_bad_code", {"length": rooms.CODE_LENGTH, "text": asked}))
+    elif asked and st.session_state.get(JOINED) != rooms.normalise_code(asked[:40]):
         problem = _join(asked)
         if problem is not None:
             say(problem)
