@@ -70,6 +70,8 @@ PHONE = {"width": 390, "height": 844}
 BROWSER_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")      # core.rooms' accepted form
 CODE = re.compile(r"\b[2-9A-HJ-NP-Z]{6}\b")              # core.rooms' alphabet: no 0/O, 1/I
 TIMEOUT = 180
+LOCALE = "en-US"             # the pages' words the projector is read by (the students' too)
+TALLY_WORDS = re.compile(r"Votes:")
 
 
 # --- CPU of the server processes, per second ------------------------------------------------------
@@ -162,27 +164,26 @@ class Lecturer:
     as the projector (read() gives its count of students and its tally)."""
 
     def __init__(self, browser, base):
-        self.ctx = browser.new_context(viewport=VIEWPORT)
+        self.ctx = browser.new_context(viewport=VIEWPORT, locale=LOCALE)
         self.ctx.set_default_timeout(TIMEOUT * 1000)
         self.page = self.ctx.new_page()
         self.base = base
 
     def start(self, question=None):
-        """Open /class, start a room, open the question (the selectbox's default unless
-        `question` names one of its options' texts). Returns the room's code."""
+        """Open /class, start a room (once the browser has reported its id), open the question (the
+        selectbox's default, the bank's first, unless `question` names one of its options' texts).
+        Returns the room's code."""
         page = self.page
         page.goto(self.base + "/class")
-        page.locator(".st-key-class_start button").click()
-        code_box = page.locator(".st-key-class_code")
-        code_box.wait_for()
-        page.wait_for_function("(el) => /[2-9A-HJ-NP-Z]{6}/.test(el.innerText)",
-                               arg=code_box.element_handle())
-        code = CODE.search(code_box.inner_text().replace(" ", "").replace("-", "")).group(0)
+        page.locator(".st-key-class_start button").click()      # waits until it is enabled
+        code = page.locator(".st-key-class_code .lrviz-room-code").inner_text().strip()
+        if not CODE.fullmatch(code):
+            raise RuntimeError(f"no room code on the projector: {code!r}")
         if question:
             page.locator(".st-key-class_question").click()
             page.get_by_role("option", name=question).click()
         page.locator(".st-key-class_open button").click()
-        page.locator(".st-key-class_tally").wait_for()
+        page.locator(".st-key-class_tally").get_by_text(TALLY_WORDS).wait_for()
         page.wait_for_selector(IDLE)
         return code
 
@@ -200,13 +201,14 @@ class Lecturer:
 
 
 def parse_count(text):
-    nums = re.findall(r"\d+", text or "")
-    return int(nums[0]) if nums else None
+    """'Phones in the room: 200' -> 200."""
+    m = re.search(r"(\d+)", text or "")
+    return int(m.group(1)) if m else None
 
 
 def parse_tally(text):
-    """The number of votes the projector's tally shows: TODO once the page is known."""
-    m = re.search(r"(\d+)\s*(?:votes?|票)", text or "")
+    """'Votes: 37 of 200' (while the vote is open: the bars stay hidden) -> 37."""
+    m = re.search(TALLY_WORDS.pattern + r"\s*(\d+)", text or "")
     return int(m.group(1)) if m else None
 
 
@@ -217,7 +219,7 @@ def record_student(pw, base, question=None):
     try:
         lecturer = Lecturer(browser, base)
         code = lecturer.start(question)
-        ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale=LOCALE)
         ctx.set_default_timeout(TIMEOUT * 1000)
         page = ctx.new_page()
         sent = _sent_frames(ctx, page)
@@ -232,7 +234,7 @@ def record_student(pw, base, question=None):
         choice = key.removeprefix("st-key-vote_")
         t_click = time.monotonic()
         button.click()
-        page.locator(".st-key-join_vote").wait_for()
+        page.locator(".st-key-join_vote").get_by_text("Your vote:").wait_for()
         page.wait_for_selector(IDLE)
         page.wait_for_timeout(4500)          # at least one timed re-run of the live part (2 s)
         ctx.close()
@@ -304,8 +306,9 @@ class Hall:
         self.loop.call_soon_threadsafe(self._vote.set)
 
     def close(self):
-        self.loop.call_soon_threadsafe(self._release.set)
-        self._thread.join(timeout=120)
+        if self._thread.is_alive():
+            self.loop.call_soon_threadsafe(self._release.set)
+            self._thread.join(timeout=120)
 
     async def _main(self):
         self.loop = asyncio.get_running_loop()
@@ -469,6 +472,8 @@ def one_repeat(args, pw, rec, deadline):
             "final_total": final_total, "stored": stored, "lat": lat,
             "last": lat[-1] if lat else float("nan"), "by_server": by_server,
             "frames": [r.get("frames", 0) for r in results], "code": code,
+            "served": sum(r.get("runs", {}).get("FINISHED_FRAGMENT_RUN_SUCCESSFULLY", 0) for r in results),
+            "early": sum(r.get("runs", {}).get("FINISHED_EARLY_FOR_RERUN", 0) for r in results),
             "kB": [r.get("bytes", 0) / 1000 for r in results]}
 
 
@@ -529,7 +534,9 @@ def main():
                   f"projector {row['final_total']}, in the store {row['stored']}; vote -> projector "
                   f"p50 {percentile(row['lat'], .5):.2f} s, p95 {percentile(row['lat'], .95):.2f} s, "
                   f"last vote -> {row['n']} {row['last']:.2f} s; timed re-runs per student "
-                  f"{mmm(row['frames'], '{:.0f}')}; by replica {dict(row['by_server'])}; "
+                  f"{mmm(row['frames'], '{:.0f}')}, {sum(row['frames'])} sent, fragment runs finished "
+                  f"{row['served']}, runs cut short by a newer one {row['early']}; by replica "
+                  f"{dict(row['by_server'])}; "
                   f"load average {loads[-1]}", flush=True)
             for e in row["errors"][:5]:
                 print("   error:", e)
