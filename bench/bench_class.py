@@ -471,6 +471,7 @@ def one_repeat(args, pw, rec, deadline):
             "cpu_wait": cpu_wait, "cpu_vote": cpu_vote, "final_count": final_count,
             "final_total": final_total, "stored": stored, "lat": lat,
             "last": lat[-1] if lat else float("nan"), "by_server": by_server,
+            "vote_run": [r["t_done"] - r["t_send"] for r in results if r.get("t_done")],
             "frames": [r.get("frames", 0) for r in results], "code": code,
             "served": sum(r.get("runs", {}).get("FINISHED_FRAGMENT_RUN_SUCCESSFULLY", 0) for r in results),
             "early": sum(r.get("runs", {}).get("FINISHED_EARLY_FOR_RERUN", 0) for r in results),
@@ -563,6 +564,8 @@ def main():
     line("votes sent / counted on the projector / in Redis",
          [f"{r['voted']} / {r['final_total']} / {r['stored']}" for r in rows], f"{n}",
          all(r["final_total"] == n and r["stored"] in (None, n) for r in rows))
+    line("vote -> the phone's run finished, p50 / p95 (s)",
+         [f"{percentile(r['vote_run'], .5):.2f} / {percentile(r['vote_run'], .95):.2f}" for r in rows])
     line("vote -> projector, p50 (s)", [f"{percentile(r['lat'], .5):.2f}" for r in rows])
     line("vote -> projector, p95 (s)", [f"{percentile(r['lat'], .95):.2f}" for r in rows], "<= 2",
          all(percentile(r["lat"], .95) <= 2 for r in rows))
