@@ -48,6 +48,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _balancer import Balancer, sticky_get  # noqa: E402
@@ -419,6 +421,8 @@ def one_repeat(args, pw, rec, deadline):
         stack.callback(sampler.stop)
         lecturer = Lecturer(browser, base)
         code = lecturer.start(args.question)
+        me = psutil.Process()
+        me_cpu0, me_wall0 = sum(me.cpu_times()[:2]), time.monotonic()
         hall = Hall(base, rec, code, args.students, args.stagger, args.vote_spread, lb).start()
         stack.callback(hall.close)
         t_start = time.monotonic()
@@ -454,6 +458,7 @@ def one_repeat(args, pw, rec, deadline):
         if redis:
             stored = redis.client().hlen(f"lrviz:room:{code}:votes")
         hall.close()
+        client = (sum(me.cpu_times()[:2]) - me_cpu0) / (time.monotonic() - me_wall0)
         results = hall.results
         log_errors = [ln for s in replicas for ln in s.log_tail(20000).splitlines()
                       if "Traceback" in ln or "Error" in ln]
@@ -475,7 +480,7 @@ def one_repeat(args, pw, rec, deadline):
             "frames": [r.get("frames", 0) for r in results], "code": code,
             "served": sum(r.get("runs", {}).get("FINISHED_FRAGMENT_RUN_SUCCESSFULLY", 0) for r in results),
             "early": sum(r.get("runs", {}).get("FINISHED_EARLY_FOR_RERUN", 0) for r in results),
-            "kB": [r.get("bytes", 0) / 1000 for r in results]}
+            "kB": [r.get("bytes", 0) / 1000 for r in results], "client": 100 * client}
 
 
 def cpu_text(window):
@@ -537,7 +542,8 @@ def main():
                   f"last vote -> {row['n']} {row['last']:.2f} s; timed re-runs per student "
                   f"{mmm(row['frames'], '{:.0f}')}, {sum(row['frames'])} sent, fragment runs finished "
                   f"{row['served']}, runs cut short by a newer one {row['early']}; by replica "
-                  f"{dict(row['by_server'])}; "
+                  f"{dict(row['by_server'])}; this process (the students) used {row['client']:.0f} % of "
+                  f"a core; "
                   f"load average {loads[-1]}", flush=True)
             for e in row["errors"][:5]:
                 print("   error:", e)
