@@ -2,10 +2,11 @@
 
 A script runs in a thread of its own (ScriptRunner._run_script), which a process-wide cProfile
 started in the main thread does not see: each run gets a Profile of its own, timed by the thread's
-CPU time (time.thread_time: with many threads and the GIL, wall time would count the waits), and
-every few seconds all of them so far are merged and written (pstats) to the file named by
-LRVIZ_PROFILE_OUT, with, per kind of run (full, fragment), their number, wall and CPU seconds
-in LRVIZ_PROFILE_OUT.json. What runs outside a script run (the
+CPU time (time.thread_time: with many threads and the GIL, wall time would count the waits); every
+few seconds the runs finished since are added into one pstats.Stats (and dropped: thousands of
+Profiles kept and merged again each time grew to 1.8 GB and a core), written to the file named by
+LRVIZ_PROFILE_OUT, with, per kind of run (full, fragment), their number, wall and CPU seconds in
+LRVIZ_PROFILE_OUT.json. What runs outside a script run (the
 server's event loop: sending the ForwardMsgs, the websocket) is not in it.
 
     LRVIZ_PROFILE_OUT=/tmp/runs.prof python bench/_profiled_streamlit.py run app.py [options]
@@ -42,27 +43,27 @@ def _profiled(self, rerun_data):
 
 
 def _writer():
-    written = 0
+    stats, summary = None, {}
     while True:
         time.sleep(3)
         with _lock:
             runs = list(_done)
-        if len(runs) == written:
+            _done.clear()
+        if not runs:
             continue
-        stats = pstats.Stats(runs[0][0])
-        for prof, *_ in runs[1:]:
-            stats.add(prof)
-        stats.dump_stats(OUT + ".tmp")
-        os.replace(OUT + ".tmp", OUT)
-        summary = {}
-        for _, kind, wall, cpu in runs:
+        for prof, kind, wall, cpu in runs:
+            if stats is None:
+                stats = pstats.Stats(prof)
+            else:
+                stats.add(prof)
             s = summary.setdefault(kind, {"runs": 0, "wall": 0.0, "cpu": 0.0})
             s["runs"] += 1
             s["wall"] += wall
             s["cpu"] += cpu
+        stats.dump_stats(OUT + ".tmp")
+        os.replace(OUT + ".tmp", OUT)
         with open(OUT + ".json", "w") as f:
             json.dump(summary, f)
-        written = len(runs)
 
 
 script_runner.ScriptRunner._run_script = _profiled

@@ -400,7 +400,9 @@ def one_repeat(args, pw, rec, deadline):
         redis = None
         if args.store == "redis" or args.replicas > 1:
             redis = stack.enter_context(RedisServer())
-        env = {"LRVIZ_ROOMS": redis.url} if redis else {}
+        env = dict(v.split("=", 1) for v in args.env)
+        if redis:
+            env["LRVIZ_ROOMS"] = redis.url
         command = None
         if args.profile:
             env["LRVIZ_PROFILE_OUT"] = args.profile
@@ -506,6 +508,8 @@ def main():
                     help="profile every script run of the (one) server (bench/_profiled_streamlit.py): "
                          "pstats in OUT, runs and their CPU in OUT.json; slows the server, so its "
                          "figures are not the benchmark's")
+    ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                    help="added to the servers' environment (an experiment: e.g. PYTHONPATH)")
     ap.add_argument("--budget", type=float, default=1500)
     ap.add_argument("--repo", default=str(ROOT))
     args = ap.parse_args()
@@ -519,7 +523,8 @@ def main():
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, Python {platform.python_version()}, {chromium_version()}, "
           f"{os.cpu_count()} cores, load average {load_avg()}; {args.students} students, "
           f"{args.replicas} replica(s), store {args.store}, wait {args.wait:g} s, votes over "
-          f"{args.vote_spread:g} s, stagger {args.stagger} s; app from {args.repo} "
+          f"{args.vote_spread:g} s, stagger {args.stagger} s{''.join('; ' + e for e in args.env)}; "
+          f"app from {args.repo} "
           f"({repo_state(args.repo)})", flush=True)
     rows, loads = [], [load_avg()]
     with sync_playwright() as pw:
