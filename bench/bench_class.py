@@ -479,6 +479,8 @@ def one_repeat(args, pw, rec, deadline):
             "final_total": final_total, "stored": stored, "lat": lat,
             "last": lat[-1] if lat else float("nan"), "by_server": by_server,
             "vote_run": [r["t_done"] - r["t_send"] for r in results if r.get("t_done")],
+            "slowest": sorted(((r["t_done"] - r["t_send"], r["t_send"] - min(sends), r.get("server"))
+                               for r in results if r.get("t_done")), reverse=True)[:5],
             "frames": [r.get("frames", 0) for r in results], "code": code,
             "served": sum(r.get("runs", {}).get("FINISHED_FRAGMENT_RUN_SUCCESSFULLY", 0) for r in results),
             "early": sum(r.get("runs", {}).get("FINISHED_EARLY_FOR_RERUN", 0) for r in results),
@@ -550,6 +552,8 @@ def main():
                   f"{dict(row['by_server'])}; this process (the students) used {row['client']:.0f} % of "
                   f"a core; "
                   f"load average {loads[-1]}", flush=True)
+            print("   slowest votes (s to their run's end, sent at s after the first, replica): "
+                  + "; ".join(f"{d:.2f} at {at:.2f} {srv or ''}".strip() for d, at, srv in row["slowest"]))
             for e in row["errors"][:5]:
                 print("   error:", e)
             for e in row["log_errors"][:5]:
