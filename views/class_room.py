@@ -33,6 +33,8 @@ QUESTION_IDS = tuple(q.id for q in questions.QUESTIONS) + ("next",)
 CSS = """
 .st-key-class_code .lrviz-room-code { font-size: clamp(3rem, 7vw, 7rem); font-weight: 700;
   letter-spacing: 0.12em; line-height: 1.1; font-family: "Source Code Pro", monospace; color: #222; }
+.lrviz-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
 .st-key-class_code .lrviz-room-code.lrviz-small { font-size: clamp(2rem, 4vw, 3rem); }
 .st-key-class_count p { font-size: 1.6rem; }
 /* the projector's first screen is for the class: a modest title */
@@ -389,7 +391,9 @@ def _join_card(code, big):
     with left.container(key="class_code"):
         st.markdown(how)
         size = "" if big else " lrviz-small"
-        st.html(f'<div class="lrviz-room-code{size}" aria-label="{_("Room code")}">{code}</div>')
+        # the code is ours (rooms.ALPHABET only): no user text reaches this HTML
+        st.html(f'<div class="lrviz-room-code{size}"><span class="lrviz-sr">{_("Room code")}: </span>'
+                f'{code}</div>')
     with right.container(key="class_qr"):
         st.image(classroom.qr_png(url), width="stretch" if big else 120,
                  caption=_("Scan to join") if big else None)
