@@ -275,8 +275,25 @@ def _dots(room):
     if dots:
         fig = class_figures.dots_figure(kind, dots, ex.edge, words, spread=ex.values, floor=ex.floor,
                                         theory=ex.theory)
-        box.plotly_chart(fig,
-                         config={"displayModeBar": False}, key="class_dots_chart")
+        box.plotly_chart(fig, config={"displayModeBar": False}, key="class_dots_chart")
+        box.caption(_dots_in_words(kind, dots, ex))
+
+
+def _dots_in_words(kind, dots, ex):
+    """The sweep in one sentence (the chart's text equivalent, and what the class should see)."""
+    fmt = classroom.number
+    if kind == "lr":
+        kept = [d.value for d in dots if not d.diverged_at]
+        blown = [d.value for d in dots if d.diverged_at]
+        return _("Largest lr that did not diverge: {kept}; smallest that diverged: {blown}; the core's "
+                 "stable bound 2/λ_max = {edge}.").format(kept=fmt(max(kept)) if kept else "—",
+                                                   blown=fmt(min(blown)) if blown else "—", edge=fmt(ex.edge))
+    ran = sorted((d.value, d.result) for d in dots if d.result is not None)
+    if not ran:
+        return ""
+    (b1, n1), (b2, n2) = ran[0], ran[-1]
+    return _("Batch {b1}: noise {n1}; batch {b2}: noise {n2}. The noise falls like 1/√B, to 0 for the "
+             "full batch.").format(b1=b1, n1=fmt(n1), b2=b2, n2=fmt(n2))
 
 
 def _live():
