@@ -500,3 +500,29 @@ def test_compose_passes_the_cookie_key_and_stops_without_it():
     assert re.fullmatch(r"\$\{HALL_COOKIE_KEY:\?[^}]+\}", env[COOKIE_KEY]), env
     assert re.search(r'^\s*dynamic-cookie-key "\$\{HALL_COOKIE_KEY\}"\s*$', RECIPE.read_text(), re.M)
     assert "deploy/.env" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_compose_runs_redis_for_the_rooms_of_every_replica():
+    """The replicas share one room store (issue 23: a student and the lecturer on different
+    replicas, a replica that dies mid-vote): Redis, named by core.rooms' one variable, kept on a
+    volume, reachable only inside the compose network, limited and without capabilities."""
+    from core import rooms
+
+    services = compose()["services"]
+    app, redis = services["app"], services["redis"]
+    url = app["environment"][rooms.ENV]
+    assert url == "redis://redis:6379/0"
+    assert isinstance(rooms.store_from_env({rooms.ENV: url}), rooms.RedisStore)   # connects on first use
+    assert "redis" in app["depends_on"]
+    assert redis["image"] == "redis:7.0"
+    command = redis["command"]
+    assert command[0] == "redis-server" and command[command.index("--appendonly") + 1] == "yes"
+    (volume,) = redis["volumes"]
+    name, _, target = volume.partition(":")
+    assert target == "/data" and name in compose()["volumes"]      # a named volume, not a bind mount
+    assert "ports" not in redis                                    # no published port
+    assert redis["cap_drop"] == ["ALL"] and redis.get("user") not in (None, "root", "0")
+    limits = redis["deploy"]["resources"]["limits"]
+    assert limits["cpus"] and re.fullmatch(r"\d+M", limits["memory"])
+    maxmemory = command[command.index("--maxmemory") + 1]
+    assert int(maxmemory.removesuffix("mb")) < int(limits["memory"][:-1])
