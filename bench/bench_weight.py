@@ -9,10 +9,13 @@ css, other (the HTML, images, JSON, ...). The websocket's frames are not HTTP re
 not in the total (shown beside it: their payloads, as received). A page counts as loaded once
 Streamlit's script has run (IDLE) and no HTTP response has come for QUIET seconds.
 
-Variants: the recipe as it is, the recipe without its `compression` lines, and (--direct) one
-replica without HAProxy. Each run is a new browser context: a cold cache, no cookies.
+Variants: the recipe as it is (Streamlit's bundles gzipped at build, deploy/bundles.py, and
+HAProxy's gzip for the rest), the recipe with HAProxy's gzip only, the recipe without either, and
+(--direct) one replica without HAProxy. Each run is a new browser context: a cold cache, no
+cookies. --floor adds the floor of any Streamlit page: FLOOR_APP (a heading, three buttons, a
+slider; no sidebar, no icon, no chart) through the recipe.
 
-    .venv/bin/python bench/bench_weight.py [--runs 3] [--pages / /parabola /join] [--direct]
+    .venv/bin/python bench/bench_weight.py [--runs 3] [--pages / /parabola /join] [--direct] [--floor]
 """
 
 from __future__ import annotations
@@ -36,12 +39,26 @@ KINDS = ("script", "font", "css", "other")
 _KIND = {"Script": "script", "Font": "font", "Stylesheet": "css"}
 QUIET = 2.0             # seconds without a new HTTP response: the page's load is over
 WIDTH, HEIGHT = 390, 844
+FLOOR_APP = """import streamlit as st
+
+def join():
+    st.markdown("## Question 3")
+    st.write("lr = 1.0 on these data: converges, oscillates, or diverges?")
+    for col, text in zip(st.columns(3), ["converges", "oscillates", "diverges"]):
+        col.button(text)
+    st.slider("w", 0.0, 1.0)
+
+st.navigation([st.Page(join, title="Join", url_path="join", default=True)], position="hidden").run()
+"""
 
 
-def without_compression(recipe_text):
-    """The recipe with its `compression ...` lines dropped (to measure what they save)."""
-    return "".join(line for line in recipe_text.splitlines(keepends=True)
-                   if not line.split("#", 1)[0].strip().startswith("compression "))
+def without(recipe_text, bundles=True, compression=True):
+    """The recipe without its page-weight rules: the lines serving Streamlit's bundles gzipped
+    (`bundles`: those naming a bundle) and HAProxy's own gzip (`compression`)."""
+    def dropped(line):
+        code = line.split("#", 1)[0].strip()
+        return (bundles and "bundle" in code) or (compression and code.startswith("compression "))
+    return "".join(line for line in recipe_text.splitlines(keepends=True) if not dropped(line))
 
 
 def cold_load(browser, url, timeout=120):
@@ -113,6 +130,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pages", nargs="+", default=["/", "/parabola", "/join"])
     ap.add_argument("--direct", action="store_true", help="also one replica without HAProxy")
+    ap.add_argument("--floor", action="store_true", help="also a minimal Streamlit page (FLOOR_APP)")
     ap.add_argument("--top", type=int, default=0, help="list the N biggest responses of the last run")
     ap.add_argument("--repo", default=str(ROOT), help="the checkout whose app.py the replicas run")
     args = ap.parse_args()
@@ -120,14 +138,17 @@ def main():
     from playwright.sync_api import sync_playwright
 
     recipe = RECIPE.read_text()
-    plain = Path(tempfile.mkdtemp(prefix="bench-weight-")) / "haproxy.cfg"
-    plain.write_text(without_compression(recipe))
+    tmp = Path(tempfile.mkdtemp(prefix="bench-weight-"))
+    plain, slz = tmp / "plain.cfg", tmp / "slz.cfg"
+    plain.write_text(without(recipe))
+    slz.write_text(without(recipe, compression=False))
     results = {}
     with Server(cwd=args.repo) as a, Server(cwd=args.repo) as b, sync_playwright() as pw:
         browser = launch_chromium(pw)
-        variants = [("recipe without compression", plain), ("recipe", RECIPE)]
+        variants = [("recipe without its page-weight rules", plain),
+                    ("recipe with HAProxy's gzip only", slz), ("recipe", RECIPE)]
         for name, cfg in variants:
-            with Balancer([a.port, b.port], recipe=cfg, haproxy=HAPROXY) as lb:
+            with Balancer([a.port, b.port], recipe=cfg, haproxy=HAPROXY, app_root=args.repo) as lb:
                 for path in args.pages:
                     loads = [cold_load(browser, lb.url + path) for _ in range(args.runs)]
                     results[(name, path)] = median_row(loads)
@@ -136,6 +157,15 @@ def main():
             for path in args.pages:
                 loads = [cold_load(browser, a.url + path) for _ in range(args.runs)]
                 results[("one replica, no HAProxy", path)] = median_row(loads)
+        if args.floor:
+            floor = Path(tempfile.mkdtemp(prefix="bench-weight-floor-"))
+            (floor / "floor.py").write_text(FLOOR_APP)
+            (floor / ".streamlit").mkdir()
+            (floor / ".streamlit" / "config.toml").write_text("[server]\nenableStaticServing = true\n")
+            with Server("floor.py", cwd=floor) as f, \
+                    Balancer([f.port], haproxy=HAPROXY, app_root=floor) as lb:
+                loads = [cold_load(browser, lb.url + "/") for _ in range(args.runs)]
+                results[("recipe: a minimal Streamlit page (--floor)", "/")] = median_row(loads)
         browser.close()
 
     print(f"bench_weight: {args.runs} cold loads each, Chromium at {WIDTH}x{HEIGHT}, medians in kB "

@@ -16,6 +16,8 @@ import socket
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -433,6 +435,49 @@ def test_a_cold_page_load_fits_the_limits(browser, hall, path):
     assert at_once <= TABS and opened <= LOAD_CONNECTIONS, (at_once, opened)
 
 
+# ---- page weight: what a phone downloads opening the app cold (issue 23) ------------------------
+
+def fetch(url, gzip_ok=True):
+    """GET url as a browser does (Accept-Encoding gzip, or none): (headers, body as sent)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    accept = {"Accept-Encoding": "gzip, deflate, br, zstd"} if gzip_ok else {}
+    with opener.open(urllib.request.Request(url, headers=accept), timeout=60) as r:
+        return r.headers, r.read()
+
+
+def test_streamlit_s_bundles_come_gzipped_once_and_the_rest_as_it_was(hall):
+    """Through the recipe: Streamlit's bundles come gzipped (made at the build, deploy/bundles.py)
+    with the bytes the replica serves, cached as long as Streamlit caches them; the HTML is gzipped
+    by HAProxy; what the replica gzips itself is gzipped once, not twice; fonts pass as they are;
+    a browser that takes no gzip gets the plain files."""
+    import gzip
+
+    lb, replica = hall, f"http://127.0.0.1:{hall.ports[0]}"
+    headers, body = fetch(lb.url + "/")
+    assert headers["Content-Encoding"] == "gzip"
+    html = gzip.decompress(body).decode()
+    script = re.search(r'<script type="module"[^>]* src="\.(/static/js/index\.[^"]+\.js)"', html)[1]
+    font = re.search(r'href="\.(/static/media/[^"]+\.woff2)"', html)[1]
+    _, plain = fetch(replica + script, gzip_ok=False)
+    assert len(plain) > 100_000
+
+    headers, body = fetch(lb.url + script)
+    assert headers["Content-Encoding"] == "gzip" and headers["Content-Type"].startswith("text/javascript")
+    assert "immutable" in headers["Cache-Control"] and headers["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(body) == plain
+    assert len(body) < 0.35 * len(plain)            # gzip -9 (HAProxy's own libslz: ~0.47)
+    headers, body = fetch(lb.url + script, gzip_ok=False)
+    assert "Content-Encoding" not in headers and body == plain
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        fetch(lb.url + "/static/js/index.nothere.js")
+
+    headers, body = fetch(lb.url + "/app/static/live_charts.js")        # the replica's own gzip
+    assert headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body) == (ROOT / "static" / "live_charts.js").read_bytes()
+    headers, body = fetch(lb.url + font)
+    assert "Content-Encoding" not in headers and body == fetch(replica + font, gzip_ok=False)[1]
+
+
 # ---- the image and the compose file (no Docker engine here: read as Docker would read them) ----
 
 def dockerfile():
@@ -479,6 +524,22 @@ def test_the_image_runs_as_an_unprivileged_user_who_cannot_change_the_code():
 def test_the_image_leaves_secrets_and_local_files_out():
     ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
     assert {".env", "**/.env", ".git", ".venv"} <= ignored
+
+
+def test_the_image_gzips_streamlit_s_bundles_where_the_recipe_looks_for_them():
+    """deploy/haproxy.cfg sends bundles to /app/static/_bundles/...gz: the build makes them (with the
+    Streamlit it has just installed, after the code is in), and leaves a local copy out."""
+    steps = dockerfile()
+    runs = [i for i, (w, a) in enumerate(steps) if w == "RUN" and a == "python deploy/bundles.py"]
+    assert len(runs) == 1
+    copies = [i for i, (w, a) in enumerate(steps) if w == "COPY" and a == ". ."]
+    installs = [i for i, (w, a) in enumerate(steps) if w == "RUN" and "pip install" in a]
+    assert max(copies + installs) < runs[0] < [w for w, _ in steps].index("USER")
+    ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()]
+    assert "deploy" in ignored and "!deploy/bundles.py" in ignored[ignored.index("deploy"):]
+    assert "static/_bundles" in ignored
+    assert "/app/static/_bundles" in RECIPE.read_text()
+    assert "/static/_bundles/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
 def test_each_replica_has_memory_and_cpu_limits_and_a_read_only_file_system():
