@@ -478,6 +478,28 @@ def test_streamlit_s_bundles_come_gzipped_once_and_the_rest_as_it_was(hall):
     assert "Content-Encoding" not in headers and body == fetch(replica + font, gzip_ok=False)[1]
 
 
+# bytes a phone transfers opening a page cold through the recipe (BENCHMARKS.md, "Page weight of a
+# cold join": bench/bench_weight.py): the main page measured 1.67 MB (3.64 MB without the recipe's
+# page-weight rules)
+COLD_BYTES = {"/": 1_800_000}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", sorted(COLD_BYTES))
+def test_a_phone_s_cold_page_load_through_the_recipe_is_light(browser, hall, path):
+    """A phone (390x844) with an empty cache opens the page through the recipe: every Streamlit
+    bundle comes gzipped and the whole load (Chromium's own count of bytes received) stays under
+    its figure. Bytes, not time: the same on any machine."""
+    from bench_weight import cold_load
+
+    by_kind, _, rows = cold_load(browser, hall.url + path)
+    total = sum(by_kind.values())
+    print(path, total, by_kind)
+    bundles = [(url, encoding) for url, kind, _, encoding in rows if "/static/js/" in url]
+    assert len(bundles) > 10 and all(encoding == "gzip" for _, encoding in bundles), bundles
+    assert total < COLD_BYTES[path], (total, by_kind)
+
+
 # ---- the image and the compose file (no Docker engine here: read as Docker would read them) ----
 
 def dockerfile():
