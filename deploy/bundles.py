@@ -50,7 +50,7 @@ def ensure(out=OUT, src=None, level=9):
             tmp.replace(target)
             written += 1
         for stale in set((out / kind).glob("*.gz")) - wanted:
-            stale.unlink()
+            stale.unlink(missing_ok=True)       # (another process may have been first)
     if not wanted:
         raise SystemExit(f"no Streamlit bundles under {src}: is streamlit installed?")
     return written
