@@ -33,4 +33,7 @@ with guard.page():
         st.Page("views/loss_landscape.py", title=_("The loss landscape"), icon=":material/landscape:",
                 url_path="landscape"),
         st.Page("views/your_data.py", title=_("Your data"), icon=":material/upload_file:", url_path="data"),
+        st.Page("views/class_room.py", title=_("The class together"), icon=":material/groups:",
+                url_path="class"),
+        st.Page("views/join.py", title=_("Join the class"), icon=":material/smartphone:", url_path="join"),
     ]).run()
