@@ -15,12 +15,20 @@ HAProxy's gzip for the rest), the recipe with HAProxy's gzip only, the recipe wi
 cookies. --floor adds the floor of any Streamlit page: FLOOR_APP (a heading, three buttons, a
 slider; no sidebar, no icon, no chart) through the recipe.
 
-    .venv/bin/python bench/bench_weight.py [--runs 3] [--pages / /parabola /join] [--direct] [--floor]
+A page path may hold `{room}`: the replicas then share a Redis of the bench's own (Debian's
+redis-server on a free port, in memory only, as deploy/docker-compose.yml shares one by
+LRVIZ_ROOMS), a room is started there with the bank's first question open, and `{room}` is its
+code: "/join?room={room}" is a phone arriving by the projector's QR code, joining and seeing the
+question's answer buttons.
+
+    .venv/bin/python bench/bench_weight.py [--runs 3] [--pages / /parabola /join "/join?room={room}"]
+                                           [--direct] [--floor] [--top N]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import platform
 import re
 import statistics
@@ -33,7 +41,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _balancer import HAPROXY, RECIPE, Balancer  # noqa: E402
-from _server import IDLE, ROOT, Server, chromium_version, launch_chromium, load_avg, repo_state  # noqa: E402
+from _server import (  # noqa: E402
+    IDLE,
+    ROOT,
+    Server,
+    chromium_version,
+    free_port,
+    launch_chromium,
+    load_avg,
+    repo_state,
+)
 
 KINDS = ("script", "font", "css", "other")
 _KIND = {"Script": "script", "Font": "font", "Stylesheet": "css"}
@@ -59,6 +76,10 @@ def without(recipe_text, bundles=True, compression=True):
         code = line.split("#", 1)[0].strip()
         return (bundles and "bundle" in code) or (compression and code.startswith("compression "))
     return "".join(line for line in recipe_text.splitlines(keepends=True) if not dropped(line))
+
+
+# what a page shows once it is all there (beyond Streamlit's idle state), by its path
+READY = {"/join?room=": ".st-key-join_vote button"}      # the open question's answers
 
 
 def cold_load(browser, url, timeout=120):
@@ -92,6 +113,9 @@ def cold_load(browser, url, timeout=120):
         cdp.send("Network.enable")
         page.goto(url, timeout=timeout * 1000)
         page.wait_for_selector(IDLE, timeout=timeout * 1000)
+        for part, selector in READY.items():
+            if part in url:
+                page.wait_for_selector(selector, timeout=timeout * 1000)
         end = time.monotonic() + timeout
         while time.monotonic() - last[0] < QUIET and time.monotonic() < end:
             page.wait_for_timeout(200)
@@ -114,6 +138,46 @@ def median_row(loads):
     out["total"] = statistics.median(sum(by.values()) for by, _, _ in loads)
     out["ws"] = statistics.median(w for _, w, _ in loads)
     return out
+
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A redis-server of the bench's own on a free port, nothing on disk: yields its URL."""
+    import redis
+
+    port = free_port()
+    proc = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL, start_new_session=True)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client, deadline = redis.Redis.from_url(url), time.monotonic() + 60
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+        client.close()
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def open_room(url):
+    """A room on the Redis at `url` with the question bank's first choice question open: its code."""
+    from core import questions, rooms
+
+    store = rooms.store_from_env({rooms.ENV: url})
+    room = store.create_room(rooms.new_client_id())
+    q = next(q for q in questions.QUESTIONS if q.choices)
+    assert store.open_question(room.code, room.secret, q.id, choices=q.choices) is None
+    return room.code
 
 
 def haproxy_version():
@@ -143,19 +207,29 @@ def main():
     plain.write_text(without(recipe))
     slz.write_text(without(recipe, compression=False))
     results = {}
-    with Server(cwd=args.repo) as a, Server(cwd=args.repo) as b, sync_playwright() as pw:
+    rooms = any("{room}" in p for p in args.pages)
+    if rooms:
+        sys.path.insert(0, str(Path(args.repo).resolve()))
+    with contextlib.ExitStack() as stack:
+        env = {}
+        if rooms:
+            env["LRVIZ_ROOMS"] = stack.enter_context(redis_server())
+        a = stack.enter_context(Server(cwd=args.repo, env=env))
+        b = stack.enter_context(Server(cwd=args.repo, env=env))
+        pw = stack.enter_context(sync_playwright())
         browser = launch_chromium(pw)
+        code = open_room(env["LRVIZ_ROOMS"]) if rooms else None
         variants = [("recipe without its page-weight rules", plain),
                     ("recipe with HAProxy's gzip only", slz), ("recipe", RECIPE)]
         for name, cfg in variants:
             with Balancer([a.port, b.port], recipe=cfg, haproxy=HAPROXY, app_root=args.repo) as lb:
                 for path in args.pages:
-                    loads = [cold_load(browser, lb.url + path) for _ in range(args.runs)]
+                    loads = [cold_load(browser, lb.url + path.format(room=code)) for _ in range(args.runs)]
                     results[(name, path)] = median_row(loads)
                     rows = loads[-1][2]
         if args.direct:
             for path in args.pages:
-                loads = [cold_load(browser, a.url + path) for _ in range(args.runs)]
+                loads = [cold_load(browser, a.url + path.format(room=code)) for _ in range(args.runs)]
                 results[("one replica, no HAProxy", path)] = median_row(loads)
         if args.floor:
             floor = Path(tempfile.mkdtemp(prefix="bench-weight-floor-"))

@@ -479,9 +479,9 @@ def test_streamlit_s_bundles_come_gzipped_once_and_the_rest_as_it_was(hall):
 
 
 # bytes a phone transfers opening a page cold through the recipe (BENCHMARKS.md, "Page weight of a
-# cold join": bench/bench_weight.py): the main page measured 1.67 MB (3.64 MB without the recipe's
-# page-weight rules)
-COLD_BYTES = {"/": 1_800_000}
+# cold join": bench/bench_weight.py). Measured: the main page 1.67 MB (3.64 MB without the recipe's
+# page-weight rules), /join 1.17 MB (2.96 MB): issue 23's target for a cold join is 1.2 MB
+COLD_BYTES = {"/": 1_800_000, "/join": 1_200_000}
 
 
 @pytest.mark.browser
