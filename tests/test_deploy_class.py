@@ -9,21 +9,26 @@ replicas. Needs /usr/sbin/haproxy and /usr/bin/redis-server: skipped without the
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import subprocess
 import sys
+import time
 from typing import NamedTuple
 
 import psutil
 import pytest
-from test_deploy import ROOT, haproxy  # noqa: F401  (the fixture, shared)
+from conftest import new_tab
+from test_browser import assert_healthy
+from test_deploy import ROOT, haproxy, served_by  # noqa: F401  (the fixture, shared)
 from test_rooms import redis_url  # noqa: F401  (the fixture, shared)
 
 from core import rooms
 
 sys.path.insert(0, str(ROOT / "bench"))
 from _balancer import Balancer  # noqa: E402
-from _server import Server  # noqa: E402
+from _server import IDLE, Server  # noqa: E402
 
 
 class Hall(NamedTuple):
@@ -36,9 +41,8 @@ class Hall(NamedTuple):
         return self.replicas[int(name.removeprefix("app")) - 1]
 
 
-@pytest.fixture(scope="module")
-def class_hall(haproxy, redis_url):  # noqa: F811
-    """Two replicas with LRVIZ_ROOMS on this module's Redis, and the balancer in front of them."""
+@contextlib.contextmanager
+def _hall(haproxy, redis_url):  # noqa: F811
     env = {rooms.ENV: redis_url}
     try:
         with Server(cwd=ROOT, env=env) as a, Server(cwd=ROOT, env=env) as b, \
@@ -46,6 +50,20 @@ def class_hall(haproxy, redis_url):  # noqa: F811
             yield Hall(lb, (a, b), redis_url)
     except RuntimeError as exc:          # a replica or haproxy did not come up: its log says why
         pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="module")
+def class_hall(haproxy, redis_url):  # noqa: F811
+    """Two replicas with LRVIZ_ROOMS on this module's Redis, and the balancer in front of them."""
+    with _hall(haproxy, redis_url) as hall:
+        yield hall
+
+
+@pytest.fixture
+def fragile_hall(haproxy, redis_url):  # noqa: F811
+    """A hall of this test's own, for a test that kills one of its replicas."""
+    with _hall(haproxy, redis_url) as hall:
+        yield hall
 
 
 def in_process(code, redis):
@@ -82,3 +100,114 @@ def test_the_replicas_share_one_room_store(class_hall):
     room = rooms.store_from_env({rooms.ENV: class_hall.redis_url}).room(code)
     assert room.votes == {student: "b"} and rooms.store_from_env(
         {rooms.ENV: class_hall.redis_url}).is_lecturer(code, secret)
+
+
+# ---- the class pages through the recipe: the lecturer and a phone on different replicas ---------
+
+PHONE = {"width": 390, "height": 844}
+SHOTS = ROOT / "artifacts"
+ROOM_CODE = re.compile(rf"[{rooms.ALPHABET}]{{{rooms.CODE_LENGTH}}}")
+
+
+def start_room(lecturer, lb):
+    """The lecturer opens /class and starts a room: (the replica serving them, the room's code)."""
+    served = served_by(lecturer.goto("/class"))
+    lecturer.wait_for_selector(IDLE, timeout=60_000)
+    lecturer.locator(".st-key-class_start button").click()
+    shown = lecturer.locator(".st-key-class_code .lrviz-room-code")
+    shown.wait_for(timeout=60_000)
+    code = shown.inner_text().strip()
+    assert ROOM_CODE.fullmatch(code), code
+    return served, code
+
+
+@contextlib.contextmanager
+def phone_elsewhere(browser, lb, served, path, tries=4):
+    """A phone's tab that opened `path` on the replica other than `served`: (page, its replica).
+    New browsers are dealt out in turn, so the next one lands there; tried again if not."""
+    for _ in range(tries):
+        with new_tab(browser, lb.url, **PHONE) as p:
+            where = served_by(p.goto(path))
+            if where != served:
+                p.wait_for_selector(IDLE, timeout=60_000)
+                yield p, where
+                return
+    pytest.fail(f"{tries} new browsers all landed on {served}")
+
+
+def votes_shown(lecturer, n):
+    """The projector's line "n votes of m phones" (read every second by its live part)."""
+    lecturer.locator(".st-key-class_tally").get_by_text(re.compile(rf"\b{n} votes of \d+ phones")).wait_for(
+        timeout=60_000)
+
+
+@pytest.mark.browser
+def test_a_student_on_another_replica_joins_by_the_link_and_the_lecturer_sees_the_vote(browser, class_hall):
+    lb = class_hall.lb
+    with new_tab(browser, lb.url) as lecturer:
+        served, code = start_room(lecturer, lb)
+        with phone_elsewhere(browser, lb, served, f"/join?room={code}") as (student, where):
+            assert where != served
+            student.locator(".st-key-join_question").get_by_text("Waiting for the lecturer").wait_for(
+                timeout=60_000)
+            lecturer.locator(".st-key-class_open button").click()
+            votes_shown(lecturer, 0)
+            choice = student.locator(".st-key-join_vote button").first
+            choice.wait_for(timeout=60_000)                     # the phone polls every 2 s
+            choice.click()
+            student.locator(".st-key-join_vote").get_by_text("Your vote:").wait_for(timeout=60_000)
+            votes_shown(lecturer, 1)
+            room = rooms.store_from_env({rooms.ENV: class_hall.redis_url}).room(code)
+            assert len(room.votes) == 1
+            for p in (lecturer, student):
+                assert_healthy(p)
+
+
+@pytest.mark.browser
+def test_a_student_whose_replica_dies_mid_vote_comes_back_through_the_other(browser, fragile_hall):
+    """The student's replica is killed while the vote is open: HAProxy sends the phone's page to
+    the other replica (option redispatch), where it is the same browser (its id in localStorage):
+    its vote is still there, counted once, and it can still change it."""
+    hall = fragile_hall
+    lb = hall.lb
+    with new_tab(browser, lb.url) as lecturer:
+        served, code = start_room(lecturer, lb)
+        with phone_elsewhere(browser, lb, served, f"/join?room={code}") as (student, where):
+            student.locator(".st-key-join_question").get_by_text("Waiting for the lecturer").wait_for(
+                timeout=60_000)
+            lecturer.locator(".st-key-class_open button").click()
+            buttons = student.locator(".st-key-join_vote button")
+            buttons.first.wait_for(timeout=60_000)
+            buttons.first.click()
+            student.locator(".st-key-join_vote").get_by_text("Your vote:").wait_for(timeout=60_000)
+            votes_shown(lecturer, 1)
+            store = rooms.store_from_env({rooms.ENV: hall.redis_url})
+            (browser_id, first), = store.room(code).votes.items()
+            assert student.evaluate("() => localStorage.getItem('lrviz.browser')") == browser_id
+
+            hall.replica(where).stop()                          # the student's replica dies
+            end = time.monotonic() + 60
+            while lb.status().get(where) == "UP" and time.monotonic() < end:
+                time.sleep(0.2)
+            assert lb.status()[where] != "UP"
+            # the page reconnects through the balancer to the other replica: a new session there,
+            # the same browser, its vote shown as its own
+            student.locator(".st-key-join_vote").get_by_text("Your vote:").wait_for(timeout=90_000)
+            end = time.monotonic() + 30
+            while lb.current().get(served) != 2 and time.monotonic() < end:
+                time.sleep(0.2)
+            assert lb.current()[served] == 2, lb.current()          # both websockets on the survivor
+            # still one vote, the same; changed through the other replica, still one
+            assert store.room(code).votes == {browser_id: first}
+            other = student.locator(".st-key-join_vote button").nth(1)
+            other.click()
+            end = time.monotonic() + 30
+            while store.room(code).votes.get(browser_id) == first and time.monotonic() < end:
+                time.sleep(0.2)
+            votes = store.room(code).votes
+            assert len(votes) == 1 and votes[browser_id] != first, votes
+            votes_shown(lecturer, 1)
+            SHOTS.mkdir(exist_ok=True)
+            student.screenshot(path=str(SHOTS / "join_after_its_replica_died.png"))
+            for p in (lecturer, student):
+                assert_healthy(p)
