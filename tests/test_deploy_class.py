@@ -164,6 +164,21 @@ def test_a_student_on_another_replica_joins_by_the_link_and_the_lecturer_sees_th
 
 
 @pytest.mark.browser
+def test_a_phone_joining_cold_by_the_link_downloads_under_1_2_mb(browser, class_hall):
+    """Issue 23's page weight, as a phone meets it: the projector's link opened with an empty
+    cache, the question's answers shown (bench/bench_weight.py; measured 1.15 MB, 2.93 MB without
+    the recipe's page-weight rules)."""
+    from bench_weight import cold_load, open_room
+
+    code = open_room(class_hall.redis_url)
+    by_kind, _, rows = cold_load(browser, f"{class_hall.lb.url}/join?room={code}")
+    total = sum(by_kind.values())
+    print(total, by_kind)
+    assert total < 1_200_000, (total, by_kind)
+    assert all(encoding == "gzip" for url, _, _, encoding in rows if "/static/js/" in url), rows
+
+
+@pytest.mark.browser
 def test_a_student_whose_replica_dies_mid_vote_comes_back_through_the_other(browser, fragile_hall):
     """The student's replica is killed while the vote is open: HAProxy sends the phone's page to
     the other replica (option redispatch), where it is the same browser (its id in localStorage):
