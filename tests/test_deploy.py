@@ -437,11 +437,12 @@ def test_a_cold_page_load_fits_the_limits(browser, hall, path):
 
 # ---- page weight: what a phone downloads opening the app cold (issue 23) ------------------------
 
-def fetch(url, gzip_ok=True):
-    """GET url as a browser does (Accept-Encoding gzip, or none): (headers, body as sent)."""
+def fetch(url, gzip_ok=True, extra=None):
+    """GET url as a browser does (Accept-Encoding gzip, or none; `extra` headers): (headers, body
+    as sent)."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     accept = {"Accept-Encoding": "gzip, deflate, br, zstd"} if gzip_ok else {}
-    with opener.open(urllib.request.Request(url, headers=accept), timeout=60) as r:
+    with opener.open(urllib.request.Request(url, headers=accept | (extra or {})), timeout=60) as r:
         return r.headers, r.read()
 
 
@@ -468,6 +469,8 @@ def test_streamlit_s_bundles_come_gzipped_once_and_the_rest_as_it_was(hall):
     assert len(body) < 0.35 * len(plain)            # gzip -9 (HAProxy's own libslz: ~0.47)
     headers, body = fetch(lb.url + script, gzip_ok=False)
     assert "Content-Encoding" not in headers and body == plain
+    headers, body = fetch(lb.url + script, extra={"Range": "bytes=0-99"})      # the whole file, gzipped
+    assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == plain
     with pytest.raises(urllib.error.HTTPError, match="404"):
         fetch(lb.url + "/static/js/index.nothere.js")
 
