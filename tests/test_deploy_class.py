@@ -106,6 +106,7 @@ def test_the_replicas_share_one_room_store(class_hall):
 
 PHONE = {"width": 390, "height": 844}
 SHOTS = ROOT / "artifacts"
+MY_VOTE = ".st-key-join_vote [data-testid='stBaseButton-primary']"     # the answer shown as this phone's
 ROOM_CODE = re.compile(rf"\b[{rooms.ALPHABET}]{{{rooms.CODE_LENGTH}}}\b")
 
 
@@ -149,14 +150,13 @@ def test_a_student_on_another_replica_joins_by_the_link_and_the_lecturer_sees_th
         served, code = start_room(lecturer, lb)
         with phone_elsewhere(browser, lb, served, f"/join?room={code}") as (student, where):
             assert where != served
-            student.locator(".st-key-join_question").get_by_text("Waiting for the lecturer").wait_for(
-                timeout=60_000)
+            student.locator(".st-key-join_question").wait_for(timeout=60_000)     # waiting
             lecturer.locator(".st-key-class_open button").click()
             votes_shown(lecturer, 0)
             choice = student.locator(".st-key-join_vote button").first
             choice.wait_for(timeout=60_000)                     # the phone polls every 2 s
             choice.click()
-            student.locator(".st-key-join_vote").get_by_text("Your vote:").wait_for(timeout=60_000)
+            student.locator(MY_VOTE).wait_for(timeout=60_000)
             votes_shown(lecturer, 1)
             room = rooms.store_from_env({rooms.ENV: class_hall.redis_url}).room(code)
             assert len(room.votes) == 1
@@ -189,13 +189,12 @@ def test_a_student_whose_replica_dies_mid_vote_comes_back_through_the_other(brow
     with new_tab(browser, lb.url) as lecturer:
         served, code = start_room(lecturer, lb)
         with phone_elsewhere(browser, lb, served, f"/join?room={code}") as (student, where):
-            student.locator(".st-key-join_question").get_by_text("Waiting for the lecturer").wait_for(
-                timeout=60_000)
+            student.locator(".st-key-join_question").wait_for(timeout=60_000)     # waiting
             lecturer.locator(".st-key-class_open button").click()
             buttons = student.locator(".st-key-join_vote button")
             buttons.first.wait_for(timeout=60_000)
             buttons.first.click()
-            student.locator(".st-key-join_vote").get_by_text("Your vote:").wait_for(timeout=60_000)
+            student.locator(MY_VOTE).wait_for(timeout=60_000)
             votes_shown(lecturer, 1)
             store = rooms.store_from_env({rooms.ENV: hall.redis_url})
             (browser_id, first), = store.room(code).votes.items()
@@ -208,7 +207,7 @@ def test_a_student_whose_replica_dies_mid_vote_comes_back_through_the_other(brow
             assert lb.status()[where] != "UP"
             # the page reconnects through the balancer to the other replica: a new session there,
             # the same browser, its vote shown as its own
-            student.locator(".st-key-join_vote").get_by_text("Your vote:").wait_for(timeout=90_000)
+            student.locator(MY_VOTE).wait_for(timeout=90_000)
             end = time.monotonic() + 30
             while lb.current().get(served) != 2 and time.monotonic() < end:
                 time.sleep(0.2)
