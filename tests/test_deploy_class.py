@@ -226,3 +226,47 @@ def test_a_student_whose_replica_dies_mid_vote_comes_back_through_the_other(brow
             student.screenshot(path=str(SHOTS / "join_after_its_replica_died.png"))
             for p in (lecturer, student):
                 assert_healthy(p)
+
+
+@pytest.mark.browser
+def test_the_projector_whose_replica_dies_resumes_its_room_through_the_other(browser, fragile_hall):
+    """The lecturer's replica is killed with a vote in: the projector's page reconnects through
+    the other replica, where its new session resumes the room from the lecturer's browser (the
+    secret kept in localStorage), still counts the vote, and can still act as the lecturer."""
+    hall = fragile_hall
+    lb = hall.lb
+    with new_tab(browser, lb.url) as lecturer:
+        served, code = start_room(lecturer, lb)
+        with phone_elsewhere(browser, lb, served, f"/join?room={code}") as (student, where):
+            student.locator(".st-key-join_question").wait_for(timeout=60_000)
+            lecturer.locator(".st-key-class_open button").click()
+            buttons = student.locator(".st-key-join_vote button")
+            buttons.first.wait_for(timeout=60_000)
+            buttons.first.click()
+            votes_shown(lecturer, 1)
+            store = rooms.store_from_env({rooms.ENV: hall.redis_url})
+            assert store.room(code).phase == "voting"
+
+            hall.replica(served).stop()                         # the projector's replica dies
+            end = time.monotonic() + 60
+            while lb.status().get(served) == "UP" and time.monotonic() < end:
+                time.sleep(0.2)
+            assert lb.status()[served] != "UP"
+            end = time.monotonic() + 90
+            while lb.current().get(where) != 2 and time.monotonic() < end:
+                time.sleep(0.2)
+            assert lb.current()[where] == 2, lb.current()           # both websockets on the survivor
+            # the new session there is the lecturer's: closing the vote reaches the room
+            discuss = lecturer.locator(".st-key-class_discuss button")
+            end = time.monotonic() + 60
+            while store.room(code).phase == "voting" and time.monotonic() < end:
+                if discuss.is_enabled():
+                    discuss.click()
+                time.sleep(1)
+            assert store.room(code).phase == "discussing"
+            assert len(store.room(code).votes) == 1
+            votes_shown(lecturer, 1)
+            SHOTS.mkdir(exist_ok=True)
+            lecturer.screenshot(path=str(SHOTS / "class_after_its_replica_died.png"))
+            for p in (lecturer, student):
+                assert_healthy(p)
