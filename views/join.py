@@ -20,7 +20,8 @@ from ui import browser_id, classroom, guard, i18n
 from ui.classroom import call, is_problem, say
 from ui.i18n import _
 
-POLL_SECONDS = 2.0          # the live part's rerun: a new question reaches a phone within this
+POLL_SECONDS = 3.0          # the live part's rerun: a new question reaches a phone within this (200 phones
+                            # polling cost the server about a third of a core: BENCHMARKS.md)
 SEEN_SECONDS = 15.0         # "still here" at most this often (the projector counts who is present)
 JOINED = "join_room"        # session: the code this session has joined
 MINE = "join_experiment"    # session: this phone's experiment run (round, value, result, diverged_at, ...)
