@@ -28,7 +28,8 @@ LECTURER_CONTROLS = ("class_question", "class_open", "class_discuss", "class_sec
                      "class_next", "class_exp_start", "class_exp_stop", "class_lecturer_key")
 # the dots drawn in the Plotly chart under `sel`: every trace's points (the 2/λ_max line is a shape)
 DOTS = """() => {{ const gd = document.querySelector("{sel} .js-plotly-plot");
-  return !!gd && !!gd.data && gd.data.reduce((n, t) => n + (t.x ? t.x.length : 0), 0) === {n}; }}"""
+  return !!gd && !!gd.data && gd.data.filter(t => (t.mode || '').includes('markers'))
+    .reduce((n, t) => n + (t.x ? t.x.length : 0), 0) === {n}; }}"""
 LIVE = "window.LRViz.instances.class_lrviz.state"           # the reveal's live charts (prefix class_)
 
 
@@ -55,7 +56,7 @@ def figure(page, selector):
     """The data of the Plotly chart under `selector` as drawn: [{x, y, name}] per trace."""
     return page.evaluate("""sel => { const gd = document.querySelector(sel + ' .js-plotly-plot');
       return gd && gd.data ? gd.data.map(t => ({x: Array.from(t.x || []), y: Array.from(t.y || []),
-                                               name: t.name})) : null; }""", selector)
+                                               name: t.name, mode: t.mode})) : null; }""", selector)
 
 
 def press(page, name):
@@ -93,8 +94,9 @@ def start_room(lec, lang):
     lec.wait_for_selector(IDLE, timeout=60_000)
     lec.locator(f"{key('class_start')} button:not([disabled])").click()
     lec.wait_for_selector(".lrviz-room-code")
-    code = lec.inner_text(".lrviz-room-code").strip()
-    assert re.fullmatch(r"[2-9A-HJ-NP-Z]{6}", code), code
+    shown = lec.inner_text(".lrviz-room-code")              # "Room code:" for screen readers, the code
+    code = shown.split()[-1]
+    assert re.fullmatch(r"[2-9A-HJ-NP-Z]{6}", code), shown
     wait_js(lec, f"(localStorage.getItem('lrviz.rooms') || '').includes({json.dumps(code)})", 30_000)
     secret = dict(json.loads(lec.evaluate("localStorage.getItem('lrviz.rooms')")))[code]
     return code, secret
@@ -185,7 +187,8 @@ def test_a_peer_instruction_cycle_and_the_class_experiment_with_three_phones(bro
             p.wait_for_selector(f"{key('join_experiment')} [data-testid='stAlert']")
         wait_js(lec, DOTS.format(sel=key("class_dots"), n=3), 30_000)
         assert numbers(lec, key("class_dots"))[0] == 3                 # "3 results in"
-        handed = sorted(x for t in figure(lec, key("class_dots")) for x in t["x"])
+        dots = [t for t in figure(lec, key("class_dots")) if "markers" in (t["mode"] or "")]
+        handed = sorted(x for t in dots for x in t["x"])
         assert len(set(handed)) == 3, handed                        # three different learning rates
 
         # a student's browser on /class: no lecturer controls; a wrong key is refused
@@ -196,6 +199,10 @@ def test_a_peer_instruction_cycle_and_the_class_experiment_with_three_phones(bro
         student.goto(f"/class?room={code}&key=WRONG&lang={lang}")
         student.locator(f"{key('class_start')} button:not([disabled])").wait_for()
         assert "key=" not in student.url
+        refusal = student.locator("[data-testid='stAlertContentWarning']").filter(has_text=code)
+        refusal.wait_for()                          # worded, naming the room, and it stays
+        student.wait_for_selector(IDLE)
+        assert refusal.count() == 1
         assert not [k for k in LECTURER_CONTROLS if student.locator(key(k)).count()]
         assert secret not in student.inner_text("body")
         for p in [lec, *phones]:
