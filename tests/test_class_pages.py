@@ -368,3 +368,78 @@ def test_redis_unreachable_is_worded_on_both_pages_not_an_apology(lang, redis_do
     phone = open_as(JOIN, lang, room="ABCDEF")
     assert not phone.exception and not phone.error
     assert down in texts(phone.warning)
+
+
+# ---- the main page: follow the lecturer, "what happens next?" ---------------------------------
+
+LESSON = "views/lesson.py"
+
+
+def lecturer_on_main_page(lang):
+    """A lecturer who started a room on /class, then went to the main page (the same session)."""
+    at, lec = start_room(lang)
+    at.switch_page(LESSON).run()
+    assert not at.exception
+    return at, lec
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_follower_takes_the_lecturers_settings_until_leave(lang):
+    at, lec = lecturer_on_main_page(lang)
+    at.sidebar.select_slider(key="ctl_lr").set_value(0.1).run()
+    assert store().room(lec.code).settings["lr"] == "0.1"
+    student = open_page(None, lang=lang, follow=lec.code)
+    assert not student.exception and not student.warning
+    assert student.sidebar.select_slider(key="ctl_lr").value == 0.1
+    assert {"follow_banner", "follow_leave"} <= keys(student) and student.query_params["follow"] == lec.code
+    assert lec.code in box(student, "follow_banner").info[0].value
+    assert "ask_next" not in keys(student)                  # a student asks the class nothing
+    # the lecturer changes it: the follower's next run (its poll) has it
+    at.sidebar.select_slider(key="ctl_lr").set_value(0.3).run()
+    student.run()
+    assert student.sidebar.select_slider(key="ctl_lr").value == 0.3
+    assert student.query_params["lr"] == "0.3"
+    # Leave: the student's own settings back, the lecturer's next change no longer followed
+    student.button(key="follow_leave").click().run()
+    assert not student.exception and "follow" not in student.query_params
+    assert student.sidebar.select_slider(key="ctl_lr").value == 0.03 and "follow_banner" not in keys(student)
+    at.sidebar.select_slider(key="ctl_lr").set_value(0.01).run()
+    student.run()
+    assert student.sidebar.select_slider(key="ctl_lr").value == 0.03
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_following_an_unknown_room_is_worded_and_the_page_is_the_students_own(lang):
+    unknown = next(c for c in ("ZZZZZW", "ZZZZZV", "ZZZZZU") if store().room(c) is None)
+    student = open_page(None, lang=lang, follow=unknown)
+    assert not student.exception
+    assert said(lang, Problem("room_unknown", {"code": unknown})) in texts(student.warning)
+    assert "follow" not in student.query_params and "follow_banner" not in keys(student)
+    assert student.sidebar.select_slider(key="ctl_lr").value == 0.03
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_what_happens_next_asks_the_class_about_the_lecturers_own_settings(lang):
+    at, lec = lecturer_on_main_page(lang)
+    at.sidebar.select_slider(key="ctl_lr").set_value(1.0).run()
+    phone_id = rooms.new_client_id()
+    phone = open_as(JOIN, lang, browser=phone_id, room=lec.code)
+    at.button(key="ask_next").click().run()
+    assert not at.exception and not at.warning
+    room = store().room(lec.code)
+    assert room.question == "next" and room.phase == "voting" and room.choices == questions.OUTCOME
+    phone.run()
+    assert {f"vote_{c}" for c in questions.OUTCOME} <= keys(phone)
+    phone.button(key="vote_diverges").click().run()
+    assert store().room(lec.code).votes == {phone_id: "diverges"}
+    # on the class page: the question about these settings, revealed with the core's answer
+    at.switch_page(CLASS).run()
+    assert not at.exception
+    values = at.session_state["class_next"]
+    assert values["lr"] == 1.0
+    right = questions.next_question(values).answer().choice
+    at.button(key="class_reveal").click().run()
+    assert not at.exception
+    (success,) = texts(box(at, "class_tally").success)
+    assert words(lang)(questions.CHOICES[right]) in success
+    assert ("100%" if right == "diverges" else "0%") in success
