@@ -33,6 +33,14 @@ DOTS = """() => {{ const gd = document.querySelector("{sel} .js-plotly-plot");
 LIVE = "window.LRViz.instances.class_lrviz.state"           # the reveal's live charts (prefix class_)
 
 
+# the main page's lr, as its script writes it to the link
+LR = "new URL(location).searchParams.get('lr')"
+
+
+def lr(page):
+    return page.evaluate(LR)
+
+
 def key(name):
     return f".st-key-{name}"
 
@@ -190,6 +198,32 @@ def test_a_peer_instruction_cycle_and_the_class_experiment_with_three_phones(bro
         dots = [t for t in figure(lec, key("class_dots")) if "markers" in (t["mode"] or "")]
         handed = sorted(x for t in dots for x in t["x"])
         assert len(set(handed)) == 3, handed                        # three different learning rates
+
+        # follow the lecturer: the lecturer's main page (the same session: the sidebar's link)
+        lec.locator("[data-testid='stSidebarNav'] a").first.click()
+        lec.wait_for_selector(key("ask_next"))
+        follower = phones[0]
+        link = follower.locator(f"a[href*='follow={code}']:visible")
+        link.wait_for()
+        follower.goto(link.get_attribute("href"))
+        follower.wait_for_selector(key("follow_banner"))
+        wait_js(follower, f"{LR} === {json.dumps(lr(lec))}", 30_000)
+        before = lr(lec)
+        lec.locator(f"{key('ctl_lr')} input[type=range]").press("ArrowRight")       # the next lr
+        wait_js(lec, f"{LR} !== {json.dumps(before)}", 30_000)
+        changed = lr(lec)
+        wait_js(follower, f"{LR} === {json.dumps(changed)}", 30_000)          # followed, by its poll
+        press(follower, "follow_leave")
+        left = f"!document.querySelector('{key('follow_banner')}') && !location.search.includes('follow=')"
+        wait_js(follower, left, 30_000)
+        own = lr(follower)
+        assert own != changed, own
+        lec.locator(f"{key('ctl_lr')} input[type=range]").press("ArrowRight")
+        wait_js(lec, f"{LR} !== {json.dumps(changed)}", 30_000)
+        # "what happens next?": a question about the lecturer's settings reaches the phones
+        press(lec, "ask_next")
+        phones[1].wait_for_selector(f"{key('vote_diverges')} button:not([disabled])")
+        assert lr(follower) == own                              # left: no longer follows
 
         # a student's browser on /class: no lecturer controls; a wrong key is refused
         student = phones[2]
