@@ -443,3 +443,24 @@ def test_what_happens_next_asks_the_class_about_the_lecturers_own_settings(lang)
     (success,) = texts(box(at, "class_tally").success)
     assert words(lang)(questions.CHOICES[right]) in success
     assert ("100%" if right == "diverges" else "0%") in success
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_number_question_is_voted_on_a_slider_and_revealed_with_its_value(lang):
+    at, lec = start_room(lang)
+    phone_id = rooms.new_client_id()
+    phone = open_as(JOIN, lang, browser=phone_id, room=lec.code)
+    at.selectbox(key="class_question").select("noise_floor")
+    at.button(key="class_open").click().run()
+    q = questions.BY_ID["noise_floor"]
+    assert store().room(lec.code).bounds == q.bounds
+    phone.run()
+    phone.slider(key="vote_number").set_value(0.5).run()
+    phone.button(key="vote_send").click().run()
+    assert not phone.exception and store().room(lec.code).votes == {phone_id: 0.5}
+    at.button(key="class_reveal").click().run()
+    assert not at.exception and at.get("plotly_chart")
+    (success,) = texts(box(at, "class_tally").success)
+    assert "100%" in success                        # σ²/2 = 0.5, within the tolerance
+    phone.run()
+    assert not phone.exception and phone.success
