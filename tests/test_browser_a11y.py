@@ -185,8 +185,6 @@ def test_every_page_passes_axe_before_and_after_its_action(browser, server, axe_
     axe_pages(browser, server, axe_js, locale, lang, PAGES)
 
 
-@pytest.mark.xfail(strict=True, reason="/class: the QR code's <img> (st.image) has no alt text "
-                   "(image-alt, critical; log: /work/notes/s4/classtests.md)")
 @pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
 def test_the_class_pages_pass_axe_before_and_after_their_action(browser, server, axe_js, lang, locale):
     """/class (a room started, a question revealed, the experiment on) and /join (joined by

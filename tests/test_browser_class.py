@@ -198,6 +198,11 @@ def test_a_peer_instruction_cycle_and_the_class_experiment_with_three_phones(bro
         dots = [t for t in figure(lec, key("class_dots")) if "markers" in (t["mode"] or "")]
         handed = sorted(x for t in dots for x in t["x"])
         assert len(set(handed)) == 3, handed                        # three different learning rates
+        # the reveal's run played to its end and is still on the projector (the page's rerun at
+        # the run's end once dropped it)
+        wait_js(lec, f"{LIVE}.status === 'done' && {LIVE}.painted === {LIVE}.n", 60_000)
+        lec.wait_for_selector(IDLE)
+        assert lec.evaluate(f"{LIVE}.node.isConnected && !!document.querySelector('.lrviz-loss')")
 
         # follow the lecturer: the lecturer's main page (the same session: the sidebar's link)
         lec.locator("[data-testid='stSidebarNav'] a").first.click()

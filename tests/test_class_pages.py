@@ -327,9 +327,6 @@ def test_a_whole_cycle_the_projector_and_a_phone(lang):
     assert numbers(results.value) == [1, 0]                                  # 1 result, 0 diverged
 
 
-@pytest.mark.xfail(strict=True, reason="views/class_room.py keeps the reveal in session key "
-                   "'class_reveal', the Reveal button's widget key: not drawn after the reveal, "
-                   "Streamlit drops it (log: /work/notes/s4/classtests.md, 3.)")
 def test_the_run_behind_the_answer_stays_after_the_reveal():
     at, lec = start_room("en")
     at.button(key="class_open").click().run()
