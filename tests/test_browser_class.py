@@ -4,10 +4,12 @@ phones (390 x 844, mobile), each its own browser (its own localStorage, so its o
 A whole peer-instruction cycle (join by link and by code, open, vote with the bars hidden, the
 live count, discuss, second vote with a change of mind, reveal: the live charts play, the right
 answer marked with the share, the phones told) and the class experiment (each phone trains its
-handed lr, the projector shows its dots), in English and in Chinese; then what a student's
-browser cannot do on /class. The tests find things by widget keys (`.st-key-<key>`) and numbers,
-not by words, except where they check the language. Uses the shared server and Chromium of
-conftest; every wait is for a condition.
+handed lr, the projector shows its dots; the reveal's run still there when it has ended), in
+English and in Chinese; then the lecturer's main page: a phone follows it (the lecturer's next lr
+reaches it, Leave gives the student's own back) and "what happens next?" reaches the phones; and
+what a student's browser cannot do on /class (no lecturer controls, a wrong key refused). The
+tests find things by widget keys (`.st-key-<key>`) and numbers, not by words, except where they
+check the language. Uses the shared server and Chromium of conftest; every wait is for a condition.
 """
 
 from __future__ import annotations
@@ -31,8 +33,6 @@ DOTS = """() => {{ const gd = document.querySelector("{sel} .js-plotly-plot");
   return !!gd && !!gd.data && gd.data.filter(t => (t.mode || '').includes('markers'))
     .reduce((n, t) => n + (t.x ? t.x.length : 0), 0) === {n}; }}"""
 LIVE = "window.LRViz.instances.class_lrviz.state"           # the reveal's live charts (prefix class_)
-
-
 # the main page's lr, as its script writes it to the link
 LR = "new URL(location).searchParams.get('lr')"
 
