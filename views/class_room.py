@@ -298,7 +298,7 @@ def _dots_in_words(kind, dots, ex):
 
 
 def _live():
-    """The projector's live part: count, tally, dots (a fragment, re-read every LIVE_SECONDS)."""
+    """The projector's live part: the phones present and the tally (a fragment, re-read every LIVE_SECONDS)."""
     lec = classroom.lecturer()
     if lec is None:
         return
@@ -312,7 +312,14 @@ def _live():
     st.container(key="class_count").markdown(
         _("Phones in the room: **{present}**").format(present=room.present))
     _tally(room, lec)
-    _dots(room)
+
+
+def _live_dots():
+    """The experiment's dots, below the reveal's run (a fragment of its own)."""
+    lec = classroom.lecturer()
+    room = call("room", lec.code) if lec else None
+    if isinstance(room, rooms.Room):
+        _dots(room)
 
 
 def word_unknown(code):
@@ -463,4 +470,6 @@ else:
             _lecturer_key(lec)
         _join_card(lec.code, big=room.question is None and room.experiment is None)
         st.fragment(guard.guarded(_live), run_every=LIVE_SECONDS)()
-        _reveal_run()
+        _reveal_run()                           # the run behind the answer, under the tally
+        if room.experiment is not None:
+            st.fragment(guard.guarded(_live_dots), run_every=LIVE_SECONDS)()
