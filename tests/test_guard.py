@@ -23,7 +23,7 @@ from core.settings import DEFAULTS
 from ui import guard
 
 PAGES = [None, "views/inside_step.py", "views/numpy_mindspore.py", "views/parabola_descent.py",
-         "views/loss_landscape.py", "views/your_data.py"]
+         "views/loss_landscape.py", "views/your_data.py", "views/class_room.py", "views/join.py"]
 ZH = gettext.translation("messages", ROOT / "ui" / "locale", languages=["zh"])
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # what an exception's text would carry onto the page if it leaked: a traceback's words, a path
@@ -244,16 +244,19 @@ def test_the_app_keeps_error_details_hidden_when_a_flag_says_otherwise():
 
 HOSTILE = {
     "long": {"lr": "9" * 100_000, "step": "1" * 5000, "k": "x" * 20_000, "dataset": "a" * 10_000,
-             "x": "c" * 3000},
-    "unicode": {"lr": "０．１", "step": "٣", "seed": "🙂", "x": "列\u202e名", "y": "\x00\x1b[31m"},
+             "x": "c" * 3000, "room": "A" * 10_000, "key": "k" * 10_000, "follow": "F" * 5000},
+    "unicode": {"lr": "０．１", "step": "٣", "seed": "🙂", "x": "列\u202e名", "y": "\x00\x1b[31m",
+                "room": "ＡＢＣ２３４", "follow": "🙂🙂🙂🙂🙂🙂", "key": "\x00"},
     "huge": {"step": "1e999", "lr": "1e999", "epochs": "-1e999", "n": "99999999999999999999999",
              "seed": "18446744073709551616", "k": "1e308", "steps": "inf"},
     "nan": {"lr": "nan", "noise": "NaN", "rho": "nan", "x0": "-nan", "stage": "nan", "w": "nan,nan"},
     "repeated": {"lr": ["0.1", "0.2", "abc"], "step": ["1", "2"], "dataset": ["tips", "iris"],
                  "x": ["total_bill", "size"]},
     "path": {"page": "../../etc/passwd", "dataset": "../../etc/passwd", "x": "<script>alert(1)</script>",
-             "y": "=cmd|' /C calc'!A0", "backend": "__import__('os')", "init": "{{7*7}}"},
-    "empty": {"lr": "", "step": "", "w": ",,,", "b": " ", "dataset": "", "x": ",", "y": ""},
+             "y": "=cmd|' /C calc'!A0", "backend": "__import__('os')", "init": "{{7*7}}",
+             "room": "<script>alert(1)</script>", "key": "../../etc/passwd", "follow": "ABC234"},
+    "empty": {"lr": "", "step": "", "w": ",,,", "b": " ", "dataset": "", "x": ",", "y": "", "room": "",
+              "key": "", "follow": ""},
 }
 
 
@@ -408,6 +411,9 @@ HOSTILE_URLS = [
     "/parabola?lr=nan&x0=1e308&steps=99999999999999999999",
     "/landscape?k=0&rho=2&std=maybe&lr=-0&batch_size=x&steps=1e999",
     "/data?dataset=../../etc/passwd&x=<script>alert(1)</script>&y=%3Cimg%20src%3Dx%3E",
+    "/class?room=ABC234&key=%3Cimg%20src%3Dx%3E",
+    "/join?room=<script>alert(1)</script>",
+    "/?follow=ABC234&lr=nan",
     "/inside/../../etc?page=../../etc",         # the browser makes it /etc: an unknown page
     "/../../etc/passwd",                        # /etc/passwd: see below
 ]

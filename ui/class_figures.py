@@ -37,16 +37,20 @@ def tally_figure(labels, first, second=None, right=None, words=None, size=FONT_S
     if second:
         traces.append((words["second"], second, SECOND, "/"))
     for name, counts, colour, pattern in traces:
-        colours = [RIGHT if i == right else colour for i in range(len(labels))]
-        fig.add_bar(y=rows, x=counts, orientation="h", name=name, marker_color=colours,
-                    marker_pattern_shape=pattern, marker_line_color=palette.TEXT, marker_line_width=1,
+        fig.add_bar(y=rows, x=counts, orientation="h", name=name, marker_color=colour,
+                    marker_pattern_shape=pattern, marker_pattern_fgcolor=palette.WHITE,
+                    marker_line_color=palette.TEXT, marker_line_width=1,
                     text=[str(c) for c in counts], textposition="outside", cliponaxis=False,
-                    hovertemplate="%{y}: %{x}<extra>" + name + "</extra>")
+                    textfont=dict(color=palette.TEXT), hovertemplate="%{y}: %{x}<extra>" + name + "</extra>")
+    if right is not None:
+        # the right answer's row: a green band behind its bars (and the ✓ in its label)
+        fig.add_shape(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=right - 0.5, y1=right + 0.5,
+                      fillcolor=RIGHT, opacity=0.18, line_width=0, layer="below")
     most = max([*first, *(second or []), 1])
     style(fig, size, height=max(220, 70 * len(labels) + 90), legend=-2)
     fig.update_layout(barmode="group", bargap=0.25, showlegend=bool(second),
                       margin=dict(t=40, l=10, r=30, b=10), plot_bgcolor=palette.WHITE)
-    fig.update_yaxes(autorange="reversed", tickfont=dict(color=palette.TEXT))
+    fig.update_yaxes(autorange="reversed", tickfont=dict(color=palette.TEXT), type="category")
     fig.update_xaxes(title_text=words["votes"], range=[0, most * 1.2], dtick=max(1, math.ceil(most / 5)),
                      gridcolor=palette.GRID)
     return fig
@@ -78,7 +82,7 @@ def number_figure(first, second=None, answer=None, tolerance=None, bounds=(0.0, 
     return fig
 
 
-def dots_figure(kind, dots, edge=None, words=None, size=FONT_SIZE):
+def dots_figure(kind, dots, edge=None, words=None, size=FONT_SIZE, spread=()):
     """The class experiment: x the value each phone ran (log), y its final loss (kind "lr") or its
     loss curve's noise (kind "batch_size"), log; runs that diverged as crosses in a band at the
     top. edge: the core's 2/λ_max, a vertical line. dots: iterable of core.rooms.Dot."""
@@ -110,7 +114,10 @@ def dots_figure(kind, dots, edge=None, words=None, size=FONT_SIZE):
                       annotation_font=dict(color=palette.TEXT, size=size - 2))
     style(fig, size, height=380, legend=-2)
     fig.update_layout(showlegend=False, margin=dict(t=40, l=10, r=20, b=10), plot_bgcolor=palette.WHITE)
-    fig.update_xaxes(type="log", title_text=words["x"], gridcolor=palette.GRID)
-    fig.update_yaxes(type="log", title_text=words["y"], gridcolor=palette.GRID,
+    xs = [d.value for d in dots] + list(spread) + ([edge] if edge else [])
+    x_lo, x_hi = math.log10(min(xs)), math.log10(max(xs))
+    fig.update_xaxes(type="log", title_text=words["x"], gridcolor=palette.GRID, dtick=1,
+                     range=[x_lo - 0.15, x_hi + 0.15])
+    fig.update_yaxes(type="log", title_text=words["y"], gridcolor=palette.GRID, dtick=1,
                      range=[math.log10(lo) - 0.5, math.log10(top) + 0.5])
     return fig

@@ -17,6 +17,7 @@ import streamlit as st
 
 from core import questions, rooms, settings
 from core.problems import Problem
+from ui import guard
 from ui.i18n import _, word
 
 log = logging.getLogger(__name__)
@@ -152,3 +153,112 @@ def choice_text(choice):
 def number(value, digits=3):
     """A vote's or a result's number as a phone shows it."""
     return f"{value:.{digits}g}"
+
+
+# ---- the main page: follow the lecturer, and the lecturer's own settings ----------------------
+
+FOLLOWED = "class_followed"         # session: the room's settings last applied on this main page
+BEFORE = "class_before"             # session: the student's own settings before following
+SHARED = "class_shared"             # session: the settings this lecturer last sent to the room
+FOLLOW_SECONDS = 3.0                # a follower's main page looks for new settings this often
+VIEW_KEYS = ("present", "speed")    # how a run is shown, not what it is: each keeps their own
+
+
+def follow_code():
+    """The room this main page follows (?follow=CODE), or None."""
+    text = st.query_params.get(FOLLOW_PARAM)
+    return rooms.normalise_code(text[:40]) if text else None
+
+
+def _run_values(page, raw):
+    values, _problems = page.parse(raw)
+    return {k: v for k, v in values.items() if k not in VIEW_KEYS}
+
+
+def follow(page):
+    """On the main page, after page.init() and before its widgets: when it follows a room whose
+    lecturer has sent settings this page has not applied yet, set its widgets to them (keeping
+    this student's own settings to go back to on Leave). Returns a Problem to say, or None."""
+    code = follow_code()
+    if code is None:
+        return None
+    room = call("room", code)
+    if is_problem(room):
+        return room
+    if room is None:                        # ended or mistyped: this page is the student's own again
+        del st.query_params[FOLLOW_PARAM]
+        return Problem("room_unknown", {"code": code})
+    if room.settings and room.settings != st.session_state.get(FOLLOWED):
+        if BEFORE not in st.session_state:
+            st.session_state[BEFORE] = dict(st.session_state.get(page.state) or {})
+        page.seed(_run_values(page, room.settings))
+        st.session_state[FOLLOWED] = dict(room.settings)
+    return None
+
+
+@guard.callback
+def _leave(page):
+    if FOLLOW_PARAM in st.query_params:
+        del st.query_params[FOLLOW_PARAM]
+    st.session_state.pop(FOLLOWED, None)
+    before = st.session_state.pop(BEFORE, None)
+    if before:
+        page.seed(before)
+
+
+def _follow_poll(code):
+    room = call("room", code)
+    if isinstance(room, rooms.Room) and room.settings and room.settings != st.session_state.get(FOLLOWED):
+        st.rerun(scope="app")
+
+
+def follow_banner(page):
+    """The follower's banner: whose settings these are, Leave; and the poll for new ones."""
+    code = follow_code()
+    if code is None:
+        return
+    box = st.container(key="follow_banner", horizontal=True, vertical_alignment="center")
+    box.info(_("Following the lecturer of room **{code}**: your settings change when theirs do.").format(
+        code=code), icon=":material/visibility:")
+    box.button(_("Leave"), key="follow_leave", icon=":material/logout:", on_click=_leave, args=(page,),
+               help=_("Back to your own settings"))
+    st.fragment(guard.guarded(_follow_poll), run_every=FOLLOW_SECONDS)(code)
+
+
+def share(page, values):
+    """The lecturer's main page: send its settings to the room when they change (for followers)."""
+    lec = lecturer()
+    if lec is None:
+        return
+    query = {k: v for k, v in page.query(values).items() if k not in VIEW_KEYS}
+    if query != st.session_state.get(SHARED):
+        if call("set_settings", lec.code, lec.secret, query) is None:
+            st.session_state[SHARED] = query
+
+
+@guard.callback
+def _ask_next(values):
+    lec = lecturer()
+    if lec is None:
+        return
+    st.session_state[NEXT_SETTINGS] = dict(values)
+    q = questions.next_question(values)
+    problem = call("open_question", lec.code, lec.secret, q.id, choices=q.choices)
+    st.session_state["class_asked"] = problem or True
+
+
+def ask_button(values):
+    """The lecturer's "what happens next?" on their main page: a question about these settings."""
+    if lecturer() is None:
+        return
+    row = st.container(horizontal=True, vertical_alignment="center", key="ask_next_row")
+    row.button(_("Ask the class: what happens next?"), key="ask_next", icon=":material/how_to_vote:",
+               on_click=_ask_next, args=(dict(values),),
+               help=_("Opens a vote in your room on these settings: does the loss settle, keep falling or "
+                      "blow up?"))
+    asked = st.session_state.pop("class_asked", None)
+    if isinstance(asked, Problem):
+        say(asked)
+    elif asked:
+        row.page_link("views/class_room.py", label=_("The votes come in on the class page"),
+                      icon=":material/groups:")

@@ -263,7 +263,7 @@ def _dots(room):
              "y": _("final loss") if kind == "lr" else _("noise of the loss curve"),
              "edge": _("stable edge 2/λ_max"), "diverged": _("diverged")}
     if dots:
-        box.plotly_chart(class_figures.dots_figure(kind, dots, ex.edge, words),
+        box.plotly_chart(class_figures.dots_figure(kind, dots, ex.edge, words, spread=ex.values),
                          config={"displayModeBar": False}, key="class_dots_chart")
 
 

@@ -25,7 +25,15 @@ SEEN_SECONDS = 15.0         # "still here" at most this often (the projector cou
 JOINED = "join_room"        # session: the code this session has joined
 MINE = "join_experiment"    # session: this phone's experiment run (round, value, result, diverged_at, ...)
 
+# a phone's thumb: answers as tall, full-width buttons whose words wrap (never cut)
+CSS = """
+.st-key-join_vote button { min-height: 3.25rem; }
+.st-key-join_vote button p { font-size: 1.1rem; white-space: normal; line-height: 1.3; }
+.st-key-exp_run button, .st-key-join_go button, .st-key-vote_send button { min-height: 3rem; }
+"""
+
 st.set_page_config(initial_sidebar_state="collapsed")
+st.html(f"<style>{CSS}</style>")
 i18n.picker()
 st.title(_("Join the class"))
 browser, _held = browser_id.identity()
