@@ -83,7 +83,7 @@ TEXTS = {
                             "does the loss get?"),
     "small_lr": N_("lr = {lr}, ten times smaller than the lesson's, batches of {batch_size}: after "
                    "{epochs} epochs, how far down is the loss?"),
-    "next": N_("These settings, run to the end: what does the loss do?"),
+    "next": N_("The lecturer's settings, on the projector, run to the end: what does the loss do?"),
 }
 
 # ---- thresholds of the analyses (what "settles", "zig-zag", "about 10×" mean) -------------------
@@ -252,6 +252,12 @@ def _flips(theta, theta_star, H):
     return int(np.sum((np.sign(p[1:]) != np.sign(p[:-1])) & big[1:] & big[:-1]))
 
 
+def expected_noise(batch_size, n):
+    """loss_noise's value for normal residuals, sampling a batch without replacement:
+    sqrt(2 (n - B) / (B (n - 1))) (0 for the full batch)."""
+    return math.sqrt(2 * (n - batch_size) / (batch_size * (n - 1))) if n > 1 else 0.0
+
+
 def loss_noise(batch_loss, full_before):
     """How noisy a loss curve is: the standard deviation of batch loss / full-data loss at the same
     parameters (before each update), so the curve's fall does not count, only its jitter.
@@ -402,6 +408,8 @@ class Experiment(NamedTuple):
     values: tuple           # the spread, ascending (core.rooms hands it out in handout_order)
     settings: dict          # the main-page settings each phone starts from
     edge: float | None      # lr: 2 / lambda_max of these data, the line drawn; None for batch size
+    floor: float | None = None  # lr: the least-squares loss of these data, where a good run ends
+    theory: tuple = ()      # batch size: (B, expected loss_noise) along the spread, the curve drawn
 
 
 BATCH_STOPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000)
@@ -422,12 +430,15 @@ def _experiment(kind, frozen, count):
     s = _thaw(frozen)
     if kind == "lr":
         X, _y = synthetic_data(s["w"], s["b"], s["n"], s["noise"], seed=s["seed"])
-        edge = Theory(X, _y, s["noise"]).max_stable_lr
+        theory = Theory(X, _y, s["noise"])
+        edge = theory.max_stable_lr
         lo, hi = (edge * f for f in LR_SPREAD)
         values = tuple(sorted({float(f"{v:.3g}") for v in np.geomspace(lo, hi, count) if 1e-4 <= v <= 10}))
-        return Experiment("lr", values, s, edge)
+        return Experiment("lr", values, s, edge, floor=theory.min_loss)
     if kind == "batch_size":
-        return Experiment("batch_size", tuple(b for b in BATCH_STOPS if b <= s["n"]), s, None)
+        values = tuple(b for b in BATCH_STOPS if b <= s["n"])
+        return Experiment("batch_size", values, s, None,
+                          theory=tuple((b, expected_noise(b, s["n"])) for b in values))
     raise ValueError(f"kind must be 'lr' or 'batch_size', got {kind!r}")
 
 

@@ -96,8 +96,8 @@ MESSAGES.update({
     "room_bad_value": N_("{key} = {value} cannot be run: it must lie in [{lo}, {hi}]."),
     "room_bad_result": N_("A result is a final loss of 0 or more, or the step the run diverged at."),
     # said by the pages when the shared store (Redis) cannot be reached: nothing was changed
-    "room_store_down": N_("The class's rooms cannot be reached just now; try again in a moment. "
-                          "Your own runs work as before."),
+    "room_store_down": N_("The class service cannot be reached just now; try again in a moment. "
+                          "The rest of the app works as before."),
 })
 
 

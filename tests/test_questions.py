@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from core import questions as Q
+from core.data import synthetic_data
 from core.landscape import conditioned_data, curvature, lr_region, lr_sweep, region_bounds, standardise
 from core.parabola import regime
-from core.run import Run
+from core.run import Run, Theory
 from core.settings import DEFAULTS, SETTINGS, format_value, parse_settings
 from core.theory import loss_floor, lstsq_optimum, max_stable_lr
 
@@ -146,6 +147,7 @@ def test_batch_1_is_about_ten_times_noisier_than_batch_100():
     assert theory / 1.5 < answer.facts["ratio"] < theory * 1.5
     for batch, noise in ((1, answer.facts["noise_1"]), (100, answer.facts["noise_100"])):
         assert noise == pytest.approx(math.sqrt(2 * (n - batch) / (batch * (n - 1))), rel=0.3)
+        assert noise == pytest.approx(Q.expected_noise(batch, n), rel=0.3)       # the curve drawn
 
 
 def test_the_noise_floor_is_sigma_squared_over_two_within_noise():
@@ -258,3 +260,18 @@ def test_the_batch_spread_ends_at_n_where_the_loss_curve_has_no_noise():
     assert noise[0] > noise[1] > noise[2] and noise[2] == pytest.approx(0, abs=1e-9)
     with pytest.raises(ValueError):
         Q.experiment("epochs")
+
+
+def test_the_experiment_draws_the_core_s_lines():
+    """The projector's references come from the core: the loss floor of the lesson's data under the
+    lr sweep, and the expected noise of each batch size under the batch sweep (0 for the full batch)."""
+    lr = Q.experiment("lr")
+    d = DEFAULTS
+    X, y = synthetic_data(d["w"], d["b"], d["n"], d["noise"], seed=d["seed"])
+    assert lr.floor == pytest.approx(Theory(X, y, DEFAULTS["noise"]).min_loss)
+    assert lr.theory == ()
+    batch = Q.experiment("batch_size")
+    assert [b for b, _ in batch.theory] == list(batch.values)
+    noise = dict(batch.theory)
+    assert noise[DEFAULTS["n"]] == 0.0 and noise[1] == pytest.approx(math.sqrt(2), rel=1e-3)
+    assert all(a > b for (_, a), (_, b) in zip(batch.theory, batch.theory[1:]))

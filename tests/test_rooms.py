@@ -561,6 +561,7 @@ def test_every_refusal_is_a_problem_the_ui_can_word(make):
     seen += [store.submit_dot(code, a, 99.0, result=1.0), store.submit_dot(code, a, 0.1)]
     seen.append(next(p for p in (store.vote(code, a, "x") for _ in range(99)) if p.code == "room_too_many"))
     assert all(isinstance(p, Problem) for p in seen), seen
-    assert {p.code for p in seen} == {c for c in MESSAGES if c.startswith("room")}
+    # room_store_down is the pages' (ui.classroom.call: Redis unreachable), tests/test_class_pages.py
+    assert {p.code for p in seen} == {c for c in MESSAGES if c.startswith("room")} - {"room_store_down"}
     for p in seen:
         assert p.english() and "{" not in p.english()

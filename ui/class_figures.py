@@ -39,6 +39,7 @@ def tally_figure(labels, first, second=None, right=None, words=None, size=FONT_S
     for name, counts, colour, pattern in traces:
         fig.add_bar(y=rows, x=counts, orientation="h", name=name, marker_color=colour,
                     marker_pattern_shape=pattern, marker_pattern_fgcolor=palette.WHITE,
+                    marker_pattern_fillmode="overlay",
                     marker_line_color=palette.TEXT, marker_line_width=1,
                     text=[str(c) for c in counts], textposition="outside", cliponaxis=False,
                     textfont=dict(color=palette.TEXT), hovertemplate="%{y}: %{x}<extra>" + name + "</extra>")
@@ -82,23 +83,35 @@ def number_figure(first, second=None, answer=None, tolerance=None, bounds=(0.0, 
     return fig
 
 
-def dots_figure(kind, dots, edge=None, words=None, size=FONT_SIZE, spread=()):
+def dots_figure(kind, dots, edge=None, words=None, size=FONT_SIZE, spread=(), floor=None, theory=()):
     """The class experiment: x the value each phone ran (log), y its final loss (kind "lr") or its
     loss curve's noise (kind "batch_size"), log; runs that diverged as crosses in a band at the
-    top. edge: the core's 2/λ_max, a vertical line. dots: iterable of core.rooms.Dot."""
-    words = words or {"x": kind, "y": "final loss", "edge": "2/λ_max", "diverged": "diverged"}
+    top. The core's lines: edge, 2/λ_max (vertical); floor, the data's least-squares loss
+    (horizontal); theory, (B, expected noise) pairs (a dashed curve). dots: core.rooms.Dot."""
+    words = words or {"x": kind, "y": "final loss", "edge": "2/λ_max", "diverged": "diverged",
+                      "floor": "loss floor", "theory": "theory"}
     dots = list(dots)
     ok = [d for d in dots if d.result is not None and d.result > 0]
     blown = [d for d in dots if d.diverged_at]
+    curve = [(b, v) for b, v in theory if v > 0]
+    ys = [d.result for d in ok] + ([floor] if floor else []) + [v for _, v in curve]
+    lo, hi = (min(ys), max(ys)) if ys else (1e-5, 1.0)
+    top = 10 ** (math.ceil(math.log10(hi)) + 1)           # the band of the runs that diverged
     fig = go.Figure()
+    if curve:
+        fig.add_scatter(x=[b for b, _ in curve], y=[v for _, v in curve], mode="lines", name=words["theory"],
+                        line=dict(color=palette.TEXT_SOFT, width=1.5, dash="dash"), hoverinfo="skip")
+        fig.add_annotation(x=math.log10(curve[0][0]), y=math.log10(curve[0][1]), text=words["theory"],
+                           showarrow=False, xanchor="left", yanchor="bottom", xshift=8,
+                           font=dict(color=palette.TEXT, size=size - 2), bgcolor=palette.LABEL_BG)
+    if floor:
+        fig.add_hline(y=floor, line=dict(color=palette.NOISE_FLOOR, width=1.5, dash="dot"),
+                      annotation_text=words["floor"], annotation_position="bottom left",
+                      annotation_font=dict(color=palette.TEXT, size=size - 2))
     if ok:
         fig.add_scatter(x=[d.value for d in ok], y=[d.result for d in ok], mode="markers", name=words["y"],
                         marker=dict(color=DOT, size=14, opacity=0.8, line=dict(color=palette.WHITE, width=1)),
                         hovertemplate=f"{words['x']} %{{x:.3g}}: %{{y:.3g}}<extra></extra>")
-    results = [d.result for d in ok]
-    lo = min(results) if results else 1e-5
-    hi = max(results) if results else 1.0
-    top = 10 ** (math.ceil(math.log10(hi)) + 1)
     if blown:
         fig.add_scatter(x=[d.value for d in blown], y=[top] * len(blown), mode="markers",
                         name=words["diverged"],
@@ -112,12 +125,31 @@ def dots_figure(kind, dots, edge=None, words=None, size=FONT_SIZE, spread=()):
         fig.add_vline(x=edge, line=dict(color=palette.TEXT, width=2, dash="dash"),
                       annotation_text=f"{words['edge']} = {fmt(edge)}", annotation_position="top left",
                       annotation_font=dict(color=palette.TEXT, size=size - 2))
-    style(fig, size, height=380, legend=-2)
+    style(fig, size, height=400, legend=-2)
     fig.update_layout(showlegend=False, margin=dict(t=40, l=10, r=20, b=10), plot_bgcolor=palette.WHITE)
     xs = [d.value for d in dots] + list(spread) + ([edge] if edge else [])
-    x_lo, x_hi = math.log10(min(xs)), math.log10(max(xs))
+    x_lo, x_hi = (math.log10(min(xs)), math.log10(max(xs))) if xs else (-3, 1)
     fig.update_xaxes(type="log", title_text=words["x"], gridcolor=palette.GRID, dtick=1,
                      range=[x_lo - 0.15, x_hi + 0.15])
     fig.update_yaxes(type="log", title_text=words["y"], gridcolor=palette.GRID, dtick=1,
                      range=[math.log10(lo) - 0.5, math.log10(top) + 0.5])
+    return fig
+
+
+def landscape_figure(settings, words=None):
+    """A loss-landscape question's run (its page's settings: k, rho, std, lr, steps) as that page
+    draws it: the contours of the valley and the full-batch path across them."""
+    from core import landscape as ls
+    from ui.landscape_figures import contour_figure, view_box
+
+    X, y = ls.conditioned_data(k=settings["k"], rho=settings["rho"])
+    if settings["std"]:
+        X = ls.standardise(X).X
+    paths = ls.paths(X, y, settings["lr"], settings["steps"], batch_sizes=(None,))
+    w_star, _b = ls.lstsq_optimum(X, y)
+    box = view_box(paths[0].w[0], w_star, [p.w for p in paths])
+    grid = ls.loss_grid(X, y, *box, n=60)
+    axes = ls.curvature(X, with_b=False)
+    fig = contour_figure(grid, paths, axes, words, standardised=bool(settings["std"]))
+    fig.update_layout(height=420)
     return fig

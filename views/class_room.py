@@ -22,6 +22,7 @@ from core.settings import DEFAULTS
 from ui import browser_id, class_figures, classroom, guard, i18n
 from ui.classroom import call, is_problem, say
 from ui.i18n import _
+from ui.landscape_figures import translated as landscape_words
 from ui.player import Player, cached_data
 
 LIVE_SECONDS = 1.0              # the projector's count, tally and dots: read this often
@@ -30,9 +31,14 @@ PENDING = "class_pending"       # session: {code: secret or None} for the browse
 PROBLEM = "class_problem"       # session: a refusal to say on the next run
 QUESTION_IDS = tuple(q.id for q in questions.QUESTIONS) + ("next",)
 CSS = """
-.st-key-class_code .lrviz-room-code { font-size: clamp(3rem, 9vw, 7rem); font-weight: 700;
+.st-key-class_code .lrviz-room-code { font-size: clamp(3rem, 7vw, 7rem); font-weight: 700;
   letter-spacing: 0.12em; line-height: 1.1; font-family: "Source Code Pro", monospace; color: #222; }
+.lrviz-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
+.st-key-class_code .lrviz-room-code.lrviz-small { font-size: clamp(2rem, 4vw, 3rem); }
 .st-key-class_count p { font-size: 1.6rem; }
+/* the projector's first screen is for the class: a modest title */
+.st-key-class_title h1 { font-size: 2rem; padding-top: 0; }
 """
 
 i18n.picker()
@@ -167,8 +173,8 @@ def _reveal(room_round):
             compared.append(run)
         player.restart(compared)
         player.press("train")
-    st.session_state[REVEAL] = {"question": room.question, "round": room_round,
-                                "settings": {**DEFAULTS, **runs[-1]}, "page": q.page}
+    st.session_state[REVEAL] = {"question": room.question, "round": room_round, "page": q.page, "runs": runs,
+                                "settings": {**DEFAULTS, **runs[-1]} if q.page == "lesson" else runs[-1]}
 
 
 @guard.callback
@@ -192,14 +198,14 @@ def _stop_experiment():
 
 def _words():
     return {"first": _("first vote"), "second": _("second vote"), "votes": _("votes"),
-            "answer": _("answer"), "value": _("your estimate")}
+            "answer": _("answer"), "value": _("the class's estimates")}
 
 
 def _tally(room, lec):
     """The open question on the projector: its text, the live count of votes, the bars."""
     box = st.container(key="class_tally")
     if room.question is None:
-        box.info(_("No question is open. Choose one below and press **Open the question**."),
+        box.info(_("No question is open. Choose one in the sidebar and press **Open the question**."),
                  icon=":material/quiz:")
         return
     q = classroom.question(room.question, room)
@@ -207,10 +213,12 @@ def _tally(room, lec):
     votes, votes2 = len(room.votes), len(room.votes2)
     phase_words = {"voting": _("Voting"), "discussing": _("Discuss with your neighbour"),
                    "second_vote": _("Second vote"), "revealed": _("The answer")}
-    line = [f"**{phase_words.get(room.phase, '')}**",
-            _("{votes} votes of {present} phones").format(votes=votes, present=room.present)]
+    line = [f"**{phase_words.get(room.phase, '')}**"]
     if room.phase in ("second_vote", "revealed") and votes2:
-        line.append(_("second vote: {votes}").format(votes=votes2))
+        line += [_("first vote: {votes} of {present}").format(votes=votes, present=room.present),
+                 _("second vote: {votes}").format(votes=votes2)]
+    else:
+        line.append(_("Votes: {votes} of {present}").format(votes=votes, present=room.present))
     box.markdown(" · ".join(line))
     revealed = room.phase == "revealed"
     answer = q.answer() if revealed and q is not None else None
@@ -238,13 +246,14 @@ def _tally(room, lec):
         right_words = (classroom.choice_text(answer.choice) if answer.choice
                        else classroom.number(answer.value))
         if share2 is not None and share is not None:
-            text = _("Right: **{answer}** · first vote {share} right, second vote {share2} right.").format(
+            text = _("Right answer: **{answer}** · first vote {share} right, second vote {share2} "
+                     "right.").format(
                 answer=i18n.plain(right_words), share=f"{share:.0%}", share2=f"{share2:.0%}")
         elif share is not None:
-            text = _("Right: **{answer}** · {share} of the class got it.").format(
+            text = _("Right answer: **{answer}** · {share} of the class got it.").format(
                 answer=i18n.plain(right_words), share=f"{share:.0%}")
         else:
-            text = _("Right: **{answer}** · nobody voted.").format(answer=i18n.plain(right_words))
+            text = _("Right answer: **{answer}** · nobody voted.").format(answer=i18n.plain(right_words))
         box.success(text, icon=":material/check_circle:")
 
 
@@ -254,17 +263,37 @@ def _dots(room):
     box = st.container(key="class_dots")
     kind = room.experiment
     ex = questions.experiment(kind)
-    box.subheader(_("The class experiment: everyone a different learning rate") if kind == "lr"
-                  else _("The class experiment: everyone a different batch size"))
+    box.subheader(_("The class experiment: each phone its own learning rate") if kind == "lr"
+                  else _("The class experiment: each phone its own batch size"))
     dots = list(room.dots.values())
     blown = sum(1 for d in dots if d.diverged_at)
-    box.markdown(_("{count} results in · {blown} diverged").format(count=len(dots), blown=blown))
+    box.markdown(_("Results: {count} · diverged: {blown}").format(count=len(dots), blown=blown))
     words = {"x": _("learning rate lr") if kind == "lr" else _("batch size"),
              "y": _("final loss") if kind == "lr" else _("noise of the loss curve"),
-             "edge": _("stable edge 2/λ_max"), "diverged": _("diverged")}
+             "edge": _("stable bound 2/λ_max"), "diverged": _("diverged"), "floor": _("loss floor"),
+             "theory": _("theory: √(2(n − B) / (B(n − 1)))")}
     if dots:
-        box.plotly_chart(class_figures.dots_figure(kind, dots, ex.edge, words, spread=ex.values),
-                         config={"displayModeBar": False}, key="class_dots_chart")
+        fig = class_figures.dots_figure(kind, dots, ex.edge, words, spread=ex.values, floor=ex.floor,
+                                        theory=ex.theory)
+        box.plotly_chart(fig, config={"displayModeBar": False}, key="class_dots_chart")
+        box.caption(_dots_in_words(kind, dots, ex))
+
+
+def _dots_in_words(kind, dots, ex):
+    """The sweep in one sentence (the chart's text equivalent, and what the class should see)."""
+    fmt = classroom.number
+    if kind == "lr":
+        kept = [d.value for d in dots if not d.diverged_at]
+        blown = [d.value for d in dots if d.diverged_at]
+        return _("Largest lr that did not diverge: {kept}; smallest that diverged: {blown}; the core's "
+                 "stable bound 2/λ_max = {edge}.").format(kept=fmt(max(kept)) if kept else "—",
+                                                   blown=fmt(min(blown)) if blown else "—", edge=fmt(ex.edge))
+    ran = sorted((d.value, d.result) for d in dots if d.result is not None)
+    if not ran:
+        return ""
+    (b1, n1), (b2, n2) = ran[0], ran[-1]
+    return _("Batch {b1}: noise {n1}; batch {b2}: noise {n2}. The noise falls like 1/√B, to 0 for the "
+             "full batch.").format(b1=b1, n1=fmt(n1), b2=b2, n2=fmt(n2))
 
 
 def _live():
@@ -280,7 +309,7 @@ def _live():
         st.warning(word_unknown(lec.code))
         return
     st.container(key="class_count").markdown(
-        _("**{present}** phones in the room").format(present=room.present))
+        _("Phones in the room: **{present}**").format(present=room.present))
     _tally(room, lec)
     _dots(room)
 
@@ -300,16 +329,18 @@ def _kind_label(kind):
 
 
 def _controls(room):
-    """The lecturer's buttons (the projector shows them: they give nothing away)."""
+    """The lecturer's buttons, in the sidebar: the main area is what the class sees (a lecturer who
+    projects the whole screen may collapse the sidebar; the buttons give nothing away anyway)."""
     row = st.container(horizontal=True, vertical_alignment="bottom", gap="small", key="class_controls")
     phase = room.phase
     if phase in (None, "revealed"):
-        row.selectbox(_("Question"), QUESTION_IDS, key="class_question", width=520,
+        row.selectbox(_("Question"), QUESTION_IDS, key="class_question", width="stretch",
                       format_func=_question_label)
+        row.caption(_question_label(st.session_state.get("class_question") or QUESTION_IDS[0]))
         row.button(_("Open the question"), key="class_open", type="primary", icon=":material/how_to_vote:",
                    on_click=_open)
     if phase == "voting":
-        row.button(_("Close the vote: discuss"), key="class_discuss", icon=":material/forum:",
+        row.button(_("Close the vote and discuss"), key="class_discuss", icon=":material/forum:",
                    on_click=_phase, args=("discussing",))
     if phase in ("voting", "discussing"):
         row.button(_("Second vote"), key="class_second", icon=":material/replay:", on_click=_phase,
@@ -337,7 +368,7 @@ def _lecturer_key(lec):
             st.warning(_("Anyone with this key controls the room. Open this on your own screen, not "
                          "while projecting."), icon=":material/warning:")
             st.markdown(_("On another device, open this link (or type the room code and the key under "
-                          "**Resume a room**):"))
+                          "**Resume a room from another device**):"))
             link = {classroom.ROOM_PARAM: lec.code, classroom.KEY_PARAM: lec.secret}
             st.code(classroom.page_url("class", **link), language=None)
             st.button(_("End the room"), key="class_end", icon=":material/logout:", on_click=_end,
@@ -351,12 +382,38 @@ def _reveal_run():
         return
     st.subheader(_("The run behind the answer"))
     if reveal.get("page") != "lesson":
+        words = landscape_words(_)
+        for column, run in zip(st.columns(len(reveal["runs"])), reveal["runs"]):
+            with column:
+                head = (_("**Standardised features**, lr = {lr}") if run.get("std") else
+                        _("**Raw features** (valley stretched by k = {k}), lr = {lr}"))
+                st.markdown(head.format(k=f"{run['k']:g}", lr=f"{run['lr']:g}"))
+                st.plotly_chart(class_figures.landscape_figure(run, words), config={"displayModeBar": False},
+                                key=f"class_reveal_landscape_{int(bool(run.get('std')))}")
         s = reveal["settings"]
         query = {k: s[k] for k in ("k", "lr", "std", "steps") if k in s}
         st.link_button(_("Open it on the loss-landscape page"), icon=":material/landscape:",
                        url=classroom.page_url("landscape", **query))
         return
     Player(prefix="class_", keys=False).show({**reveal["settings"], "present": 1})
+
+
+def _join_card(code, big):
+    """How to join, on the projector: big while the class comes in, a strip once a question or the
+    experiment needs the screen."""
+    url = classroom.join_url(code)
+    how = _("Join on your phone: scan the QR code, or open **{url}** and type this code:").format(
+        url=i18n.plain(classroom.page_url("join")))
+    left, right = st.columns([2, 1] if big else [6, 1], vertical_alignment="center")
+    with left.container(key="class_code"):
+        st.markdown(how)
+        size = "" if big else " lrviz-small"
+        # the code is ours (rooms.ALPHABET only): no user text reaches this HTML
+        st.html(f'<div class="lrviz-room-code{size}"><span class="lrviz-sr">{_("Room code")}: </span>'
+                f'{code}</div>')
+    with right.container(key="class_qr"):
+        st.image(classroom.qr_png(url), width="stretch" if big else 120,
+                 caption=_("Scan to join") if big else None)
 
 
 def _no_room(browser):
@@ -373,15 +430,17 @@ def _no_room(browser):
 
 
 st.html(f"<style>{CSS}</style>")
-st.title(_("The class together"))
+st.container(key="class_title").title(_("The class together"))
 _resume_from_link()
 pending = st.session_state.pop(PENDING, None)
 browser, held = browser_id.identity(remember=pending, rooms=True)
 _resume_from_browser(held)
-problem = st.session_state.pop(PROBLEM, None)
+lec = classroom.lecturer()
+# said until the browser has reported its id (its report reruns the page at once: a refusal said
+# on the run before would vanish in a blink)
+problem = st.session_state.pop(PROBLEM, None) if browser or lec else st.session_state.get(PROBLEM)
 if problem is not None:
     say(problem)
-lec = classroom.lecturer()
 if browser is None and lec is None:
     st.info(_("Connecting…"), icon=":material/hourglass_empty:")
 elif lec is None:
@@ -396,15 +455,10 @@ else:
         st.session_state[PENDING] = {lec.code: None}
         _no_room(browser)
     else:
-        left, right = st.columns([3, 1], vertical_alignment="center")
-        url = classroom.join_url(lec.code)
-        with left.container(key="class_code"):
-            st.markdown(_("Join on your phone: scan the code, or open **{url}** and type").format(
-                url=i18n.plain(classroom.page_url("join"))))
-            st.html(f'<div class="lrviz-room-code" aria-label="{_("Room code")}">{lec.code}</div>')
-        with right.container(key="class_qr"):
-            st.image(classroom.qr_png(url), width=220, caption=_("Scan to join"))
-        _lecturer_key(lec)
-        _controls(room)
+        with st.sidebar:
+            st.subheader(_("Your room {code}").format(code=lec.code))
+            _controls(room)
+            _lecturer_key(lec)
+        _join_card(lec.code, big=room.question is None and room.experiment is None)
         st.fragment(guard.guarded(_live), run_every=LIVE_SECONDS)()
         _reveal_run()

@@ -139,11 +139,10 @@ def _revealed(box, room, q):
         box.caption(_("{share} of the class got it right.").format(share=f"{share:.0%}"))
 
 
-@guard.callback
 def _train(code, value):
     """Train this phone's run with its value, to the end, and send its dot."""
     room = call("room", code)
-    if room is None or is_problem(room) or room.experiment is None:
+    if value is None or room is None or is_problem(room) or room.experiment is None:
         return
     kind = room.experiment
     ex = questions.experiment(kind)
@@ -153,6 +152,11 @@ def _train(code, value):
     problem = call("submit_dot", code, browser, value, result=result, diverged_at=diverged_at)
     st.session_state[MINE] = {"round": room.experiment_round, "value": value, "result": result,
                               "diverged_at": diverged_at, "problem": problem}
+
+
+@guard.callback
+def _train_chosen(code):
+    _train(code, st.session_state.get("exp_value"))
 
 
 def _experiment(room):
@@ -165,31 +169,38 @@ def _experiment(room):
     mine = st.session_state.get(MINE) or {}
     if mine.get("round") != room.experiment_round:
         mine = {}
-    value = mine.get("value")
-    if value is None:
-        handed = st.session_state.get("join_handed")
-        if not handed or handed[0] != room.experiment_round:
-            got = call("handout", room.code, browser)
-            if is_problem(got):
-                say(got)
-                return
-            handed = (room.experiment_round, got)
-            st.session_state["join_handed"] = handed
-        value = handed[1]
+    handed = st.session_state.get("join_handed")
+    if not handed or handed[0] != room.experiment_round:
+        got = call("handout", room.code, browser)
+        if is_problem(got):
+            say(got)
+            return
+        handed = (room.experiment_round, got)
+        st.session_state["join_handed"] = handed
+        st.session_state["exp_value"] = got           # the slider starts at the value handed out
+    value = handed[1]
     label = _("learning rate lr") if kind == "lr" else _("batch size")
-    box.markdown(_("Your {what}: **{value}**. Train the lesson's model with it; your result joins "
-                   "the class's on the projector.").format(what=label, value=f"{value:g}"))
+    box.markdown(_("You were handed {what} = **{value}**. Train the lesson's model with it (or pick "
+                   "another value first); your result joins the class's on the projector.").format(
+        what=label, value=f"{value:g}"))
+    stops = sorted(set(questions.experiment(kind).values) | {value})
+    if st.session_state.get("exp_value") not in stops:
+        st.session_state["exp_value"] = value
+    box.select_slider(label, stops, key="exp_value", format_func=lambda v: f"{v:g}")
     box.button(_("Train with it"), key="exp_run", type="primary", icon=":material/play_arrow:",
-               on_click=_train, args=(room.code, value))
+               on_click=_train_chosen, args=(room.code,))
     if "result" in mine or "diverged_at" in mine:
+        ran = f"{mine['value']:g}"
         if mine.get("diverged_at"):
-            box.error(_("Your run diverged at step {step}: the loss blew up.").format(
-                step=mine["diverged_at"]))
+            box.error(_("{what} = {value}: your run diverged at step {step}, the loss blew up.").format(
+                what=label, value=ran, step=mine["diverged_at"]))
         elif kind == "lr":
-            box.success(_("Your final loss: {loss}.").format(loss=classroom.number(mine["result"])))
+            box.success(_("{what} = {value}: your final loss is {loss}.").format(
+                what=label, value=ran, loss=classroom.number(mine["result"])))
         else:
-            box.success(_("Your loss curve's noise: {noise} (the batch loss's spread around the full "
-                          "loss).").format(noise=classroom.number(mine["result"])))
+            box.success(_("{what} = {value}: your loss curve's noise is {noise} (the minibatch loss's "
+                          "spread around the full-data loss).").format(
+                what=label, value=ran, noise=classroom.number(mine["result"])))
         if mine.get("problem") is not None:
             say(mine["problem"])
 
@@ -226,7 +237,10 @@ if browser is None:
     st.info(_("Connecting…"), icon=":material/hourglass_empty:")
 else:
     asked = st.query_params.get(classroom.ROOM_PARAM)
-    if asked and st.session_state.get(JOINED) != rooms.normalise_code(asked[:40]):
+    if asked and rooms.normalise_code(asked[:40]) is None:      # a link whose code cannot be one
+        del st.query_params[classroom.ROOM_PARAM]
+        say(Problem("room_bad_code", {"length": rooms.CODE_LENGTH, "text": asked}))
+    elif asked and st.session_state.get(JOINED) != rooms.normalise_code(asked[:40]):
         problem = _join(asked)
         if problem is not None:
             say(problem)
