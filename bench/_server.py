@@ -91,17 +91,19 @@ class Child:
 class Server(Child):
     """`python -m streamlit run <app>` from `cwd` (the repo root by default) on a free port.
 
-    See Child: its own process group, stopped on exit."""
+    See Child: its own process group, stopped on exit. `env`: variables set for it on top of this
+    process's (e.g. {"LRVIZ_ROOMS": "redis://..."})."""
 
-    def __init__(self, app="app.py", cwd=ROOT, extra_args=(), timeout=60):
+    def __init__(self, app="app.py", cwd=ROOT, extra_args=(), timeout=60, env=None):
         self.app, self.cwd, self.extra_args, self.timeout = app, Path(cwd), list(extra_args), timeout
+        self.env = dict(env or {})
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
         self.log = Path(tempfile.mkstemp(prefix="bench-streamlit-", suffix=".log")[1])
 
     def __enter__(self):
-        env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARS}
+        env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARS} | self.env
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", self.app, "--server.headless", "true",

@@ -26,7 +26,7 @@ from ui.landscape_figures import translated as landscape_words
 from ui.player import Player, cached_data
 
 LIVE_SECONDS = 1.0              # the projector's count, tally and dots: read this often
-REVEAL = "class_reveal"         # session: {"question": id, "round": n, "settings": the last run's}
+REVEAL = "class_revealed_run"   # session: {"question": id, "round": n, "settings": the last run's}
 PENDING = "class_pending"       # session: {code: secret or None} for the browser to remember
 PROBLEM = "class_problem"       # session: a refusal to say on the next run
 QUESTION_IDS = tuple(q.id for q in questions.QUESTIONS) + ("next",)
@@ -37,6 +37,7 @@ CSS = """
   white-space: nowrap; }
 .st-key-class_code .lrviz-room-code.lrviz-small { font-size: clamp(2rem, 4vw, 3rem); }
 .st-key-class_count p { font-size: 1.6rem; }
+.st-key-class_qr img { max-width: 320px; image-rendering: pixelated; }
 /* the projector's first screen is for the class: a modest title */
 .st-key-class_title h1 { font-size: 2rem; padding-top: 0; }
 """
@@ -412,7 +413,8 @@ def _join_card(code, big):
         st.html(f'<div class="lrviz-room-code{size}"><span class="lrviz-sr">{_("Room code")}: </span>'
                 f'{code}</div>')
     with right.container(key="class_qr"):
-        st.image(classroom.qr_png(url), width="stretch" if big else 120,
+        label = _("QR code of the join link {url}").format(url=url)
+        st.image(classroom.qr_png(url), width="stretch" if big else 120, alt=label,
                  caption=_("Scan to join") if big else None)
 
 
