@@ -105,6 +105,16 @@ def check_config(path, haproxy=HAPROXY, env=None):
     return r.returncode == 0, (r.stdout + r.stderr).strip()
 
 
+def ensure_bundles(out):
+    """deploy/bundles.py's ensure(out): Streamlit's bundles gzipped, as the image's build makes them."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lrviz_bundles", ROOT / "deploy" / "bundles.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ensure(Path(out))
+
+
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -133,9 +143,13 @@ class Balancer(Child):
     free port; in its own process group, stopped on exit. url, cookie (the sticky cookie's
     name), cfg and log (paths), current() and status() (from its stats socket)."""
 
-    def __init__(self, ports, recipe=RECIPE, haproxy=HAPROXY, timeout=30):
+    def __init__(self, ports, recipe=RECIPE, haproxy=HAPROXY, timeout=30, app_root=ROOT):
         self.ports, self.haproxy, self.timeout = list(ports), haproxy, timeout
         text = Path(recipe).read_text()
+        # the recipe sends Streamlit's bundles to static/_bundles of the replicas' checkout, which
+        # the image's build makes (deploy/bundles.py): made here too, where missing
+        if "_bundles" in text:
+            ensure_bundles(Path(app_root) / "static" / "_bundles")
         self.cookie = cookie_name(text)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

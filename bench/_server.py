@@ -91,7 +91,8 @@ class Child:
 class Server(Child):
     """`python -m streamlit run <app>` from `cwd` (the repo root by default) on a free port.
 
-    See Child: its own process group, stopped on exit."""
+    See Child: its own process group, stopped on exit. `env`: variables set for it on top of this
+    process's (e.g. {"LRVIZ_ROOMS": "redis://..."})."""
 
     def __init__(self, app="app.py", cwd=ROOT, extra_args=(), timeout=60, env=None, command=None):
         self.app, self.cwd, self.extra_args, self.timeout = app, Path(cwd), list(extra_args), timeout

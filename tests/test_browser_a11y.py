@@ -121,6 +121,32 @@ def train_data(page):
     page.wait_for_selector(IDLE)
 
 
+ROOM = {}      # the room /class's action starts: /join's action joins it (the same tab, in order)
+
+
+def start_room(page):
+    """Start a room, open a question and reveal it (the tally's chart, the run's live charts),
+    start the class experiment."""
+    click_and_wait(page, ".st-key-class_start button")
+    page.wait_for_selector(".lrviz-room-code")
+    ROOM["code"] = page.inner_text(".lrviz-room-code").split()[-1]     # after "Room code:" (screen readers)
+    page.locator(".st-key-class_open button").click()
+    page.locator(".st-key-class_reveal button").click()
+    page.wait_for_selector(".st-key-class_tally .js-plotly-plot")
+    page.locator(".st-key-class_exp_start button").click()
+    page.wait_for_selector(".st-key-class_exp_stop")
+    page.wait_for_selector(IDLE)
+
+
+def join_room(page):
+    """Join the room /class started, by its code; train the experiment's handed value."""
+    page.locator(".st-key-join_code input").fill(ROOM["code"])
+    page.locator(".st-key-join_go button").click()
+    page.locator(".st-key-exp_run button").click()
+    page.wait_for_selector(".st-key-join_experiment [data-testid='stAlert']")
+    page.wait_for_selector(IDLE)
+
+
 # each page: its path (and query), what says it has drawn, and its own action
 PAGES = [
     ("/?speed=0", CHARTS_LOADED, train_main),
@@ -130,13 +156,17 @@ PAGES = [
     ("/landscape", PLOTS.format(n=4), lambda p: click_and_wait(p, ".st-key-landscape_preset_zigzag button")),
     ("/data?speed=0", f"{DATA} && {DATA}.stats.paints > 0", train_data),
 ]
+# the class's pages, in this order in one tab: /class starts the room /join then joins
+CLASS_PAGES = [
+    ("/class", "!!document.querySelector('.st-key-class_start button:not([disabled])')", start_room),
+    ("/join", "!!document.querySelector('.st-key-join_code input')", join_room),
+]
 
 
-@pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
-def test_every_page_passes_axe_before_and_after_its_action(browser, server, axe_js, lang, locale):
+def axe_pages(browser, server, axe_js, locale, lang, pages):
     found = {}
     with new_tab(browser, server, locale=locale) as page:
-        for path, drawn, action in PAGES:
+        for path, drawn, action in pages:
             url = path + ("&" if "?" in path else "?") + f"lang={lang}"
             page.goto(url)
             page.wait_for_selector(IDLE, timeout=90_000)
@@ -148,6 +178,18 @@ def test_every_page_passes_axe_before_and_after_its_action(browser, server, axe_
             assert_healthy(page)
     bad = {k: v for k, v in found.items() if v}
     assert not bad, "axe-core, WCAG 2.1 A/AA, serious or critical:\n" + report(bad)
+
+
+@pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
+def test_every_page_passes_axe_before_and_after_its_action(browser, server, axe_js, lang, locale):
+    axe_pages(browser, server, axe_js, locale, lang, PAGES)
+
+
+@pytest.mark.parametrize("lang, locale", [("en", "en-US"), ("zh", "zh-CN")])
+def test_the_class_pages_pass_axe_before_and_after_their_action(browser, server, axe_js, lang, locale):
+    """/class (a room started, a question revealed, the experiment on) and /join (joined by
+    code, the experiment's run trained): the same rules as every other page."""
+    axe_pages(browser, server, axe_js, locale, lang, CLASS_PAGES)
 
 
 # the element that has the keyboard's focus: what it is, and how its focus shows on the element a

@@ -18,7 +18,7 @@ import pytest
 
 from core import rooms
 from core.problems import MESSAGES, Problem
-from core.rooms import LIMITS, MemoryStore, RedisStore, Room, new_client_id
+from core.rooms import LIMITS, Dot, MemoryStore, RedisStore, Room, Seat, new_client_id
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -565,3 +565,45 @@ def test_every_refusal_is_a_problem_the_ui_can_word(make):
     assert {p.code for p in seen} == {c for c in MESSAGES if c.startswith("room")} - {"room_store_down"}
     for p in seen:
         assert p.english() and "{" not in p.english()
+
+
+def test_a_seat_is_the_room_as_one_phone_sees_it(store, clock):
+    """seat(): the phone's poll, on both stores equal to what room() says of that browser, and
+    nothing of anyone else's."""
+    code, secret = lecturer(store)
+    a, b, c = students(3)
+    for x in (a, b, c):
+        store.join(code, x)
+
+    def same(browser):
+        room, seat = store.room(code), store.seat(code, browser)
+        assert (seat.code, seat.question, seat.round, seat.phase, seat.choices, seat.bounds) == \
+            (room.code, room.question, room.round, room.phase, room.choices, room.bounds)
+        assert (seat.experiment, seat.experiment_round, seat.settings) == \
+            (room.experiment, room.experiment_round, room.settings)
+        assert seat.vote == room.votes.get(browser) and seat.vote2 == room.votes2.get(browser)
+        assert seat.dot == room.dots.get(browser)
+        assert set(Seat._fields) == {"code", "question", "round", "phase", "choices", "bounds", "vote",
+                                     "vote2", "experiment", "experiment_round", "dot", "settings"}
+        return seat
+
+    assert same(a).question is None and same(a).vote is None
+    store.open_question(code, secret, "lr_one", choices=("settles", "diverges"))
+    store.vote(code, a, "settles")
+    store.vote(code, b, "diverges")
+    assert same(a).vote == "settles" and same(b).vote == "diverges" and same(c).vote is None
+    store.set_phase(code, secret, "second_vote")
+    store.vote(code, a, "diverges")
+    assert same(a).vote == "settles" and same(a).vote2 == "diverges"
+    store.open_question(code, secret, "w1_epoch", bounds=(0.0, 3.0))
+    store.vote(code, c, 1.5)
+    assert same(c).vote == 1.5 and same(c).bounds == (0.0, 3.0) and same(a).vote is None
+    store.start_experiment(code, secret, "lr", [0.01, 0.1])
+    store.submit_dot(code, b, 0.1, result=0.002)
+    assert same(b).dot == Dot(0.1, 0.002, None) and same(a).dot is None
+    store.set_settings(code, secret, {"lr": "0.3"})
+    assert same(a).settings == {"lr": "0.3"}
+    assert store.seat(code, "not an id") is not None and store.seat(code, "not an id").vote is None
+    assert store.seat("ZZZZZZ", a) is None and store.seat("bad", a) is None
+    clock.now += LIMITS.idle_seconds + 1                   # expired
+    assert store.seat(code, a) is None

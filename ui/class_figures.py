@@ -104,10 +104,13 @@ def dots_figure(kind, dots, edge=None, words=None, size=FONT_SIZE, spread=(), fl
         fig.add_annotation(x=math.log10(curve[0][0]), y=math.log10(curve[0][1]), text=words["theory"],
                            showarrow=False, xanchor="left", yanchor="bottom", xshift=8,
                            font=dict(color=palette.TEXT, size=size - 2), bgcolor=palette.LABEL_BG)
+    # the lines' labels as annotations of their own: on log axes an annotation's position is the
+    # value's log10, which add_hline / add_vline's annotation_text does not take (it drew them away)
     if floor:
-        fig.add_hline(y=floor, line=dict(color=palette.NOISE_FLOOR, width=1.5, dash="dot"),
-                      annotation_text=words["floor"], annotation_position="bottom left",
-                      annotation_font=dict(color=palette.TEXT, size=size - 2))
+        fig.add_hline(y=floor, line=dict(color=palette.NOISE_FLOOR, width=1.5, dash="dot"))
+        fig.add_annotation(x=1, xref="paper", y=math.log10(floor), text=words["floor"], showarrow=False,
+                           xanchor="right", yanchor="top", font=dict(color=palette.TEXT, size=size - 2),
+                           bgcolor=palette.LABEL_BG)
     if ok:
         fig.add_scatter(x=[d.value for d in ok], y=[d.result for d in ok], mode="markers", name=words["y"],
                         marker=dict(color=DOT, size=14, opacity=0.8, line=dict(color=palette.WHITE, width=1)),
@@ -122,9 +125,10 @@ def dots_figure(kind, dots, edge=None, words=None, size=FONT_SIZE, spread=(), fl
                            xanchor="left", yanchor="bottom",
                            font=dict(color=palette.VERMILLION_TEXT, size=size - 2))
     if edge:
-        fig.add_vline(x=edge, line=dict(color=palette.TEXT, width=2, dash="dash"),
-                      annotation_text=f"{words['edge']} = {fmt(edge)}", annotation_position="top left",
-                      annotation_font=dict(color=palette.TEXT, size=size - 2))
+        fig.add_vline(x=edge, line=dict(color=palette.TEXT, width=2, dash="dash"))
+        fig.add_annotation(x=math.log10(edge), y=1, yref="paper", text=f"{words['edge']} = {fmt(edge)}",
+                           showarrow=False, xanchor="right", yanchor="top", xshift=-4,
+                           font=dict(color=palette.TEXT, size=size - 2), bgcolor=palette.LABEL_BG)
     style(fig, size, height=400, legend=-2)
     fig.update_layout(showlegend=False, margin=dict(t=40, l=10, r=20, b=10), plot_bgcolor=palette.WHITE)
     xs = [d.value for d in dots] + list(spread) + ([edge] if edge else [])

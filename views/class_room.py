@@ -26,14 +26,20 @@ from ui.landscape_figures import translated as landscape_words
 from ui.player import Player, cached_data
 
 LIVE_SECONDS = 1.0              # the projector's count, tally and dots: read this often
-REVEAL = "class_reveal"         # session: {"question": id, "round": n, "settings": the last run's}
+REVEAL = "class_revealed_run"   # session: {"question": id, "round": n, "settings": the last run's}
 PENDING = "class_pending"       # session: {code: secret or None} for the browser to remember
 PROBLEM = "class_problem"       # session: a refusal to say on the next run
 QUESTION_IDS = tuple(q.id for q in questions.QUESTIONS) + ("next",)
 CSS = """
-.st-key-class_code .lrviz-room-code { font-size: clamp(3rem, 9vw, 7rem); font-weight: 700;
+.st-key-class_code .lrviz-room-code { font-size: clamp(3rem, 7vw, 7rem); font-weight: 700;
   letter-spacing: 0.12em; line-height: 1.1; font-family: "Source Code Pro", monospace; color: #222; }
+.lrviz-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
+.st-key-class_code .lrviz-room-code.lrviz-small { font-size: clamp(2rem, 4vw, 3rem); }
 .st-key-class_count p { font-size: 1.6rem; }
+.st-key-class_qr img { max-width: 320px; image-rendering: pixelated; }
+/* the projector's first screen is for the class: a modest title */
+.st-key-class_title h1 { font-size: 2rem; padding-top: 0; }
 """
 
 i18n.picker()
@@ -200,7 +206,7 @@ def _tally(room, lec):
     """The open question on the projector: its text, the live count of votes, the bars."""
     box = st.container(key="class_tally")
     if room.question is None:
-        box.info(_("No question is open. Choose one below and press **Open the question**."),
+        box.info(_("No question is open. Choose one in the sidebar and press **Open the question**."),
                  icon=":material/quiz:")
         return
     q = classroom.question(room.question, room)
@@ -270,12 +276,29 @@ def _dots(room):
     if dots:
         fig = class_figures.dots_figure(kind, dots, ex.edge, words, spread=ex.values, floor=ex.floor,
                                         theory=ex.theory)
-        box.plotly_chart(fig,
-                         config={"displayModeBar": False}, key="class_dots_chart")
+        box.plotly_chart(fig, config={"displayModeBar": False}, key="class_dots_chart")
+        box.caption(_dots_in_words(kind, dots, ex))
+
+
+def _dots_in_words(kind, dots, ex):
+    """The sweep in one sentence (the chart's text equivalent, and what the class should see)."""
+    fmt = classroom.number
+    if kind == "lr":
+        kept = [d.value for d in dots if not d.diverged_at]
+        blown = [d.value for d in dots if d.diverged_at]
+        return _("Largest lr that did not diverge: {kept}; smallest that diverged: {blown}; the core's "
+                 "stable bound 2/λ_max = {edge}.").format(kept=fmt(max(kept)) if kept else "—",
+                                                   blown=fmt(min(blown)) if blown else "—", edge=fmt(ex.edge))
+    ran = sorted((d.value, d.result) for d in dots if d.result is not None)
+    if not ran:
+        return ""
+    (b1, n1), (b2, n2) = ran[0], ran[-1]
+    return _("Batch {b1}: noise {n1}; batch {b2}: noise {n2}. The noise falls like 1/√B, to 0 for the "
+             "full batch.").format(b1=b1, n1=fmt(n1), b2=b2, n2=fmt(n2))
 
 
 def _live():
-    """The projector's live part: count, tally, dots (a fragment, re-read every LIVE_SECONDS)."""
+    """The projector's live part: the phones present and the tally (a fragment, re-read every LIVE_SECONDS)."""
     lec = classroom.lecturer()
     if lec is None:
         return
@@ -289,7 +312,14 @@ def _live():
     st.container(key="class_count").markdown(
         _("Phones in the room: **{present}**").format(present=room.present))
     _tally(room, lec)
-    _dots(room)
+
+
+def _live_dots():
+    """The experiment's dots, below the reveal's run (a fragment of its own)."""
+    lec = classroom.lecturer()
+    room = call("room", lec.code) if lec else None
+    if isinstance(room, rooms.Room):
+        _dots(room)
 
 
 def word_unknown(code):
@@ -307,12 +337,14 @@ def _kind_label(kind):
 
 
 def _controls(room):
-    """The lecturer's buttons (the projector shows them: they give nothing away)."""
+    """The lecturer's buttons, in the sidebar: the main area is what the class sees (a lecturer who
+    projects the whole screen may collapse the sidebar; the buttons give nothing away anyway)."""
     row = st.container(horizontal=True, vertical_alignment="bottom", gap="small", key="class_controls")
     phase = room.phase
     if phase in (None, "revealed"):
-        row.selectbox(_("Question"), QUESTION_IDS, key="class_question", width=520,
+        row.selectbox(_("Question"), QUESTION_IDS, key="class_question", width="stretch",
                       format_func=_question_label)
+        row.caption(_question_label(st.session_state.get("class_question") or QUESTION_IDS[0]))
         row.button(_("Open the question"), key="class_open", type="primary", icon=":material/how_to_vote:",
                    on_click=_open)
     if phase == "voting":
@@ -374,6 +406,25 @@ def _reveal_run():
     Player(prefix="class_", keys=False).show({**reveal["settings"], "present": 1})
 
 
+def _join_card(code, big):
+    """How to join, on the projector: big while the class comes in, a strip once a question or the
+    experiment needs the screen."""
+    url = classroom.join_url(code)
+    how = _("Join on your phone: scan the QR code, or open **{url}** and type this code:").format(
+        url=i18n.plain(classroom.page_url("join")))
+    left, right = st.columns([2, 1] if big else [6, 1], vertical_alignment="center")
+    with left.container(key="class_code"):
+        st.markdown(how)
+        size = "" if big else " lrviz-small"
+        # the code is ours (rooms.ALPHABET only): no user text reaches this HTML
+        st.html(f'<div class="lrviz-room-code{size}"><span class="lrviz-sr">{_("Room code")}: </span>'
+                f'{code}</div>')
+    with right.container(key="class_qr"):
+        label = _("QR code of the join link {url}").format(url=url)
+        st.image(classroom.qr_png(url), width="stretch" if big else 120, alt=label,
+                 caption=_("Scan to join") if big else None)
+
+
 def _no_room(browser):
     st.markdown(_("Start a room and the class joins from their phones: by the QR code or the room "
                   "code. You ask a question, everyone votes, the tally grows live; **Reveal** runs the "
@@ -388,7 +439,7 @@ def _no_room(browser):
 
 
 st.html(f"<style>{CSS}</style>")
-st.title(_("The class together"))
+st.container(key="class_title").title(_("The class together"))
 _resume_from_link()
 pending = st.session_state.pop(PENDING, None)
 browser, held = browser_id.identity(remember=pending, rooms=True)
@@ -413,16 +464,12 @@ else:
         st.session_state[PENDING] = {lec.code: None}
         _no_room(browser)
     else:
-        left, right = st.columns([3, 1], vertical_alignment="center")
-        url = classroom.join_url(lec.code)
-        with left.container(key="class_code"):
-            st.markdown(_("Join on your phone: scan the QR code, or open **{url}** and type this "
-                          "code:").format(
-                url=i18n.plain(classroom.page_url("join"))))
-            st.html(f'<div class="lrviz-room-code" aria-label="{_("Room code")}">{lec.code}</div>')
-        with right.container(key="class_qr"):
-            st.image(classroom.qr_png(url), width=220, caption=_("Scan to join"))
-        _lecturer_key(lec)
-        _controls(room)
+        with st.sidebar:
+            st.subheader(_("Your room {code}").format(code=lec.code))
+            _controls(room)
+            _lecturer_key(lec)
+        _join_card(lec.code, big=room.question is None and room.experiment is None)
         st.fragment(guard.guarded(_live), run_every=LIVE_SECONDS)()
-        _reveal_run()
+        _reveal_run()                           # the run behind the answer, under the tally
+        if room.experiment is not None:
+            st.fragment(guard.guarded(_live_dots), run_every=LIVE_SECONDS)()

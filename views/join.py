@@ -20,7 +20,8 @@ from ui import browser_id, classroom, guard, i18n
 from ui.classroom import call, is_problem, say
 from ui.i18n import _
 
-POLL_SECONDS = 2.0          # the live part's rerun: a new question reaches a phone within this
+POLL_SECONDS = 3.0          # the live part's rerun: a new question reaches a phone within this (200 phones
+                            # polling cost the server about a third of a core: BENCHMARKS.md)
 SEEN_SECONDS = 15.0         # "still here" at most this often (the projector counts who is present)
 JOINED = "join_room"        # session: the code this session has joined
 MINE = "join_experiment"    # session: this phone's experiment run (round, value, result, diverged_at, ...)
@@ -85,8 +86,8 @@ def _question(room):
         return
     box.markdown(f"**{_('Question')}** · " + i18n.plain(classroom.question_text(room.question)))
     second = room.phase == "second_vote"
-    mine = (room.votes2 if second else room.votes).get(browser)
-    first = room.votes.get(browser)
+    mine = room.vote2 if second else room.vote
+    first = room.vote
     if room.phase == "discussing":
         box.info(_("Discuss with your neighbour: why do you think so? A second vote follows."),
                  icon=":material/forum:")
@@ -123,25 +124,40 @@ def _question(room):
         say(problem)
 
 
+def _class_result(seat, answer):
+    """(share of the class right, this phone's counted vote) once the answer is out: the class's
+    last vote (the second where there was one). Read in full once per question (the votes are
+    closed by then), not on every poll."""
+    key = (seat.code, seat.round)
+    kept = st.session_state.get("join_result")
+    if kept and kept[0] == key:
+        return kept[1]
+    room = call("room", seat.code)
+    if not isinstance(room, rooms.Room):
+        return None, None
+    votes = room.votes2 or room.votes
+    result = (answer.share_right(votes), votes.get(browser))
+    st.session_state["join_result"] = (key, result)
+    return result
+
+
 def _revealed(box, room, q):
     """After the reveal: the right answer, this phone's vote, how the class did."""
     answer = q.answer()
     right = classroom.choice_text(answer.choice) if answer.choice else classroom.number(answer.value)
     box.success(_("The answer: **{answer}**. The projector shows the run.").format(answer=i18n.plain(right)),
                 icon=":material/check_circle:")
-    votes = room.votes2 or room.votes
-    mine = votes.get(browser)
+    share, mine = _class_result(room, answer)
     if mine is not None:
         box.markdown(_("You were right.") if answer.is_right(mine)
                      else _("Not this time: see the run on the projector."))
-    share = answer.share_right(votes)
     if share is not None:
         box.caption(_("{share} of the class got it right.").format(share=f"{share:.0%}"))
 
 
 def _train(code, value):
     """Train this phone's run with its value, to the end, and send its dot."""
-    room = call("room", code)
+    room = call("seat", code, browser)
     if value is None or room is None or is_problem(room) or room.experiment is None:
         return
     kind = room.experiment
@@ -214,7 +230,7 @@ def _follow(room):
 
 def _live():
     code = st.session_state.get(JOINED)
-    room = call("room", code)
+    room = call("seat", code, browser)            # this phone's view: small, whatever the class's size
     if is_problem(room):
         say(room)
         return
