@@ -178,9 +178,11 @@ class Lecturer:
         page = self.page
         page.goto(self.base + "/class")
         page.locator(".st-key-class_start button").click()      # waits until it is enabled
-        code = page.locator(".st-key-class_code .lrviz-room-code").inner_text().strip()
-        if not CODE.fullmatch(code):
-            raise RuntimeError(f"no room code on the projector: {code!r}")
+        shown = page.locator(".st-key-class_code .lrviz-room-code").inner_text()
+        code = CODE.search(shown)
+        if code is None:
+            raise RuntimeError(f"no room code on the projector: {shown!r}")
+        code = code.group(0)
         if question:
             page.locator(".st-key-class_question").click()
             page.get_by_role("option", name=question).click()
