@@ -6,7 +6,7 @@ in bench_load.py: they replay the BackMsgs a real Chromium sent when it joined a
 `vote_<choice>` button (recorded once, via CDP, on a server of its own), each with a browser id of
 its own (the pages learn it from the st.components.v2 component `browser_id`, whose state
 {"id": ...} rides in every rerun's widget states: the recorded id is replaced by a fresh one per
-student), and answer their page's st.fragment(run_every=2.0) like the frontend does.
+student), and answer their page's st.fragment(run_every=...) like the frontend does.
 
 Measured per repeat (fresh servers each time):
   - server CPU while the N wait with the question open (psutil cpu_times of each replica, every
@@ -25,7 +25,13 @@ students dealt to both replicas by the sticky cookie.
 
     .venv/bin/python bench/bench_class.py [--students 200] [--replicas 1|2] [--store memory|redis]
                                           [--repeats 2] [--wait 30] [--vote-spread 5]
-                                          [--stagger 0.05] [--budget 1500] [--repo PATH]
+                                          [--stagger 0.05] [--question TEXT] [--env NAME=VALUE]
+                                          [--profile OUT] [--budget 1500] [--repo PATH]
+
+--profile OUT: one server, every script run profiled (bench/_profiled_streamlit.py), the app's
+functions and Streamlit's printed at the end: where a poll's time goes (its figures are not the
+benchmark's: the profiler slows the server). --env: e.g. PYTHONPATH=DIR with a sitecustomize.py,
+for experiments on the servers.
 """
 
 from __future__ import annotations
