@@ -64,7 +64,10 @@ def _resume_from_link():
 
 
 def _resume(code, secret):
-    if code and call("is_lecturer", code, secret) is True:
+    ok = call("is_lecturer", code, secret) if code else False
+    if is_problem(ok):                              # the store cannot be reached: say that
+        st.session_state[PROBLEM] = ok
+    elif ok is True:
         classroom.set_lecturer(code, secret)
         _remember(code, secret)
         st.query_params[classroom.ROOM_PARAM] = code
@@ -77,8 +80,12 @@ def _resume_from_browser(held):
     if classroom.lecturer() is not None or not held:
         return
     asked = rooms.normalise_code(st.query_params.get(classroom.ROOM_PARAM, "")[:40])
-    for code in ([asked] if asked in held else []) + list(reversed(held)):
-        if call("is_lecturer", code, held[code]) is True and isinstance(call("room", code), rooms.Room):
+    for code in dict.fromkeys(([asked] if asked in held else []) + list(reversed(held))):
+        ok = call("is_lecturer", code, held[code])
+        room = call("room", code) if ok is True else None
+        if is_problem(ok) or is_problem(room):      # the store cannot be reached: forget nothing
+            return
+        if ok is True and room is not None:
             classroom.set_lecturer(code, held[code])
             st.query_params[classroom.ROOM_PARAM] = code
             return
