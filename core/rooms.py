@@ -159,6 +159,11 @@ class Room(NamedTuple):
     created: float
     touched: float              # last change; the room expires idle_seconds after it
 
+    def final_votes(self):
+        """Each browser's answer as it stands: its second vote where it gave one, else its first
+        (peer instruction: who does not vote again keeps the answer they gave)."""
+        return {**self.votes, **self.votes2}
+
     def tally(self, second=False):
         """{choice id: count} over this question's choices (zeros included), first or second
         vote. For a number question, {}: read the values from votes."""

@@ -21,6 +21,7 @@ import psutil
 import pytest
 from conftest import new_tab
 from test_browser import assert_healthy
+from test_browser_class import LOCALES, cycle
 from test_deploy import ROOT, haproxy, served_by  # noqa: F401  (the fixture, shared)
 from test_rooms import redis_url  # noqa: F401  (the fixture, shared)
 
@@ -270,3 +271,15 @@ def test_the_projector_whose_replica_dies_resumes_its_room_through_the_other(bro
             lecturer.screenshot(path=str(SHOTS / "class_after_its_replica_died.png"))
             for p in (lecturer, student):
                 assert_healthy(p)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang, locale", LOCALES)
+def test_a_whole_cycle_and_the_experiment_with_the_class_spread_over_two_replicas(browser, class_hall, lang,
+                                                                                  locale):
+    """tests/test_browser_class.py's whole cycle (peer instruction, reveal, the experiment's dots,
+    follow, what happens next, a student's browser refused) through the recipe: new browsers are
+    dealt out in turn, so the projector and the phones sit on both replicas, sharing Redis."""
+    lecturer, phones = cycle(browser, class_hall.lb.url, lang, locale)
+    assert len(lecturer) == 1 and None not in lecturer, lecturer
+    assert any(p - lecturer for p in phones), (lecturer, phones)      # some phone on the other replica

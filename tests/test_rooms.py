@@ -607,3 +607,20 @@ def test_a_seat_is_the_room_as_one_phone_sees_it(store, clock):
     assert store.seat("ZZZZZZ", a) is None and store.seat("bad", a) is None
     clock.now += LIMITS.idle_seconds + 1                   # expired
     assert store.seat(code, a) is None
+
+
+def test_the_final_votes_carry_a_first_vote_not_given_again(store):
+    """Peer instruction's second vote: who votes again counts with the new answer, who does not
+    keeps their first; nobody counts twice."""
+    code, secret = lecturer(store)
+    a, b, c = students(3)
+    store.open_question(code, secret, "lr_one", choices=("settles", "diverges"))
+    for x, answer in ((a, "settles"), (b, "diverges"), (c, "diverges")):
+        store.join(code, x)
+        store.vote(code, x, answer)
+    assert store.room(code).final_votes() == {a: "settles", b: "diverges", c: "diverges"}
+    store.set_phase(code, secret, "second_vote")
+    store.vote(code, b, "settles")
+    room = store.room(code)
+    assert room.final_votes() == {a: "settles", b: "settles", c: "diverges"}
+    assert room.votes == {a: "settles", b: "diverges", c: "diverges"} and room.votes2 == {b: "settles"}

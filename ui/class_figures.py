@@ -126,7 +126,8 @@ def dots_figure(kind, dots, edge=None, words=None, size=FONT_SIZE, spread=(), fl
                            font=dict(color=palette.VERMILLION_TEXT, size=size - 2))
     if edge:
         fig.add_vline(x=edge, line=dict(color=palette.TEXT, width=2, dash="dash"))
-        fig.add_annotation(x=math.log10(edge), y=1, yref="paper", text=f"{words['edge']} = {fmt(edge)}",
+        edge_text = words["edge"].replace("λ_max", "λ<sub>max</sub>")
+        fig.add_annotation(x=math.log10(edge), y=1, yref="paper", text=f"{edge_text} = {fmt(edge)}",
                            showarrow=False, xanchor="right", yanchor="top", xshift=-4,
                            font=dict(color=palette.TEXT, size=size - 2), bgcolor=palette.LABEL_BG)
     style(fig, size, height=400, legend=-2)

@@ -218,8 +218,15 @@ def follow_banner(page):
     if code is None:
         return
     box = st.container(key="follow_banner", horizontal=True, vertical_alignment="center")
-    box.info(_("Following the lecturer of room **{code}**: your settings change when theirs do.").format(
-        code=code), icon=":material/visibility:")
+    said = _("Following the lecturer of room **{code}**: your settings change when theirs do.").format(
+        code=code)
+    held = st.session_state.get(FOLLOWED)
+    if held:
+        values, _problems = settings.parse_settings(held)
+        said += " " + _("Now: lr = {lr}, batch size {batch_size}, {epochs} epochs, σ = {noise}.").format(
+            lr=f"{values['lr']:g}", batch_size=values["batch_size"], epochs=values["epochs"],
+            noise=f"{values['noise']:g}")
+    box.info(said, icon=":material/visibility:")
     box.button(_("Leave"), key="follow_leave", icon=":material/logout:", on_click=_leave, args=(page,),
                help=_("Back to your own settings"))
     st.fragment(guard.guarded(_follow_poll), run_every=FOLLOW_SECONDS)(code)

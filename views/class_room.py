@@ -64,7 +64,10 @@ def _resume_from_link():
 
 
 def _resume(code, secret):
-    if code and call("is_lecturer", code, secret) is True:
+    ok = call("is_lecturer", code, secret) if code else False
+    if is_problem(ok):                              # the store cannot be reached: say that
+        st.session_state[PROBLEM] = ok
+    elif ok is True:
         classroom.set_lecturer(code, secret)
         _remember(code, secret)
         st.query_params[classroom.ROOM_PARAM] = code
@@ -77,8 +80,12 @@ def _resume_from_browser(held):
     if classroom.lecturer() is not None or not held:
         return
     asked = rooms.normalise_code(st.query_params.get(classroom.ROOM_PARAM, "")[:40])
-    for code in ([asked] if asked in held else []) + list(reversed(held)):
-        if call("is_lecturer", code, held[code]) is True and isinstance(call("room", code), rooms.Room):
+    for code in dict.fromkeys(([asked] if asked in held else []) + list(reversed(held))):
+        ok = call("is_lecturer", code, held[code])
+        room = call("room", code) if ok is True else None
+        if is_problem(ok) or is_problem(room):      # the store cannot be reached: forget nothing
+            return
+        if ok is True and room is not None:
             classroom.set_lecturer(code, held[code])
             st.query_params[classroom.ROOM_PARAM] = code
             return
@@ -231,19 +238,22 @@ def _tally(room, lec):
     if room.choices:
         labels = [classroom.choice_text(c) for c in room.choices]
         first = [room.tally()[c] for c in room.choices]
-        again = [room.tally(second=True)[c] for c in room.choices] if second else None
+        final = list(room.final_votes().values())
+        again = [final.count(c) for c in room.choices] if second else None
         known = answer is not None and answer.choice in room.choices
         right = room.choices.index(answer.choice) if known else None
         fig = class_figures.tally_figure(labels, first, again, right, _words())
     else:
         fig = class_figures.number_figure(
-            list(room.votes.values()), list(room.votes2.values()) if second else None,
+            list(room.votes.values()), list(room.final_votes().values()) if second else None,
             answer.value if answer else None, answer.tolerance if answer else None, room.bounds or (0, 1),
             _words())
     box.plotly_chart(fig, config={"displayModeBar": False}, key="class_tally_chart")
+    if second:
+        box.caption(_("Second vote: a phone that did not vote again keeps its first answer."))
     if answer is not None:
         share = answer.share_right(room.votes)
-        share2 = answer.share_right(room.votes2) if room.votes2 else None
+        share2 = answer.share_right(room.final_votes()) if room.votes2 else None
         right_words = (classroom.choice_text(answer.choice) if answer.choice
                        else classroom.number(answer.value))
         if share2 is not None and share is not None:
@@ -298,7 +308,8 @@ def _dots_in_words(kind, dots, ex):
 
 
 def _live():
-    """The projector's live part: the phones present and the tally (a fragment, re-read every LIVE_SECONDS)."""
+    """The projector's live part: the phones present and the tally (a fragment, re-read every
+    LIVE_SECONDS)."""
     lec = classroom.lecturer()
     if lec is None:
         return
@@ -379,8 +390,15 @@ def _lecturer_key(lec):
                           "**Resume a room from another device**):"))
             link = {classroom.ROOM_PARAM: lec.code, classroom.KEY_PARAM: lec.secret}
             st.code(classroom.page_url("class", **link), language=None)
-            st.button(_("End the room"), key="class_end", icon=":material/logout:", on_click=_end,
-                      args=(lec,))
+
+
+
+def _end_room(lec):
+    """Ending the room, behind a popover of its own: a click that cannot be undone asks twice."""
+    with st.popover(_("End the room"), icon=":material/logout:"):
+        st.markdown(_("The phones leave the room and its votes and dots are deleted. This cannot be "
+                      "undone."))
+        st.button(_("End the room now"), key="class_end", type="primary", on_click=_end, args=(lec,))
 
 
 def _reveal_run():
@@ -468,6 +486,7 @@ else:
             st.subheader(_("Your room {code}").format(code=lec.code))
             _controls(room)
             _lecturer_key(lec)
+            _end_room(lec)
         _join_card(lec.code, big=room.question is None and room.experiment is None)
         st.fragment(guard.guarded(_live), run_every=LIVE_SECONDS)()
         _reveal_run()                           # the run behind the answer, under the tally

@@ -135,7 +135,7 @@ def _class_result(seat, answer):
     room = call("room", seat.code)
     if not isinstance(room, rooms.Room):
         return None, None
-    votes = room.votes2 or room.votes
+    votes = room.final_votes()          # the second vote where given, else the first
     result = (answer.share_right(votes), votes.get(browser))
     st.session_state["join_result"] = (key, result)
     return result
