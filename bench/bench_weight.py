@@ -44,9 +44,9 @@ from _balancer import HAPROXY, RECIPE, Balancer  # noqa: E402
 from _server import (  # noqa: E402
     IDLE,
     ROOT,
+    RedisServer,
     Server,
     chromium_version,
-    free_port,
     launch_chromium,
     load_avg,
     repo_state,
@@ -140,34 +140,6 @@ def median_row(loads):
     return out
 
 
-REDIS_SERVER = "/usr/bin/redis-server"
-
-
-@contextlib.contextmanager
-def redis_server():
-    """A redis-server of the bench's own on a free port, nothing on disk: yields its URL."""
-    import redis
-
-    port = free_port()
-    proc = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL, start_new_session=True)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client, deadline = redis.Redis.from_url(url), time.monotonic() + 60
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
-        client.close()
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
 
 def open_room(url):
     """A room on the Redis at `url` with the question bank's first choice question open: its code."""
@@ -213,7 +185,7 @@ def main():
     with contextlib.ExitStack() as stack:
         env = {}
         if rooms:
-            env["LRVIZ_ROOMS"] = stack.enter_context(redis_server())
+            env["LRVIZ_ROOMS"] = stack.enter_context(RedisServer()).url
         a = stack.enter_context(Server(cwd=args.repo, env=env))
         b = stack.enter_context(Server(cwd=args.repo, env=env))
         pw = stack.enter_context(sync_playwright())
