@@ -192,7 +192,8 @@ def _next():
 
 
 @guard.callback
-def _experiment(kind):
+def _experiment():
+    kind = st.session_state.get("class_exp_kind") or "lr"      # the segmented control: None if unset
     ex = questions.experiment(kind)
     _act("start_experiment", kind, list(ex.values))
 
@@ -374,7 +375,7 @@ def _controls(room):
         row2.segmented_control(_("Class experiment"), ["lr", "batch_size"], key="class_exp_kind",
                                default="lr", format_func=_kind_label)
         row2.button(_("Start the experiment"), key="class_exp_start", icon=":material/science:",
-                    on_click=lambda: _experiment(st.session_state.get("class_exp_kind") or "lr"))
+                    on_click=_experiment)
     else:
         row2.button(_("End the experiment"), key="class_exp_stop", icon=":material/stop_circle:",
                     on_click=_stop_experiment)
