@@ -151,8 +151,9 @@ def choice_text(choice):
 
 
 def number(value, digits=3):
-    """A vote's or a result's number as a phone shows it."""
-    return f"{value:.{digits}g}"
+    """A vote's or a result's number as a phone shows it, never broken across lines (4.85e‑05:
+    a non-breaking hyphen)."""
+    return f"{value:.{digits}g}".replace("-", "\u2011")
 
 
 # ---- the main page: follow the lecturer, and the lecturer's own settings ----------------------

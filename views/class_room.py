@@ -21,6 +21,7 @@ from core.run import Run
 from core.settings import DEFAULTS
 from ui import browser_id, class_figures, classroom, guard, i18n
 from ui.classroom import call, is_problem, say
+from ui.figure_style import flex_css, flex_item
 from ui.i18n import _
 from ui.landscape_figures import translated as landscape_words
 from ui.player import Player, cached_data
@@ -304,6 +305,9 @@ def _dots_in_words(kind, dots, ex):
     if not ran:
         return ""
     (b1, n1), (b2, n2) = ran[0], ran[-1]
+    if b1 == b2:
+        return _("Batch {b1}: noise {n1}. The noise falls like 1/√B, to 0 for the full batch.").format(
+            b1=b1, n1=fmt(n1))
     return _("Batch {b1}: noise {n1}; batch {b2}: noise {n2}. The noise falls like 1/√B, to 0 for the "
              "full batch.").format(b1=b1, n1=fmt(n1), b2=b2, n2=fmt(n2))
 
@@ -410,8 +414,12 @@ def _reveal_run():
     st.subheader(_("The run behind the answer"))
     if reveal.get("page") != "lesson":
         words = landscape_words(_)
-        for column, run in zip(st.columns(len(reveal["runs"])), reveal["runs"]):
-            with column:
+        # side by side where each gets 440 px, else one above the other (a 1024-px projector)
+        row = st.container(horizontal=True, gap="medium", key="class_valleys")
+        st.html(flex_css(*[(flex_item("class_valleys", f"class_valley_{i}"), 1, 440)
+                           for i in range(len(reveal["runs"]))]))
+        for i, run in enumerate(reveal["runs"]):
+            with row.container(key=f"class_valley_{i}"):
                 head = (_("**Standardised features**, lr = {lr}") if run.get("std") else
                         _("**Raw features** (valley stretched by k = {k}), lr = {lr}"))
                 st.markdown(head.format(k=f"{run['k']:g}", lr=f"{run['lr']:g}"))
