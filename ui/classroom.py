@@ -183,7 +183,7 @@ def follow(page):
     code = follow_code()
     if code is None:
         return None
-    room = call("room", code)
+    room = call("seat", code, "")           # the settings only: small, whatever the class's size
     if is_problem(room):
         return room
     if room is None:                        # ended or mistyped: this page is the student's own again
@@ -208,8 +208,8 @@ def _leave(page):
 
 
 def _follow_poll(code):
-    room = call("room", code)
-    if isinstance(room, rooms.Room) and room.settings and room.settings != st.session_state.get(FOLLOWED):
+    room = call("seat", code, "")
+    if isinstance(room, rooms.Seat) and room.settings and room.settings != st.session_state.get(FOLLOWED):
         st.rerun(scope="app")
 
 
