@@ -11,6 +11,8 @@ It draws nothing: N of them measure the server, not N pages on the same cores.
 from __future__ import annotations
 
 import asyncio
+import base64
+import time
 
 SESSION_TIMEOUT = 180
 
@@ -160,3 +162,18 @@ class WsSession:
             except Exception:   # closed: the reader reports it
                 return
             self.frames += 1
+
+
+def sent_frames(ctx, page, clock=time.monotonic):
+    """A list that fills with (clock(), raw) of every binary websocket frame `page` sends (CDP):
+    the BackMsgs a real Chromium sent, for a bench to replay."""
+    sent = []
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Network.enable")
+
+    def on_sent(ev):
+        r = ev["response"]
+        if r["opcode"] == 2:
+            sent.append((clock(), base64.b64decode(r["payloadData"])))
+    cdp.on("Network.webSocketFrameSent", on_sent)
+    return sent

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import collections
 import contextlib
 import json
@@ -71,7 +70,7 @@ from _server import (  # noqa: E402
     mmm,
     repo_state,
 )
-from _ws import WsSession  # noqa: E402
+from _ws import WsSession, sent_frames  # noqa: E402
 
 VIEWPORT = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
@@ -124,20 +123,6 @@ class Recording(NamedTuple):
     browser: str
     code: str
     choice: str
-
-
-def _sent_frames(ctx, page):
-    """A list that fills with (time.monotonic(), raw) of every binary websocket frame page sends."""
-    sent = []
-    cdp = ctx.new_cdp_session(page)
-    cdp.send("Network.enable")
-
-    def on_sent(ev):
-        r = ev["response"]
-        if r["opcode"] == 2:
-            sent.append((time.monotonic(), base64.b64decode(r["payloadData"])))
-    cdp.on("Network.webSocketFrameSent", on_sent)
-    return sent
 
 
 def _reruns(sent):
@@ -232,7 +217,7 @@ def record_student(pw, base, question=None):
         ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale=LOCALE)
         ctx.set_default_timeout(TIMEOUT * 1000)
         page = ctx.new_page()
-        sent = _sent_frames(ctx, page)
+        sent = sent_frames(ctx, page)
         page.goto(f"{base}/join?room={code}")
         button = page.locator("[class*='st-key-vote_'] button").first
         button.wait_for()

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import os
 import platform
 import statistics
@@ -45,6 +44,7 @@ from _server import (  # noqa: E402
     mmm,
     repo_state,
 )
+from _ws import sent_frames  # noqa: E402
 
 END_TEXT = "error in estimating w"
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -82,15 +82,7 @@ def record_backmsgs(pw, url):
     try:
         ctx = browser.new_context(viewport=VIEWPORT)
         page = ctx.new_page()
-        sent = []
-        cdp = ctx.new_cdp_session(page)
-        cdp.send("Network.enable")
-
-        def on_sent(ev):
-            r = ev["response"]
-            if r["opcode"] == 2:
-                sent.append((time.perf_counter(), base64.b64decode(r["payloadData"])))
-        cdp.on("Network.webSocketFrameSent", on_sent)
+        sent = sent_frames(ctx, page, clock=time.perf_counter)
         page.goto(url)
         page.wait_for_function(CHARTS_READY, timeout=90_000)
         page.wait_for_timeout(500)

@@ -239,7 +239,8 @@ def _tally(room, lec):
         return
     if room.choices:
         labels = [classroom.choice_text(c) for c in room.choices]
-        first = [room.tally()[c] for c in room.choices]
+        counts = room.tally()
+        first = [counts[c] for c in room.choices]
         final = list(room.final_votes().values())
         again = [final.count(c) for c in room.choices] if second else None
         known = answer is not None and answer.choice in room.choices
